@@ -1,0 +1,19 @@
+"""mdmjax: exact evaluation of masked-diffusion unmasking schedules, in JAX.
+
+Importing mdmjax turns on JAX's float64 mode (``jax_enable_x64``): exact means float64.
+"""
+
+from mdmjax import _x64 as _x64  # noqa: F401  (enables float64 first)
+from mdmjax import families as families
+from mdmjax.curve import InformationCurve as InformationCurve
+from mdmjax.curve import information_curve as information_curve
+from mdmjax.distribution import Distribution as Distribution
+from mdmjax.entropy import subset_entropies as subset_entropies
+from mdmjax.kl import exact_kl as exact_kl
+from mdmjax.kl import expected_kl as expected_kl
+from mdmjax.kl import partition_kl as partition_kl
+from mdmjax.optimal import Schedule as Schedule
+from mdmjax.optimal import min_steps as min_steps
+from mdmjax.optimal import optimal_schedule as optimal_schedule
+
+__version__ = "0.1.0"

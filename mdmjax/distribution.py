@@ -1,0 +1,198 @@
+"""Distribution: a validated joint probability table over ``n`` discrete positions.
+
+Position ``i`` takes ``q_i`` values, so the table has shape ``(q_1, ..., q_n)``. Alphabets may
+differ per position. Probabilities are float64. A :class:`Distribution` is a pytree whose single
+leaf is the table, so it passes through ``jax.jit`` and ``jax.vmap`` (a batch of laws of one shape
+is a Distribution whose table has a leading batch axis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from mdmjax import _x64
+from mdmjax._memory import check_allocation, table_bytes
+
+__all__ = ["Distribution"]
+
+MASS_TOLERANCE = 1e-9
+
+
+def _is_concrete(x) -> bool:
+    return not isinstance(x, jax.core.Tracer)
+
+
+@jax.tree_util.register_pytree_node_class
+class Distribution:
+    """A joint law ``p(x_1, ..., x_n)`` stored as a dense float64 table.
+
+    Build one with :meth:`from_probs`, :meth:`from_logits` or :meth:`from_samples`; they validate.
+    The bare constructor does not validate and exists for ``jit``/``vmap`` (pytree unflattening).
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.full((2, 2, 2), 1 / 8))
+      >>> d.n, d.shape
+      (3, (2, 2, 2))
+    """
+
+    __slots__ = ("probs",)
+
+    def __init__(self, probs):
+        self.probs = probs
+
+    # -- pytree ---------------------------------------------------------------------------------
+    def tree_flatten(self):
+        return (self.probs,), None
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(*children)
+
+    # -- constructors ---------------------------------------------------------------------------
+    @classmethod
+    def from_probs(cls, p, *, normalize: bool = True) -> Distribution:
+        """Validate a probability table and wrap it.
+
+        Args:
+          p: array-like of shape ``(q_1, ..., q_n)``, ``n >= 1``: ``p[x_1, ..., x_n]``.
+          normalize: divide by the total mass (which must already be within 1e-9 of 1), so that
+            the stored table sums to 1 to machine precision.
+
+        Raises:
+          ValueError: ``p`` has no positions, an empty axis, negative, NaN or infinite entries, a
+            total mass off 1 by more than 1e-9, or would not fit in memory.
+        """
+        _x64.require_x64()
+        if not _is_concrete(p):
+            return cls(jnp.asarray(p, dtype=jnp.float64))
+        shape = np.shape(p)
+        _check_shape(shape, "p")
+        check_allocation(
+            table_bytes(shape), f"a probability table of shape {shape}", argument="p"
+        )
+        arr = np.asarray(p, dtype=np.float64)
+        if not np.all(np.isfinite(arr)):
+            bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+            raise ValueError(f"p: {bad} entries are NaN or infinite; probabilities must be finite")
+        if np.any(arr < 0):
+            raise ValueError(
+                f"p: {int(np.count_nonzero(arr < 0))} entries are negative "
+                f"(smallest {arr.min():.3g}); probabilities must be >= 0"
+            )
+        mass = float(arr.sum())
+        if abs(mass - 1.0) > MASS_TOLERANCE:
+            raise ValueError(
+                f"p: total mass is {mass!r}, not 1 (tolerance {MASS_TOLERANCE}); normalize it first"
+            )
+        if normalize:
+            arr = arr / mass
+        return cls(jnp.asarray(arr))
+
+    @classmethod
+    def from_logits(cls, logits) -> Distribution:
+        """The law ``p(x) = exp(logits[x]) / sum_y exp(logits[y])``.
+
+        ``-inf`` logits give zero probability; NaN and ``+inf`` are rejected.
+        """
+        _x64.require_x64()
+        shape = np.shape(logits)
+        _check_shape(shape, "logits")
+        check_allocation(
+            table_bytes(shape), f"a logit table of shape {shape}", argument="logits"
+        )
+        arr = np.asarray(logits, dtype=np.float64)
+        if np.any(np.isnan(arr)) or np.any(arr == np.inf):
+            raise ValueError("logits: entries must not be NaN or +inf")
+        if not np.any(np.isfinite(arr)):
+            raise ValueError("logits: every entry is -inf, so there is no probability mass")
+        shifted = np.exp(arr - arr[np.isfinite(arr)].max())
+        return cls.from_probs(shifted / shifted.sum())
+
+    @classmethod
+    def from_samples(cls, samples, num_values, *, smoothing: float = 0.0) -> Distribution:
+        """The empirical law of integer samples, with optional additive (Laplace) smoothing.
+
+        ``p(x) = (count(x) + smoothing) / (m + smoothing * prod(q))``.
+
+        Args:
+          samples: integer array of shape ``(m, n)``, one sample per row, ``m >= 1``.
+          num_values: ``q`` for every position, or a sequence ``(q_1, ..., q_n)``.
+          smoothing: pseudo-count added to every cell, ``>= 0``.
+        """
+        _x64.require_x64()
+        s = np.asarray(samples)
+        if s.ndim != 2 or s.shape[0] < 1 or s.shape[1] < 1:
+            raise ValueError(
+                f"samples: expected an integer array of shape (m, n) with m, n >= 1, got shape "
+                f"{s.shape}"
+            )
+        if s.dtype.kind not in "iu":
+            if s.dtype.kind == "f" and np.all(np.isfinite(s)) and np.all(s == np.round(s)):
+                s = s.astype(np.int64)
+            else:
+                raise ValueError(f"samples: expected integers, got dtype {s.dtype}")
+        n = s.shape[1]
+        if np.ndim(num_values) == 0:
+            q = (int(num_values),) * n
+        else:
+            q = tuple(int(v) for v in num_values)
+            if len(q) != n:
+                raise ValueError(f"num_values: has {len(q)} entries but samples have {n} columns")
+        if min(q) < 1:
+            raise ValueError(f"num_values: every alphabet size must be >= 1, got {q}")
+        if np.any(s < 0) or np.any(s >= np.asarray(q)):
+            raise ValueError(f"samples: values must lie in [0, q_i) with q = {q}")
+        if not (np.isfinite(smoothing) and smoothing >= 0):
+            raise ValueError(f"smoothing: must be finite and >= 0, got {smoothing}")
+        check_allocation(table_bytes(q), f"a probability table of shape {q}", argument="num_values")
+        counts = np.bincount(np.ravel_multi_index(s.T, q), minlength=int(np.prod(q)))
+        counts = counts.astype(np.float64) + smoothing
+        return cls.from_probs((counts / counts.sum()).reshape(q))
+
+    # -- properties -----------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of positions."""
+        return int(np.ndim(self.probs))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Alphabet sizes ``(q_1, ..., q_n)``."""
+        return tuple(int(s) for s in np.shape(self.probs))
+
+    def marginal(self, positions: Sequence[int]) -> jax.Array:
+        """The marginal table of ``positions`` (0-indexed), axes kept in increasing order."""
+        keep = sorted({int(i) for i in positions})
+        if any(i < 0 or i >= self.n for i in keep):
+            raise ValueError(f"positions: must lie in [0, {self.n}), got {list(positions)}")
+        drop = tuple(i for i in range(self.n) if i not in keep)
+        return jnp.sum(self.probs, axis=drop)
+
+    def entropy(self):
+        """Joint entropy ``H(X)`` in nats."""
+        h = -jnp.sum(jax.scipy.special.xlogy(self.probs, self.probs))
+        return float(h) if _is_concrete(h) else h
+
+    def sample(self, key: jax.Array, num_samples: int) -> jax.Array:
+        """``num_samples`` draws from the law, an int array of shape ``(num_samples, n)``."""
+        flat = jax.random.choice(
+            key, self.probs.size, shape=(num_samples,), p=self.probs.reshape(-1)
+        )
+        return jnp.stack(jnp.unravel_index(flat, self.shape), axis=-1)
+
+    def __repr__(self) -> str:
+        return f"Distribution(n={self.n}, shape={self.shape})"
+
+
+def _check_shape(shape: tuple[int, ...], argument: str) -> None:
+    if len(shape) < 1:
+        raise ValueError(
+            f"{argument}: a law needs at least 1 position, got a scalar (shape {shape})"
+        )
+    if min(shape) < 1:
+        raise ValueError(f"{argument}: every axis needs at least one value, got shape {shape}")

@@ -1,0 +1,1 @@
+from mdmjax.distribution import Distribution

@@ -1,0 +1,21 @@
+"""Test configuration: float64 and strict rank promotion for the whole suite (see STYLE.md)."""
+
+import jax
+import numpy as np
+import pytest
+
+jax.config.update("jax_enable_x64", True)
+jax.config.update("jax_numpy_rank_promotion", "raise")
+
+import mdmjax  # noqa: E402,F401  (after the config, like a user would)
+
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True)
+settings.register_profile("dev", max_examples=20, deadline=None)
+settings.load_profile("ci")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261122)
