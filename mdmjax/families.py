@@ -1,1 +1,1 @@
-from mdmjax.distribution import Distribution
+"""Named laws (placeholder; being written)."""
