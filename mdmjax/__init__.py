@@ -13,6 +13,8 @@ from mdmjax.distribution import Distribution as Distribution
 from mdmjax.entropy import subset_entropies as subset_entropies
 from mdmjax.evaluate import PolicyEvaluation as PolicyEvaluation
 from mdmjax.evaluate import evaluate_policy as evaluate_policy
+from mdmjax.frontier import Frontier as Frontier
+from mdmjax.frontier import policy_frontier as policy_frontier
 from mdmjax.kl import exact_kl as exact_kl
 from mdmjax.kl import expected_kl as expected_kl
 from mdmjax.kl import partition_kl as partition_kl
