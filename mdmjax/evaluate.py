@@ -43,6 +43,7 @@ __all__ = ["PolicyEvaluation", "evaluate_policy"]
 _NODE_BUDGET = 2**22
 _CHILD_CHUNK = 2**20
 _MAX_NODE_CHUNK = 2**16
+_DENSE_MERGE = 2**25  # merge random-policy nodes with a dense histogram up to this node space
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +77,12 @@ class PolicyEvaluation:
     learning: float | None = None
     expected_kl: float | None = None
     nodes: int = 0
+
+    def __getitem__(self, key: str):
+        """Dict-style access to the fields, e.g. ``result["kl"]``."""
+        if key not in {f.name for f in dataclasses.fields(self)}:
+            raise KeyError(key)
+        return getattr(self, key)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -268,35 +275,51 @@ def _expand_children(
 
     Child ``j`` of pair ``p`` (``offsets[p] <= j < offsets[p+1]``) takes the values of the
     mixed-radix digits of ``j - offsets[p]`` on the positions of ``B`` (``pair_pos[p]``, at most
-    ``width`` of them, padded with ``n``).
+    ``width`` of them, padded with ``n``). A child is described by its parent's node index and
+    output offset plus its ``|B|`` new digits, so the work per child is ``O(width)``.
+
+    Returns ``acc`` (leaves added), and per child: its node index in the extended table, its
+    weight, whether it is a live inner node, and the total leaf mass of the chunk.
     """
     n = len(shape)
-    j = start + jnp.arange(chunk, dtype=jnp.int64)
-    valid = j < offsets[-1]
+    q = jnp.asarray(shape, dtype=jnp.int64)
+    ext = jnp.asarray(ext_strides(shape))
+    out_strides = jnp.asarray([math.prod(shape[i + 1 :]) for i in range(n)], dtype=jnp.int64)
+    # Per node: extended index, output offset of the revealed part, number still masked.
+    revealed = y < q[None, :]
+    node_key = jnp.sum(y.astype(jnp.int64) * ext[None, :], axis=1)
+    node_out = jnp.sum(jnp.where(revealed, y, 0).astype(jnp.int64) * out_strides[None, :], 1)
+    node_left = n - jnp.sum(revealed, axis=1)
     # The pair owning child j is the last pair p with offsets[p] <= j: mark every pair start
     # inside the chunk (earlier starts pile up on slot 0) and count the marks with a cumsum.
+    j = start + jnp.arange(chunk, dtype=jnp.int64)
+    valid = j < offsets[-1]
     starts = offsets[:-1] - start
     marks = jnp.zeros(chunk, dtype=jnp.int64).at[jnp.clip(starts, 0, chunk)].add(1, mode="drop")
     pair = jnp.clip(jnp.cumsum(marks) - 1, 0, pair_w.shape[0] - 1)
     local = j - offsets[pair]
     node = pair_node[pair]
-    bpos = pair_pos[pair, :width]  # (chunk, width)
-    radix = jnp.asarray(shape + (1,), dtype=jnp.int64)[bpos]
-    x = y[node]
+    bpos = pair_pos[pair, :width]  # (chunk, width), n pads
+    here = bpos < n
+    at = jnp.minimum(bpos, n - 1)
+    # Mixed-radix digits in float64: exact for indices < 2^50 (a fan-out is at most the number
+    # of states of the law), and much faster than int64 division on CPU.
+    radix = jnp.where(here, q[at], 1).astype(jnp.float64)
+    rest = local.astype(jnp.float64)
     weight = jnp.where(valid, pair_w[pair], 0.0)
-    cols = jnp.arange(n)
-    for r in range(width):  # mixed-radix decode of the child's values on B
-        xi = local % radix[:, r]
-        local = local // radix[:, r]
-        here = bpos[:, r] < n
-        weight = weight * jnp.where(here, cond[node, jnp.minimum(bpos[:, r], n - 1), xi], 1.0)
-        x = jnp.where(cols[None, :] == bpos[:, r : r + 1], xi[:, None].astype(x.dtype), x)
-    leaf = valid & jnp.all(x < jnp.asarray(shape)[None, :], axis=1)
-    out_strides = jnp.asarray([math.prod(shape[i + 1 :]) for i in range(n)], dtype=jnp.int64)
-    out_idx = jnp.sum(jnp.where(leaf[:, None], x, 0).astype(jnp.int64) * out_strides[None, :], 1)
-    acc = acc.at[out_idx].add(jnp.where(leaf, weight, 0.0))
+    key = node_key[node]
+    out = node_out[node]
+    for r in range(width):  # the child's values on B
+        quotient = jnp.floor(rest / radix[:, r])
+        xi = (rest - quotient * radix[:, r]).astype(jnp.int64)
+        rest = quotient
+        weight = weight * jnp.where(here[:, r], cond[node, at[:, r], xi], 1.0)
+        key = key + jnp.where(here[:, r], (xi - q[at[:, r]]) * ext[at[:, r]], 0)
+        out = out + jnp.where(here[:, r], xi * out_strides[at[:, r]], 0)
+    leaf = valid & (node_left[node] == jnp.sum(here, axis=1))
+    acc = acc.at[jnp.where(leaf, out, 0)].add(jnp.where(leaf, weight, 0.0))
     keep = valid & ~leaf & (weight > 0)
-    return acc, x, weight, keep, jnp.sum(jnp.where(leaf, weight, 0.0))
+    return acc, key, weight, keep, jnp.sum(jnp.where(leaf, weight, 0.0))
 
 
 def _pow2(m: int, low: int = 1) -> int:
@@ -332,6 +355,26 @@ def _level_options(step, m: int, n: int):
     return combo_w, slots
 
 
+def _check_level_memory(plan: Plan, shape: tuple[int, ...]) -> None:
+    """Refuse a walk whose widest level cannot be held: each node keeps ``n`` int32 values and
+    a float64 weight. A deterministic policy has at most one node per state of the law at a
+    level; a random one at most ``C(n, N_t) q^{N_t}`` merged nodes after ``N_t`` reveals."""
+    n = len(shape)
+    per_node = 4 * n + 8
+    widest = math.prod(shape)
+    if plan.select in ("random", "gumbel"):
+        qbar = math.prod(shape) ** (1.0 / n)
+        revealed = np.cumsum([0] + [s.size for s in plan.steps])[:-1]
+        widest = max(math.comb(n, int(r)) * qbar ** int(r) for r in revealed)
+        widest = max(widest, *(math.comb(n, int(r)) for r in revealed))
+    check_allocation(
+        int(widest * per_node * 3),
+        f"the widest level of the policy tree (about {int(widest)} nodes)",
+        hint="Exact evaluation enumerates partial assignments; use fewer positions.",
+        argument="d",
+    )
+
+
 def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
     """The output law, the steps law and the node count of ``plan`` under ``model``."""
     shape = d.shape
@@ -340,6 +383,7 @@ def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
     qmax = max(shape)
     q = np.asarray(shape, dtype=np.int32)
     strides = ext_strides(shape)
+    ext_size = math.prod(qi + 1 for qi in shape)
     options = {"random": "random", "gumbel": "gumbel"}.get(plan.select, "single")
     adaptive = plan.steps is None
     max_levels = n if adaptive else len(plan.steps)
@@ -352,6 +396,7 @@ def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
         select_id=jnp.asarray(_SELECT_IDS[plan.select], dtype=jnp.int32),
     )
     check_allocation(table_bytes(shape) * 2, f"the output law of shape {shape}", argument="d")
+    _check_level_memory(plan, shape)
     acc = jnp.zeros(num_states)
     hist = np.zeros(n + 1)
     ys = np.asarray([shape], dtype=np.int32)
@@ -379,7 +424,7 @@ def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
         per_node = n * max(qmax, k_opts) + k_opts * (2**s_static) * (s_static + 1)
         cap = max(1, min(_MAX_NODE_CHUNK, _NODE_BUDGET // per_node))
         cap = 1 << (cap.bit_length() - 1)
-        next_y, next_w = [], []
+        next_key, next_w = [], []
         for lo in range(0, ys.shape[0], cap):
             y_part, w_part = ys[lo : lo + cap], ws[lo : lo + cap]
             bucket = _bucket(y_part.shape[0], _NODE_BUCKETS, cap)
@@ -403,7 +448,7 @@ def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
             width = n if n <= 8 else _bucket(int(width), _WIDTH_BUCKETS, n)
             for start in range(0, total, _CHILD_CHUNK):
                 chunk = _bucket(total - start, _CHILD_BUCKETS, _CHILD_CHUNK)
-                acc, x, weight, keep, leaf_mass = _expand_children(
+                acc, key, weight, keep, leaf_mass = _expand_children(
                     acc,
                     cond,
                     y_dev,
@@ -419,16 +464,20 @@ def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
                 hist[level + 1] += float(leaf_mass)
                 keep = np.asarray(keep)
                 if keep.any():
-                    next_y.append(np.asarray(x)[keep])
+                    next_key.append(np.asarray(key)[keep])
                     next_w.append(np.asarray(weight)[keep])
-        if next_y:
-            ys = np.concatenate(next_y)
+        if next_key:
+            keys = np.concatenate(next_key)
             ws = np.concatenate(next_w)
             if options != "single":  # merge equal partial assignments (A, x_A)
-                keys = ys.astype(np.int64) @ strides
-                uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-                ws = np.bincount(inverse.reshape(-1), weights=ws, minlength=uniq.size)
-                ys = ys[first]
+                if ext_size <= _DENSE_MERGE:  # a histogram over the node space: no sort
+                    merged = np.bincount(keys, weights=ws, minlength=ext_size)
+                    keys = np.flatnonzero(merged)
+                    ws = merged[keys]
+                else:
+                    keys, inverse = np.unique(keys, return_inverse=True)
+                    ws = np.bincount(inverse.reshape(-1), weights=ws, minlength=keys.size)
+            ys = ((keys[:, None] // strides[None, :]) % (q[None, :] + 1)).astype(np.int32)
         else:
             ys = np.zeros((0, n), dtype=np.int32)
         level += 1
@@ -575,11 +624,11 @@ def evaluate_policy(d: Distribution, policy: Policy, model=None) -> PolicyEvalua
         to ``n``, its order has the wrong length, or ``model`` does not answer for ``d``'s shape.
 
     Examples:
-      >>> import numpy as np, mdmjax as mdm
+      >>> import math, numpy as np, mdmjax as mdm
       >>> p = np.zeros((2, 2)); p[0, 0] = p[1, 1] = 0.5
       >>> d = mdm.Distribution.from_probs(p)
       >>> r = mdm.evaluate_policy(d, mdm.policies.confidence((2,)))
-      >>> np.round(r.probs, 12).tolist(), round(r.kl / np.log(2), 12)
+      >>> np.round(r.probs, 12).tolist(), round(r.kl / math.log(2), 12)
       ([[0.25, 0.25], [0.25, 0.25]], 1.0)
     """
     _x64.require_x64()

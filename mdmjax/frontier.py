@@ -285,10 +285,10 @@ def policy_frontier(
       a :class:`Frontier`.
 
     Examples:
-      >>> import numpy as np, mdmjax as mdm
+      >>> import math, numpy as np, mdmjax as mdm
       >>> p = np.zeros((2, 2, 2)); p[0, 0, 0] = p[1, 1, 1] = 0.5
       >>> f = mdm.policy_frontier(mdm.Distribution.from_probs(p), ["confidence"], [1, 3])
-      >>> [(pt.expected_steps, round(pt.kl / np.log(2), 9)) for pt in f.points]
+      >>> [(pt.expected_steps, round(pt.kl / math.log(2), 9)) for pt in f.points]
       [(1.0, 2.0), (3.0, 0.0)]
     """
     _x64.require_x64()
