@@ -1,6 +1,6 @@
 """Scale benchmark of mdmjax.evaluate_policy (issue 5 targets), CPU.
 
-    PYTHONPATH=. python benchmarks/policies_scale.py [binary|letters|all]
+    PYTHONPATH=. python benchmarks/policies_scale.py [binary|letters|all] [K1,K2,..]
 
 Prints, for every policy, the wall time of the first call (compilation included) and of a second
 call (compiled), with KL, expected steps and the number of tree nodes expanded.
@@ -37,7 +37,7 @@ def letters(n: int, q: int, seed: int = 0) -> mdm.Distribution:
 def policies_for(n: int, k: int) -> list[P.Policy]:
     sizes = P.uniform_sizes(n, k)
     half = max(1, n // 2)
-    return [
+    out = [
         P.random(sizes),
         P.fixed_order(range(n), sizes),
         P.dilated(n),
@@ -46,10 +46,12 @@ def policies_for(n: int, k: int) -> list[P.Policy]:
         P.entropy(sizes),
         P.threshold(0.6),
         P.entropy_bound(0.3),
-        P.semi_autoregressive(half, P.confidence(sizes)),
         P.semi_autoregressive(half, P.threshold(0.6)),
         P.gumbel_confidence(sizes, 0.5),
     ]
+    if k >= -(-n // half):  # the budget must cover the blocks
+        out.insert(8, P.semi_autoregressive(half, P.confidence(sizes)))
+    return out
 
 
 def run(d: mdm.Distribution, ks) -> None:
@@ -76,7 +78,8 @@ def run(d: mdm.Distribution, ks) -> None:
 
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    ks = [int(k) for k in sys.argv[2].split(",")] if len(sys.argv) > 2 else None
     if which in ("binary", "all"):
-        run(ising_chain(12, 0.5, 0.1), ks=(12, 4, 2))
+        run(ising_chain(12, 0.5, 0.1), ks=ks or (12, 4, 2))
     if which in ("letters", "all"):
-        run(letters(5, 26), ks=(5, 2))
+        run(letters(5, 26), ks=ks or (5, 2))

@@ -1,275 +1,34 @@
-"""Exact evaluation of unmasking policies against independent references.
-
-The reference below is a plain-Python recursion over partial assignments: conditionals by summing
-the numpy table, each policy's semantics written out from the issue text (greedy top-s with ties
-within 1e-12 to the lower index, Fast-dLLM threshold, EB-sampler, semi-autoregressive blocks,
-Plackett–Luce by summing over orderings). It shares no code with mdmjax.evaluate.
-"""
+"""Exact evaluation of deterministic unmasking policies against the plain-Python reference
+(tests/policy_reference.py) and the core's partition_kl."""
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from policy_reference import (
+    assert_law,
+    compositions,
+    current_block,
+    make_law,
+    ref_entropy_bound,
+    ref_rank,
+    ref_semi_ar_rank,
+    ref_semi_ar_schedule,
+    ref_threshold,
+    ref_walk,
+)
 
 import mdmjax as mdm
 from mdmjax import policies as P
-
-TOL = 1e-12
-
-
-# ------------------------------------------------------------------------------------------------
-# Laws
-# ------------------------------------------------------------------------------------------------
-SHAPES = [(2, 2, 2, 2), (3, 2, 3)]
-
-
-def make_law(shape, seed, kind="dirichlet"):
-    rng = np.random.default_rng(seed)
-    size = math.prod(shape)
-    if kind == "dirichlet":
-        p = rng.dirichlet(np.full(size, rng.uniform(0.2, 2.0)))
-    elif kind == "sparse":  # zeros: the sampler reaches nodes of zero mass
-        p = rng.dirichlet(np.ones(size)) * (rng.random(size) < 0.5)
-        p[rng.integers(size)] += 0.1
-        p = p / p.sum()
-    else:  # exchangeable: p(x) depends on sum(x) only, so scores tie exactly
-        total = np.indices(shape).sum(axis=0).reshape(-1)
-        weights = rng.dirichlet(np.ones(total.max() + 1))
-        p = weights[total]
-        p = p / p.sum()
-    return mdm.Distribution.from_probs(p.reshape(shape))
-
-
-def compositions(n):
-    out = []
-    for cut in itertools.product([0, 1], repeat=n - 1):
-        sizes, run = [], 1
-        for c in cut:
-            if c:
-                sizes.append(run)
-                run = 1
-            else:
-                run += 1
-        sizes.append(run)
-        out.append(tuple(sizes))
-    return out
-
-
-# ------------------------------------------------------------------------------------------------
-# The plain-Python reference
-# ------------------------------------------------------------------------------------------------
-def ref_conditionals(p, assign):
-    n = p.ndim
-    sub = p[tuple(assign.get(i, slice(None)) for i in range(n))]
-    masked = [i for i in range(n) if i not in assign]
-    total = sub.sum()
-    cond = {}
-    for k, i in enumerate(masked):
-        axes = tuple(a for a in range(len(masked)) if a != k)
-        m = sub.sum(axis=axes) if axes else sub
-        cond[i] = m / total if total > 0 else np.full(p.shape[i], 1.0 / p.shape[i])
-    return cond
-
-
-def ref_walk(p, choose):
-    """Output law and steps law; ``choose(assign, cond, t)`` -> [(B, P(B)), ...]."""
-    n = p.ndim
-    out = np.zeros(p.shape)
-    steps = np.zeros(n + 1)
-
-    def rec(assign, t, w):
-        if len(assign) == n:
-            out[tuple(assign[i] for i in range(n))] += w
-            steps[t] += w
-            return
-        cond = ref_conditionals(p, assign)
-        for block, pb in choose(assign, cond, t):
-            for vals in itertools.product(*[range(p.shape[i]) for i in block]):
-                wc = w * pb
-                for i, v in zip(block, vals, strict=True):
-                    wc *= cond[i][v]
-                if wc > 0:
-                    rec({**assign, **dict(zip(block, vals, strict=True))}, t + 1, wc)
-
-    rec({}, 0, 1.0)
-    return out, steps
-
-
-def conf(c):
-    return float(np.max(c))
-
-
-def margin_of(c):
-    s = sorted(c.tolist(), reverse=True)
-    return s[0] - (s[1] if len(s) > 1 else 0.0)
-
-
-def ent(c):
-    return float(-sum(v * math.log(v) for v in c if v > 0))
-
-
-SCORE = {"confidence": conf, "margin": margin_of, "entropy": lambda c: -ent(c)}
-
-
-def greedy(score, cands, k):
-    """Top-k: repeatedly the best remaining, scores within 1e-12 tie to the lowest index."""
-    rem, out = sorted(cands), []
-    while rem and len(out) < k:
-        best = max(score[i] for i in rem)
-        pick = min(i for i in rem if score[i] >= best - TOL)
-        out.append(pick)
-        rem.remove(pick)
-    return out
-
-
-def masked_of(assign, n):
-    return [i for i in range(n) if i not in assign]
-
-
-def ref_rank(kind, sizes, n):
-    def choose(assign, cond, t):
-        cands = masked_of(assign, n)
-        score = {i: SCORE[kind](cond[i]) for i in cands}
-        return [(tuple(sorted(greedy(score, cands, sizes[t]))), 1.0)]
-
-    return choose
-
-
-def ref_threshold(tau, n, cands_of=None):
-    def choose(assign, cond, t):
-        cands = (cands_of or masked_of)(assign, n)
-        score = {i: conf(cond[i]) for i in cands}
-        top = greedy(score, cands, 1)[0]
-        return [(tuple(sorted({top} | {i for i in cands if score[i] >= tau})), 1.0)]
-
-    return choose
-
-
-def ref_entropy_bound(gamma, n, cands_of=None):
-    def choose(assign, cond, t):
-        cands = (cands_of or masked_of)(assign, n)
-        h = {i: ent(cond[i]) for i in cands}
-        order = greedy({i: -h[i] for i in cands}, cands, len(cands))
-        k = max(
-            kk
-            for kk in range(1, len(order) + 1)
-            if kk == 1 or sum(h[i] for i in order[:kk]) - max(h[i] for i in order[:kk]) <= gamma
-        )
-        return [(tuple(sorted(order[:k])), 1.0)]
-
-    return choose
-
-
-def ref_random(sizes, n):
-    def choose(assign, cond, t):
-        cands = masked_of(assign, n)
-        subsets = list(itertools.combinations(cands, sizes[t]))
-        return [(b, 1.0 / len(subsets)) for b in subsets]
-
-    return choose
-
-
-def ref_gumbel(sizes, temperature, n):
-    def choose(assign, cond, t):
-        cands = masked_of(assign, n)
-        w = {i: conf(cond[i]) ** (1.0 / temperature) for i in cands}
-        total = sum(w.values())
-        out = []
-        for b in itertools.combinations(cands, sizes[t]):
-            pb = 0.0
-            for perm in itertools.permutations(b):
-                term, left = 1.0, total
-                for i in perm:
-                    term *= w[i] / left
-                    left -= w[i]
-                pb += term
-            out.append((b, pb))
-        return out
-
-    return choose
-
-
-def ref_semi_ar_schedule(n, L, sizes):
-    """[(block start, block end, size)] written from the docstring of semi_autoregressive."""
-    blocks = [(a, min(a + L, n)) for a in range(0, n, L)]
-    sched = []
-    if sum(sizes) == L:
-        for a, b in blocks:
-            left = b - a
-            for s in sizes:
-                if min(s, left) > 0:
-                    sched.append((a, b, min(s, left)))
-                left -= min(s, left)
-    else:
-        k, nb = len(sizes), len(blocks)
-        for j, (a, b) in enumerate(blocks):
-            kj = min(k // nb + (1 if j < k % nb else 0), b - a)
-            base, extra = divmod(b - a, kj)
-            sched += [(a, b, base + (1 if i < extra else 0)) for i in range(kj)]
-    return sched
-
-
-def ref_semi_ar_rank(kind, L, sizes, n):
-    sched = ref_semi_ar_schedule(n, L, sizes)
-
-    def choose(assign, cond, t):
-        a, b, s = sched[t]
-        cands = [i for i in masked_of(assign, n) if a <= i < b]
-        score = {i: SCORE[kind](cond[i]) for i in cands}
-        return [(tuple(sorted(greedy(score, cands, s))), 1.0)]
-
-    return choose
-
-
-def current_block(L):
-    def cands_of(assign, n):
-        masked = masked_of(assign, n)
-        blk = masked[0] // L
-        return [i for i in masked if i // L == blk]
-
-    return cands_of
-
-
-def assert_law(result, ref):
-    law, steps = ref
-    np.testing.assert_allclose(result.probs, law, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(result.steps_distribution, steps, rtol=0, atol=1e-12)
-    p = np.asarray(result.probs).reshape(-1)
-    assert abs(p.sum() - 1) < 1e-12
-    assert result.probs.dtype == np.float64
 
 
 # ------------------------------------------------------------------------------------------------
 # Random order and fixed orders against the core's enumeration
 # ------------------------------------------------------------------------------------------------
-@settings(max_examples=12)
-@given(
-    seed=st.integers(0, 2**31),
-    kind=st.sampled_from(["dirichlet", "sparse"]),
-    sizes=st.sampled_from(compositions(4)),
-)
-def test_random_equals_mixture_kl(seed, kind, sizes):
-    d = make_law((2, 2, 2, 2), seed, kind)
-    r = mdm.evaluate_policy(d, P.random(sizes))
-    assert abs(r.kl - mdm.exact_kl(d, sizes, kind="mixture")) < 1e-10
-    assert r.expected_steps == pytest.approx(len(sizes), abs=1e-12)
-    assert r.factorization == pytest.approx(mdm.expected_kl(d, sizes), abs=1e-12)
-    assert r.expected_kl >= r.kl - 1e-12  # convexity: mixture KL <= expected KL
-
-
-def test_random_mixed_alphabets_against_reference():
-    d = make_law((3, 2, 3), 5)
-    for sizes in [(1, 2), (2, 1), (1, 1, 1), (3,)]:
-        r = mdm.evaluate_policy(d, P.random(sizes))
-        assert_law(r, ref_walk(np.asarray(d.probs), ref_random(sizes, 3)))
-        assert abs(r.kl - mdm.exact_kl(d, sizes, kind="mixture")) < 1e-10
-
-
 @settings(max_examples=12)
 @given(
     seed=st.integers(0, 2**31),
@@ -410,43 +169,6 @@ def test_semi_autoregressive_steps_beyond_what_remains():
     )
 
 
-def test_semi_autoregressive_fixed_and_random_inner():
-    d = make_law((2,) * 5, 4)
-    # DUS inside blocks of 4: dilated(4) = {0,2}, {1,3}; the short last block {4} keeps the
-    # restriction of that order to its first position: {4}, and its empty step is dropped.
-    pol = P.semi_autoregressive(4, P.dilated(4))
-    r = mdm.evaluate_policy(d, pol)
-    blocks = ((0, 2), (1, 3), (4,))
-    assert r.expected_steps == pytest.approx(3.0)
-    assert abs(r.kl - mdm.partition_kl(d, blocks)) < 1e-10
-    assert r.factorization == pytest.approx(r.kl, abs=1e-10)
-    # Random inside blocks = the mixture over within-block orders.
-    pol = P.semi_autoregressive(2, P.random((2, 1, 1, 1)))  # k = 4 over 3 blocks: 2, 1, 1
-    sched = ref_semi_ar_schedule(5, 2, (2, 1, 1, 1))
-
-    def choose(assign, cond, t):
-        a, b, s = sched[t]
-        cands = [i for i in masked_of(assign, 5) if a <= i < b]
-        subsets = list(itertools.combinations(cands, s))
-        return [(bb, 1.0 / len(subsets)) for bb in subsets]
-
-    assert_law(mdm.evaluate_policy(d, pol), ref_walk(np.asarray(d.probs), choose))
-
-
-@pytest.mark.parametrize("sizes", [(2, 2), (1, 3), (3, 1)])
-def test_gumbel_confidence_matches_plackett_luce_reference(sizes):
-    d = make_law((2, 2, 2, 2), 7)
-    r = mdm.evaluate_policy(d, P.gumbel_confidence(sizes, 0.5))
-    assert_law(r, ref_walk(np.asarray(d.probs), ref_gumbel(sizes, 0.5, 4)))
-
-
-def test_gumbel_confidence_limits():
-    d = make_law((2, 2, 2, 2), 8)
-    cold = mdm.evaluate_policy(d, P.gumbel_confidence((2, 2), 1e-4))
-    greedy_law = mdm.evaluate_policy(d, P.confidence((2, 2)))
-    np.testing.assert_allclose(cold.probs, greedy_law.probs, atol=1e-9)
-
-
 # ------------------------------------------------------------------------------------------------
 # The tie rule
 # ------------------------------------------------------------------------------------------------
@@ -500,129 +222,6 @@ def test_exact_ties_and_certain_tokens():
         assert_law(r, ref_walk(np.asarray(q.probs), ref_rank(score, (1, 3), 4)))
         first = mdm.evaluate_policy(q, P.fixed_order((0, 1, 2, 3), (1, 3)))
         np.testing.assert_allclose(r.probs, first.probs, atol=1e-15)
-
-
-# ------------------------------------------------------------------------------------------------
-# Learning error (THEORY.md §6)
-# ------------------------------------------------------------------------------------------------
-def brute_learning(p, q_hat, blocks):
-    """sum_x p(x) sum_t sum_{i in B_t} log p(x_i | x_A) / q̂(x_i | x_A), by enumeration."""
-    n = p.ndim
-    total = 0.0
-    for x in itertools.product(*[range(s) for s in p.shape]):
-        if p[x] == 0:
-            continue
-        revealed = {}
-        for block in blocks:
-            cp = ref_conditionals(p, revealed)
-            cq = ref_conditionals(q_hat, revealed)
-            for i in block:
-                total += p[x] * (math.log(cp[i][x[i]]) - math.log(cq[i][x[i]]))
-            revealed.update({i: x[i] for i in block})
-    assert len(revealed) == n
-    return total
-
-
-@pytest.mark.parametrize(
-    "order, sizes", [((0, 1, 2, 3), (2, 2)), ((3, 1, 0, 2), (1, 3)), ((2, 0, 1, 3), (1, 1, 2))]
-)
-def test_decomposition_identity_fixed_order(order, sizes):
-    d = make_law((2, 2, 2, 2), 21)
-    q_hat = make_law((2, 2, 2, 2), 22)
-    pol = P.fixed_order(order, sizes)
-    models = [q_hat, mdm.models.tempered(d, 0.6), mdm.models.noisy(d, 0.5, seed=3)]
-    if sizes == (2, 2):
-        models += [mdm.models.product_approximation(d), mdm.models.markov_approximation(d)]
-    for model in models:
-        r = mdm.evaluate_policy(d, pol, model=model)
-        assert abs(r.factorization + r.learning - r.kl) < 1e-10
-        assert r.factorization == pytest.approx(mdm.partition_kl(d, pol.blocks()), abs=1e-10)
-        assert r.learning >= -1e-12
-    r = mdm.evaluate_policy(d, pol, model=q_hat)
-    expected = brute_learning(np.asarray(d.probs), np.asarray(q_hat.probs), pol.blocks())
-    assert r.learning == pytest.approx(expected, abs=1e-10)
-
-
-def test_decomposition_identity_mixed_alphabets_and_dilated():
-    d = make_law((3, 2, 3), 31)
-    q_hat = make_law((3, 2, 3), 32)
-    r = mdm.evaluate_policy(d, P.dilated(3), model=q_hat)
-    assert abs(r.factorization + r.learning - r.kl) < 1e-10
-    expected = brute_learning(np.asarray(d.probs), np.asarray(q_hat.probs), P.dilated_blocks(3))
-    assert r.learning == pytest.approx(expected, abs=1e-10)
-
-
-@pytest.mark.parametrize("sizes", [(2, 2), (1, 3), (1, 1, 2)])
-def test_random_order_expected_decomposition(sizes):
-    d = make_law((2, 2, 2, 2), 41)
-    q_hat = make_law((2, 2, 2, 2), 42)
-    r = mdm.evaluate_policy(d, P.random(sizes), model=q_hat)
-    # Enumerate the ordered partitions: the mean KL is the expected KL, and the mean law is the
-    # sampler's output law (the mixture).
-    kls, laws = [], []
-    seen = set()
-    for perm in itertools.permutations(range(4)):
-        pol = P.fixed_order(perm, sizes)
-        key = tuple(frozenset(b) for b in pol.blocks())
-        if key in seen:
-            continue
-        seen.add(key)
-        e = mdm.evaluate_policy(d, pol, model=q_hat)
-        kls.append(e.kl)
-        laws.append(e.probs)
-    assert r.expected_kl == pytest.approx(np.mean(kls), abs=1e-10)
-    assert r.factorization == pytest.approx(mdm.expected_kl(d, sizes), abs=1e-12)
-    assert abs(r.factorization + r.learning - r.expected_kl) < 1e-12
-    np.testing.assert_allclose(r.probs, np.mean(laws, axis=0), atol=1e-12)
-
-
-def test_models_reduce_to_truth():
-    d = make_law((2, 2, 2, 2), 51)
-    truth = mdm.evaluate_policy(d, P.confidence((2, 1, 1)))
-    for model in (d, mdm.models.tempered(d, 1.0), mdm.models.noisy(d, 0.0, seed=1)):
-        r = mdm.evaluate_policy(d, P.confidence((2, 1, 1)), model=model)
-        np.testing.assert_allclose(r.probs, truth.probs, atol=1e-13)
-    a = mdm.evaluate_policy(d, P.entropy((2, 2)), model=mdm.models.noisy(d, 1.0, seed=1))
-    b = mdm.evaluate_policy(d, P.entropy((2, 2)), model=mdm.models.noisy(d, 1.0, seed=1))
-    c = mdm.evaluate_policy(d, P.entropy((2, 2)), model=mdm.models.noisy(d, 1.0, seed=2))
-    np.testing.assert_array_equal(a.probs, b.probs)
-    assert np.max(np.abs(a.probs - c.probs)) > 1e-6
-
-
-def test_model_conditionals_and_approximations():
-    d = make_law((3, 2, 3), 61)
-    p = np.asarray(d.probs)
-    y = np.array([[3, 2, 3], [1, 2, 3], [0, 1, 3], [2, 2, 0]], dtype=np.int32)
-    cond = np.asarray(mdm.models.from_distribution(d).conditionals(y))
-    for row, yy in enumerate(y):
-        assign = {i: int(v) for i, v in enumerate(yy) if v < d.shape[i]}
-        ref = ref_conditionals(p, assign)
-        for i in range(3):
-            if i in assign:
-                assert np.all(cond[row, i] == 0)
-            else:
-                np.testing.assert_allclose(cond[row, i, : d.shape[i]], ref[i], atol=1e-15)
-    hot = np.asarray(mdm.models.tempered(d, 0.5).conditionals(y[:1]))[0, 0]
-    ref = ref_conditionals(p, {})[0] ** 2
-    np.testing.assert_allclose(hot, ref / ref.sum(), atol=1e-14)
-    prod = np.asarray(mdm.models.product_approximation(d).probs)
-    marg = [p.sum(axis=tuple(a for a in range(3) if a != i)) for i in range(3)]
-    np.testing.assert_allclose(prod, np.einsum("a,b,c->abc", *marg), atol=1e-15)
-    markov = np.asarray(mdm.models.markov_approximation(d).probs)
-    p01, p12, p1 = p.sum(axis=2), p.sum(axis=0), p.sum(axis=(0, 2))
-    np.testing.assert_allclose(
-        markov, p01[:, :, None] * p12[None, :, :] / p1[None, :, None], atol=1e-15
-    )
-
-
-def test_callable_model():
-    d = make_law((2, 2, 2, 2), 71)
-    base = mdm.models.from_distribution(make_law((2, 2, 2, 2), 72))
-    pol = P.fixed_order((0, 1, 2, 3), (1, 3))
-    r = mdm.evaluate_policy(d, pol, model=base.conditionals)
-    s = mdm.evaluate_policy(d, pol, model=base)
-    np.testing.assert_allclose(r.probs, s.probs, atol=1e-15)
-    assert abs(r.factorization + r.learning - r.kl) < 1e-10
 
 
 # ------------------------------------------------------------------------------------------------
