@@ -4,7 +4,9 @@ Importing mdmjax turns on JAX's float64 mode (``jax_enable_x64``): exact means f
 """
 
 from mdmjax import _x64 as _x64  # noqa: F401  (enables float64 first)
+from mdmjax import bounds as bounds
 from mdmjax import families as families
+from mdmjax import schedules as schedules
 from mdmjax.curve import InformationCurve as InformationCurve
 from mdmjax.curve import information_curve as information_curve
 from mdmjax.distribution import Distribution as Distribution
@@ -15,5 +17,7 @@ from mdmjax.kl import partition_kl as partition_kl
 from mdmjax.optimal import Schedule as Schedule
 from mdmjax.optimal import min_steps as min_steps
 from mdmjax.optimal import optimal_schedule as optimal_schedule
+from mdmjax.relax import optimize_schedule as optimize_schedule
+from mdmjax.universal import fit_schedule_family as fit_schedule_family
 
 __version__ = "0.1.0"
