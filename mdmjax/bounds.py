@@ -102,7 +102,7 @@ def austin_steps(n: int, dtc: float, eps: float) -> int:
 
     :func:`mdmjax.schedules.austin` with ``dtc >= DTC`` has ``E KL <= eps`` and at most
 
-    .. math:: k \\le \\min\\big(n,\\ \\lfloor 2\\sqrt{n\\, \\mathrm{DTC} / \\varepsilon} + 1 \\rfloor\\big)
+    .. math:: k \\le \\min(n, \\lfloor 2 \\sqrt{n\\, \\mathrm{DTC} / \\varepsilon} + 1 \\rfloor)
 
     steps: with ``u = m + 1 = ceil(sqrt(n DTC/ε))`` single steps plus one, blocks of
     ``b = 1 + floor(ε u / DTC) > ε u / DTC`` need fewer than ``n DTC/(ε u) + 1`` steps, and
@@ -131,4 +131,3 @@ def corollary34_bound(n: int, dtc: float, delta: float) -> float:
         raise ValueError(f"delta: must be > 0, got {delta!r}")
     k = min(n, math.ceil(dtc / delta**2) + 1)
     return 0.0 if k == n else float(delta**2 * (n - k + 1))
-

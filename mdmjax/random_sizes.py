@@ -155,7 +155,7 @@ _dp_expected_kl_batch = jax.jit(
 
 
 def _binomial_marginals(n: int, reveal_probs: jax.Array) -> jax.Array:
-    """``(T+1, n+1)``: row ``t`` is the law of ``N_t``, ``Binomial(n, 1 - prod_{u<=t}(1 - p_u))``."""
+    """``(T+1, n+1)``: row ``t`` is the law of ``N_t``, ``Binomial(n, 1 - prod_{u<=t} (1-p_u))``."""
     below = reveal_probs < 1  # double where: no inf or NaN in the gradient at p = 1
     log_stay = jnp.where(below, jnp.log1p(-jnp.where(below, reveal_probs, 0.0)), -jnp.inf)
     log_keep = jnp.concatenate([jnp.zeros(1), jnp.cumsum(log_stay)])
@@ -316,7 +316,7 @@ class _RandomSizeSchedule:
         return _dp_expected_kl_batch(z, self._xs(), self._aux(), self._kind)[0]
 
     def revealed_pmf(self) -> np.ndarray:
-        """``(T+1, n+1)`` array: row ``t`` is the law of ``N_t``, the count revealed after step t."""
+        """``(T+1, n+1)`` array: row ``t`` is the law of ``N_t``, the count revealed by step t."""
         return np.asarray(_revealed_pmf(self._xs(), self._aux(), self._kind, self.n + 1))
 
     def expected_sizes(self) -> np.ndarray:
@@ -392,7 +392,7 @@ class BinomialSchedule(_RandomSizeSchedule):
         return _binomial_expected_kl_batch(z, self._xs())
 
     def revealed_pmf(self) -> np.ndarray:
-        """``(T+1, n+1)``: row ``t`` is ``Binomial(n, 1 - prod_{u<=t}(1 - p_u))``, the law of N_t."""
+        """``(T+1, n+1)``: row ``t`` is the law of ``N_t``, ``Binomial(n, 1 - prod (1 - p_u))``."""
         return np.asarray(_binomial_marginals(self.n, self._xs()))
 
     def _aux(self):
@@ -430,7 +430,9 @@ class KernelSchedule(_RandomSizeSchedule):
         if np.any(np.abs(arr.sum(axis=2) - 1) > ROW_TOLERANCE):
             raise ValueError("kernels: every row must sum to 1 (within 1e-9)")
         if np.any(np.tril(arr, k=-1) > 1e-12):
-            raise ValueError("kernels: the revealed count cannot decrease (K[m, m'] = 0 for m' < m)")
+            raise ValueError(
+                "kernels: the revealed count cannot decrease (K[m, m'] = 0 for m' < m)"
+            )
         self.n = arr.shape[1] - 1
         self.steps = arr.shape[0]
         self._kernels = jnp.asarray(np.clip(arr, 0, None))

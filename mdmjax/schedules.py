@@ -141,8 +141,11 @@ def from_breakpoints(n: int, breakpoints) -> tuple[int, ...]:
         raise ValueError(f"breakpoints: {tau.size} breakpoints give more than n = {n} steps")
     if tau.size and (np.any(np.diff(tau) < 0) or tau[0] < 0 or tau[-1] > n):
         raise ValueError(f"breakpoints: must be non-decreasing within [0, {n}], got {tau}")
-    partial = np.asarray(round_breakpoints(jnp.asarray(tau), n))
-    return _from_partial_sums(np.concatenate([[0], partial, [n]]))
+    # the host twin of round_breakpoints (numpy: no tracing or compilation per shape)
+    k = tau.size + 1
+    t = np.arange(1, k)
+    y = np.maximum.accumulate(np.clip(np.floor(tau + 0.5).astype(np.int64) - t, 0, n - k))
+    return _from_partial_sums(np.concatenate([[0], y + t, [n]]))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -478,7 +481,9 @@ def sqrt_rule(curve, steps: int, smoothing: float | None = None) -> tuple[int, .
     k = _as_steps(steps, n)
     if n == 1 or k == 1:
         return (n,)
-    sigma = max(1.0, n / (4 * k)) if smoothing is None else as_nonnegative_float(smoothing, "smoothing")
+    sigma = (
+        max(1.0, n / (4 * k)) if smoothing is None else as_nonnegative_float(smoothing, "smoothing")
+    )
     f = np.clip(np.diff(np.asarray(c.z, dtype=np.float64)), 0, None)
     phi = np.clip(gaussian_smooth(f, sigma), 0, None)
     top = phi.max()

@@ -77,7 +77,7 @@ def _betacf(a, b, x):
 
 
 def betainc(a, b, x):
-    """The regularized incomplete beta function ``I_x(a, b)``, differentiable in ``a``, ``b``, ``x``.
+    """The regularized incomplete beta ``I_x(a, b)``, differentiable in ``a``, ``b`` and ``x``.
 
     ``jax.scipy.special.betainc`` has no gradient in ``a`` and ``b``; this is the continued
     fraction of Numerical Recipes §6.4 with a fixed number of Lentz iterations, using
@@ -120,6 +120,7 @@ def _shape_geometric(theta, u):
 
 
 _SHAPE_FNS = {"beta": _shape_beta, "maskgit-pow": _shape_maskgit_pow, "geometric": _shape_geometric}
+
 
 def _grid(family: str) -> np.ndarray:
     """Coarse parameter grid whose best points seed the optax restarts."""
@@ -337,4 +338,3 @@ def fit_schedule_family(
         value=float(regret.mean() if objective == "mean" else regret.max()),
         loss_history=np.asarray(history),
     )
-

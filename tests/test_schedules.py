@@ -25,6 +25,13 @@ def random_law(rng, n, q=2, alpha=0.5):
     return mdm.Distribution.from_probs(p)
 
 
+def thm4(curve, sizes):
+    """Theorem 4 in plain numpy: sum over blocks of sum_j (Z_{N+j} - Z_{N+1})."""
+    z = np.asarray(curve.z)
+    ends = np.cumsum(sizes)
+    return float(sum(np.sum(z[e - s : e] - z[e - s]) for s, e in zip(sizes, ends, strict=True)))
+
+
 def random_curve(rng, n):
     """A non-decreasing Z with Z_1 = 0: sparse exponential increments."""
     inc = rng.exponential(size=n - 1) * (rng.uniform(size=n - 1) < rng.uniform(0.1, 1))
@@ -146,6 +153,19 @@ def test_geometric_has_exactly_k_steps_in_ratio(n, steps, log_ratio):
         assert np.max(np.abs(np.cumsum(sizes)[:-1] - ideal)) <= steps
 
 
+@given(
+    n=st.integers(1, 200),
+    raw=st.lists(st.floats(0, 1, allow_nan=False), min_size=0, max_size=30),
+)
+def test_from_breakpoints_agrees_with_jitted_round_breakpoints(n, raw):
+    tau = np.sort(np.asarray(raw, dtype=float))[: n - 1] * n
+    sizes = S.from_breakpoints(n, tau)
+    assert_valid(sizes, n)
+    assert len(sizes) == tau.size + 1
+    partial = np.asarray(S.round_breakpoints(tau, n))
+    assert tuple(np.diff(np.concatenate([[0], partial, [n]])).tolist()) == sizes
+
+
 def test_from_breakpoints_rounds_and_repairs():
     assert S.from_breakpoints(10, [2.4, 2.6, 7.5]) == (2, 1, 5, 2)
     assert S.from_breakpoints(5, [0.0, 0.0, 0.1, 5.0]) == (1, 1, 1, 1, 1)
@@ -218,16 +238,15 @@ def test_theorem9_and_austin_guarantees_on_random_laws(seed):
 
 def test_theorem9_and_austin_guarantees_on_many_curves():
     rng = np.random.default_rng(7)
-    for _ in range(60):
-        n = int(rng.integers(2, 150))
+    for n in (2, 9, 37, 150) * 8:  # few distinct n: few shapes to trace
         c = random_curve(rng, n)
         for eps in (0.01, 0.3, 2.0):
             tc_s = S.tc_schedule(n, c.tc, eps)
             dtc_s = S.dtc_schedule(n, c.dtc, eps)
             aus = S.austin(n, c.dtc, eps)
-            assert mdm.expected_kl(c, tc_s) <= eps + 1e-9
-            assert mdm.expected_kl(c, dtc_s) <= eps + 1e-9
-            assert mdm.expected_kl(c, aus) <= eps + 1e-9
+            assert thm4(c, tc_s) <= eps + 1e-9
+            assert thm4(c, dtc_s) <= eps + 1e-9
+            assert thm4(c, aus) <= eps + 1e-9
             assert len(aus) <= B.austin_steps(n, c.dtc, eps)
 
 
@@ -244,14 +263,13 @@ def test_mds_code_theory_schedules():
 
 def test_corollary34():
     rng = np.random.default_rng(3)
-    for _ in range(40):
-        n = int(rng.integers(2, 100))
+    for n in (2, 11, 64) * 8:
         c = random_curve(rng, n)
         for delta in (0.1, 0.5, 2.0):
             sizes = S.corollary34(n, c.dtc, delta)
             k = min(n, math.ceil(c.dtc / delta**2) + 1)
             assert sizes == (1,) * (k - 1) + (n - k + 1,)
-            assert mdm.expected_kl(c, sizes) <= B.corollary34_bound(n, c.dtc, delta) + 1e-12
+            assert thm4(c, sizes) <= B.corollary34_bound(n, c.dtc, delta) + 1e-12
 
 
 # ------------------------------------------------------------------------------------------------
@@ -303,9 +321,7 @@ def test_adaptive_sweep_meets_budget_and_counts_its_steps():
         assert res.x_hat <= 2 * max(min(c.tc, c.dtc), eps)
     est = S.adaptive_tc_dtc({"n": 6, "tc": c.tc, "dtc": c.dtc}, 0.1)
     assert est.kl is None
-    assert est.sizes == min(
-        S.tc_schedule(6, c.tc, 0.1), S.dtc_schedule(6, c.dtc, 0.1), key=len
-    )
+    assert est.sizes == min(S.tc_schedule(6, c.tc, 0.1), S.dtc_schedule(6, c.dtc, 0.1), key=len)
 
 
 # ------------------------------------------------------------------------------------------------
