@@ -234,6 +234,11 @@ def _nonempty_pmf(xs, aux, kind, size):
     return jnp.sum(joint, axis=0)
 
 
+@functools.partial(jax.jit, static_argnames=("kind",))
+def _all_kernels(xs, aux, kind):
+    return jax.vmap(lambda x: _KERNEL_FNS[kind](x, aux))(xs)
+
+
 # ------------------------------------------------------------------------------------------------
 # The result type
 # ------------------------------------------------------------------------------------------------
@@ -333,9 +338,7 @@ class _RandomSizeSchedule:
         check_allocation(
             self.steps * (self.n + 1) ** 2 * 8, f"{self.steps} kernels of size (n+1)^2"
         )
-        fn = _KERNEL_FNS[self._kind]
-        aux = self._aux()
-        return np.asarray(jax.vmap(lambda x: fn(x, aux))(self._xs()))
+        return np.asarray(_all_kernels(self._xs(), self._aux(), self._kind))
 
     def sample(self, key, num_samples: int) -> np.ndarray:
         """``(num_samples, T)`` random step sizes (zeros included), drawn from the chain."""
