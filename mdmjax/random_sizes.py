@@ -369,7 +369,7 @@ class BinomialSchedule(_RandomSizeSchedule):
 
     def __init__(self, n: int, reveal_probs):
         self.n = as_positive_int(n, "n")
-        probs = np.asarray(reveal_probs, dtype=np.float64)
+        probs = np.array(reveal_probs, dtype=np.float64)  # a copy: the last entry is set below
         if probs.ndim != 1 or probs.size == 0:
             raise ValueError(
                 f"reveal_probs: expected a non-empty 1-D array, got shape {probs.shape}"

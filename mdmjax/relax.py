@@ -39,7 +39,7 @@ from mdmjax import _x64
 from mdmjax._memory import check_allocation
 from mdmjax._smooth import gaussian_smooth
 from mdmjax._validate import as_positive_int
-from mdmjax.kl import _theorem4
+from mdmjax.kl import _theorem4, expected_kl
 from mdmjax.optimal import _as_curve, optimal_schedule
 from mdmjax.random_sizes import binomial_expected_kl
 from mdmjax.schedules import round_breakpoints, sqrt_rule
@@ -292,6 +292,8 @@ class OptimizeResult:
       breakpoints: the continuous breakpoints (expected partial sums for ``"random-sizes"``).
       restart_kls: ``(restarts,)`` final Theorem-4 KL of every restart.
       best_restart: the index of the chosen restart.
+      reveal_probs: for ``"random-sizes"``, the optimized binomial schedule's ``(k,)`` reveal
+        probabilities (``relaxed_kl`` is its exact expected KL); ``None`` otherwise.
     """
 
     sizes: tuple[int, ...]
@@ -310,6 +312,7 @@ class OptimizeResult:
     breakpoints: np.ndarray
     restart_kls: np.ndarray
     best_restart: int
+    reveal_probs: np.ndarray | None = None
 
     @property
     def steps(self) -> int:
@@ -392,27 +395,27 @@ def optimize_schedule(
     z = jnp.asarray(z_np)
     dp = optimal_schedule(c, k)
 
-    if k == 1 or (relaxation == "random-sizes" and k == 1):
-        sizes = (n,)
-        kl = float(integer_breakpoint_kl(z, jnp.zeros(0, jnp.int64)))
+    if k == 1:  # nothing to search: one block
+        kl = expected_kl(c, (n,))
         gap, ok, msg = _verdict(kl, dp.kl)
         return OptimizeResult(
-            sizes,
-            kl,
-            kl,
-            dp.kl,
-            dp.sizes,
-            gap,
-            ok,
-            msg,
-            np.zeros((restarts, 0)),
-            relaxation,
-            sizes,
-            kl,
-            0,
-            np.zeros(0),
-            np.full(restarts, kl),
-            0,
+            sizes=(n,),
+            kl=kl,
+            relaxed_kl=kl,
+            dp_kl=dp.kl,
+            dp_sizes=dp.sizes,
+            gap=gap,
+            ok=ok,
+            message=msg,
+            loss_history=np.zeros((restarts, 0)),
+            relaxation=relaxation,
+            rounded_sizes=(n,),
+            rounded_kl=kl,
+            polish_moves=0,
+            breakpoints=np.zeros(0),
+            restart_kls=np.full(restarts, kl),
+            best_restart=0,
+            reveal_probs=np.ones(1) if relaxation == "random-sizes" else None,
         )
 
     check_allocation(
@@ -495,4 +498,7 @@ def _finish(relaxation, params, z, n, dp, polish, history) -> OptimizeResult:
         breakpoints=np.asarray(tau[best]),
         restart_kls=final_kl,
         best_restart=best,
+        reveal_probs=(
+            np.asarray(_probs_from_logits(params[best])) if relaxation == "random-sizes" else None
+        ),
     )
