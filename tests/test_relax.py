@@ -89,16 +89,12 @@ def test_relaxation_gradients():
     n = 30
     z = jnp.asarray(np.concatenate([[0.0], np.cumsum(rng.exponential(size=n - 1))]))
     tau = jnp.array([3.3, 7.6, 12.45, 20.7])  # away from the kinks at integers
-    check_grads(
-        jax.jit(lambda t: relax.relaxed_breakpoint_kl(z, t)), (tau,), order=1, eps=1e-6
-    )
+    check_grads(jax.jit(lambda t: relax.relaxed_breakpoint_kl(z, t)), (tau,), order=1, eps=1e-6)
     # through the unconstrained parametrization (blocks 1 + (n - k) softmax(theta))
     theta = jnp.array([0.3, -0.2, 0.5, 0.1, -0.4])
     assert not np.any(np.isclose(relax._tau_from_logits(theta, n) % 1, 0, atol=1e-3))
     check_grads(jax.jit(lambda t: relax._breakpoint_loss(t, z)), (theta,), order=1, eps=1e-6)
-    check_grads(
-        jax.jit(lambda t: relax._random_sizes_loss(t, z)), (theta[:-1],), order=1, eps=1e-6
-    )
+    check_grads(jax.jit(lambda t: relax._random_sizes_loss(t, z)), (theta[:-1],), order=1, eps=1e-6)
 
 
 def test_relaxed_blocks_are_at_least_one():
