@@ -21,6 +21,7 @@ and the reported regrets show it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 
 import jax
@@ -161,6 +162,56 @@ def _aggregate(values, objective):
     return jnp.mean(values) if objective == "mean" else jnp.max(values)
 
 
+def _fractions(theta, family, k):
+    u = jnp.arange(1, k, dtype=jnp.float64) / k
+    return _SHAPE_FNS[family](theta, u) if k > 1 else jnp.zeros(0)
+
+
+def _relaxed_regret(theta, zlev, ns, dp, family, objective, k):
+    """The relaxed objective: mean or max over laws of ``R_i(n_i x(t/k)) - OPT_i``."""
+    nsf = ns.astype(zlev.dtype)
+    tau = nsf[:, None] * _fractions(theta, family, k)[None, :]
+    return _aggregate(jax.vmap(relaxed_padded_kl)(zlev, nsf, tau) - dp, objective)
+
+
+@functools.partial(jax.jit, static_argnames=("family", "objective", "k"))
+def _integer_scores(thetas, zexact, ns, dp, family, objective, k):
+    """Per parameter vector: the objective at the rounded integer schedules, and the schedules."""
+
+    def one(theta):
+        x = _fractions(theta, family, k)
+        parts = jax.vmap(lambda nn: round_breakpoints(nn * x, nn))(ns)
+        kls = jax.vmap(relaxed_padded_kl)(zexact, ns, parts.astype(zexact.dtype))
+        return _aggregate(kls - dp, objective), parts
+
+    return jax.vmap(one)(thetas)
+
+
+@functools.partial(jax.jit, static_argnames=("family", "objective", "k", "optimizer"))
+def _fit_runs(starts, levels, stages, ns, dp, family, objective, k, optimizer):
+    """The optax loop (``lax.scan`` over iterations), ``vmap``-ped over starting points."""
+
+    def run(theta0):
+        def body(carry, stage):
+            theta, state = carry
+            loss, grad = jax.value_and_grad(_relaxed_regret)(
+                theta, levels[stage], ns, dp, family, objective, k
+            )
+            updates, state = optimizer.update(grad, state, theta)
+            return (optax.apply_updates(theta, updates), state), loss
+
+        (theta, _), losses = jax.lax.scan(body, (theta0, optimizer.init(theta0)), stages)
+        return theta, losses
+
+    return jax.vmap(run)(starts)
+
+
+@functools.lru_cache(maxsize=16)
+def _default_optimizer(iters: int) -> optax.GradientTransformation:
+    """Adam, cosine-decayed learning rate 0.05 (cached, so the jitted loop is reused)."""
+    return optax.adam(optax.cosine_decay_schedule(0.05, iters, alpha=0.01))
+
+
 @dataclasses.dataclass(frozen=True)
 class FamilyFit:
     """The outcome of :func:`fit_schedule_family`.
@@ -253,6 +304,8 @@ def fit_schedule_family(
         raise ValueError(f"steps: must be <= the smallest n = {int(ns.min())}")
     iters = as_positive_int(num_iters, "num_iters")
     num = as_positive_int(restarts, "restarts")
+    if optimizer is not None and not isinstance(optimizer, optax.GradientTransformation):
+        raise ValueError(f"optimizer: expected an optax GradientTransformation, got {optimizer!r}")
 
     dp = np.array([optimal_schedule(c, k).kl for c in cs])
     n_max = int(ns.max())
@@ -269,51 +322,19 @@ def fit_schedule_family(
     stages = np.full(iters, num_levels - 1, dtype=np.int32)
     if half:
         stages[:half] = np.arange(half) * (num_levels - 1) // half
-    shape_fn = _SHAPE_FNS[family]
-    u = jnp.arange(1, k, dtype=jnp.float64) / k
-    ns_j = jnp.asarray(ns, dtype=jnp.float64)
-    dp_j = jnp.asarray(dp)
-
-    def loss_fn(theta, zlev):
-        x = shape_fn(theta, u) if k > 1 else jnp.zeros(0)
-        tau = ns_j[:, None] * x[None, :]
-        kl = jax.vmap(relaxed_padded_kl)(zlev, ns_j, tau)
-        return _aggregate(kl - dp_j, objective)
-
     if optimizer is None:
-        optimizer = optax.adam(optax.cosine_decay_schedule(0.05, iters, alpha=0.01))
-
-    def run(theta0):
-        state = optimizer.init(theta0)
-
-        def body(carry, stage):
-            theta, s = carry
-            loss, grad = jax.value_and_grad(loss_fn)(theta, levels[stage])
-            upd, s = optimizer.update(grad, s, theta)
-            return (optax.apply_updates(theta, upd), s), loss
-
-        (theta, _), losses = jax.lax.scan(body, (theta0, state), jnp.asarray(stages))
-        return theta, losses
-
-    zexact = levels[-1]
-    ns_i = jnp.asarray(ns)
-
-    @jax.jit
-    def integer_scores(theta):  # (P, ..) -> objective at the rounded integer schedules
-        def one(th):
-            x = shape_fn(th, u) if k > 1 else jnp.zeros(0)
-            parts = jax.vmap(lambda nn: round_breakpoints(nn * x, nn))(ns_i)
-            kls = jax.vmap(relaxed_padded_kl)(zexact, ns_i, parts.astype(zexact.dtype))
-            return _aggregate(kls - dp_j, objective), parts
-
-        return jax.vmap(one)(theta)
-
+        optimizer = _default_optimizer(iters)
+    args = (jnp.asarray(ns), jnp.asarray(dp))
+    static = {"family": family, "objective": objective, "k": k}
     grid = _grid(family)
-    grid_scores, _ = integer_scores(jnp.asarray(grid))
+    grid_scores, _ = _integer_scores(jnp.asarray(grid), levels[-1], *args, **static)
     starts = grid[np.argsort(np.asarray(grid_scores), kind="stable")[:num]]
-    thetas, history = jax.jit(jax.vmap(run))(jnp.asarray(starts))
+    thetas, history = _fit_runs(
+        jnp.asarray(starts), levels, jnp.asarray(stages), *args, optimizer=optimizer, **static
+    )
     candidates = np.concatenate([np.asarray(thetas), starts])  # never worse than the grid
-    scores, parts = (np.asarray(v) for v in integer_scores(jnp.asarray(candidates)))
+    scores, parts = _integer_scores(jnp.asarray(candidates), levels[-1], *args, **static)
+    scores, parts = np.asarray(scores), np.asarray(parts)
     best = int(np.argmin(scores))
     thetas = candidates
     params = _params_dict(family, thetas[best])

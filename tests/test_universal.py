@@ -137,6 +137,7 @@ def test_batched_curve_input():
         ({"objective": "median"}, "objective"),
         ({"steps": 30}, "steps"),
         ({"restarts": 0}, "restarts"),
+        ({"optimizer": "adam"}, "optimizer"),
     ],
 )
 def test_bad_input_raises_naming_the_argument(kwargs, name):
