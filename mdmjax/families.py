@@ -178,23 +178,36 @@ def _prob_array(value, argument: str, ndim: int, what: str):
     if arr.ndim != ndim:
         raise ValueError(f"{argument}: expected a {ndim}-D array, got shape {arr.shape}")
     _check_stochastic(arr, argument, what)
-    return jnp.asarray(arr)
+    return arr
 
 
-def _outer(vectors) -> jax.Array:
+def _array_module(arrays):
+    """``jax.numpy`` when any array is traced (``jit``/``vmap``), else ``numpy``.
+
+    Concrete tables are built with numpy: eager JAX would compile small kernels for every new
+    shape, which costs more than the arithmetic.
+    """
+    return jnp if any(_is_tracer(a) for a in arrays) else np
+
+
+def _outer(vectors):
     """``t[x_1..x_n] = prod_i v_i[x_i]``, by broadcasting one position at a time."""
-    t = vectors[0]
+    xp = _array_module(vectors)
+    t = xp.asarray(vectors[0])
     for v in vectors[1:]:
-        t = t[..., None] * jnp.reshape(v, (1,) * t.ndim + (-1,))
+        t = t[..., None] * xp.reshape(xp.asarray(v), (1,) * t.ndim + (-1,))
     return t
 
 
-def _batched_outer(matrices) -> jax.Array:
+def _batched_outer(matrices):
     """``t[c, x_1..x_n] = prod_i m_i[c, x_i]`` for ``(m, q_i)`` matrices."""
-    t = matrices[0]
+    xp = _array_module(matrices)
+    t = xp.asarray(matrices[0])
     for mat in matrices[1:]:
         m = mat.shape[0]
-        t = t[..., None] * jnp.reshape(mat, (m,) + (1,) * (t.ndim - 1) + (mat.shape[-1],))
+        t = t[..., None] * xp.reshape(
+            xp.asarray(mat), (m,) + (1,) * (t.ndim - 1) + (mat.shape[-1],)
+        )
     return t
 
 
@@ -206,6 +219,28 @@ def _digit_sum(n: int, q: int, modulus: int | None = None) -> np.ndarray:
         if modulus is not None:
             s = s % modulus
     return s
+
+
+# JAX's rejection sampler for Gamma variates takes seconds to compile, once per draw size, and
+# its run time grows with the size. Each family therefore makes one draw, padded to a power of
+# two (at least 8) when small, so that all families share a few compiled samplers for at most
+# twice the work; draws larger than _BUCKET_MAX are exact-size.
+_BUCKET_MAX = 2**12
+
+
+def _log_gamma(key, count: int, alpha: float) -> jax.Array:
+    """``count`` i.i.d. ``log Gamma(alpha, 1)`` variates (log-space: stable for small ``alpha``)."""
+    size = count if count > _BUCKET_MAX else max(8, 1 << (count - 1).bit_length())
+    return jax.random.loggamma(key, jnp.float64(alpha), shape=(size,))[:count]
+
+
+def _dirichlet_rows(log_gammas: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """Normalize i.i.d. log-gamma variates along the last axis: ``Dir(alpha)`` rows of ``shape``.
+
+    ``G_k ~ Gamma(alpha)`` i.i.d. gives ``G / sum G ~ Dir(alpha 1)``; in log space this is a
+    softmax (as in ``jax.random.dirichlet``).
+    """
+    return jax.nn.softmax(log_gammas.reshape(shape), axis=-1)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -266,8 +301,9 @@ def random_product(key, n: int, q=2, alpha: float = 1.0) -> Distribution:
     qs = _as_alphabets(q, n)
     alpha = _as_positive_float(alpha, "alpha")
     _guard_table(qs, "random product", "n")
-    keys = jax.random.split(_as_key(key), n)
-    vecs = [jax.random.dirichlet(keys[i], jnp.full((qs[i],), alpha)) for i in range(n)]
+    draws = _log_gamma(_as_key(key), sum(qs), alpha)
+    ends = np.cumsum(qs)
+    vecs = [_dirichlet_rows(draws[e - q : e], (q,)) for q, e in zip(qs, ends, strict=True)]
     return Distribution.from_probs(_outer(vecs))
 
 
@@ -441,11 +477,12 @@ def noisy_repetition(n: int, eta: float) -> Distribution:
 # ------------------------------------------------------------------------------------------------
 # Markov chains
 # ------------------------------------------------------------------------------------------------
-def _markov_table(initial: jax.Array, transitions) -> jax.Array:
+def _markov_table(initial, transitions):
     """``p(x) = mu(x_1) prod_t T_t[x_t, x_{t+1}]``, appending one position per transition."""
-    t = initial
+    xp = _array_module([initial, *transitions])
+    t = xp.asarray(initial)
     for trans in transitions:
-        t = t[..., None] * jnp.reshape(trans, (1,) * (t.ndim - 1) + trans.shape)
+        t = t[..., None] * xp.reshape(xp.asarray(trans), (1,) * (t.ndim - 1) + trans.shape)
     return t
 
 
@@ -530,9 +567,9 @@ def random_markov_chain(
     if not isinstance(stationary, bool | np.bool_):
         raise ValueError(f"stationary: expected True or False, got {stationary!r}")
     _guard_table((q,) * n, "random Markov-chain", "n")
-    k_init, k_trans = jax.random.split(_as_key(key))
-    trans = jax.random.dirichlet(k_trans, jnp.full((q,), c), shape=(q,))
-    mu = _stationary(trans) if stationary else jax.random.dirichlet(k_init, jnp.full((q,), c))
+    draws = _log_gamma(_as_key(key), q * q + q, c)
+    trans = _dirichlet_rows(draws[: q * q], (q, q))
+    mu = _stationary(trans) if stationary else _dirichlet_rows(draws[q * q :], (q,))
     return Distribution.from_probs(_markov_table(mu, [trans] * (n - 1)))
 
 
@@ -654,12 +691,14 @@ def ising(
     _guard_table((2,) * n, "Ising", "n", copies=2 + n)
     # Spins of every state, C order (position 0 most significant), shape (2^n, n).
     bits = (np.arange(2**n)[:, None] >> (n - 1 - np.arange(n))[None, :]) & 1
-    spins = jnp.asarray(2.0 * bits - 1.0)
+    spins = 2.0 * bits - 1.0
     coupling_matrix = np.zeros((n, n))
     np.add.at(coupling_matrix, (e[:, 0], e[:, 1]), j)  # repeated edges add up
-    energy = jnp.sum((spins @ jnp.asarray(coupling_matrix)) * spins, axis=1) + spins @ h
-    log_p = energy - jax.nn.logsumexp(energy)
-    return Distribution.from_probs(jnp.exp(log_p).reshape((2,) * n))
+    energy = np.sum((spins @ coupling_matrix) * spins, axis=1) + spins @ h
+    # Stable log-sum-exp: shift by the largest energy before exponentiating.
+    top = energy.max()
+    log_p = energy - (top + np.log(np.sum(np.exp(energy - top))))
+    return Distribution.from_probs(np.exp(log_p).reshape((2,) * n))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -692,7 +731,7 @@ def mixture_of_products(weights, marginals) -> Distribution:
 
 def _mixture_table(w: jax.Array, marg: jax.Array) -> jax.Array:
     comps = _batched_outer([marg[:, i, :] for i in range(marg.shape[1])])  # (m, q, .., q)
-    return jnp.tensordot(w, comps, axes=1)
+    return _array_module([w, comps]).tensordot(w, comps, axes=1)
 
 
 def random_mixture_of_products(
@@ -719,8 +758,8 @@ def random_mixture_of_products(
     alpha = _as_positive_float(alpha, "alpha")
     _guard_table((q,) * n, "random mixture", "n", copies=m + 2)
     k_w, k_m = jax.random.split(_as_key(key))
-    w = jax.random.dirichlet(k_w, jnp.ones(m))
-    marg = jax.random.dirichlet(k_m, jnp.full((q,), alpha), shape=(m, n))
+    w = _dirichlet_rows(_log_gamma(k_w, m, 1.0), (m,))
+    marg = _dirichlet_rows(_log_gamma(k_m, m * n * q, alpha), (m, n, q))
     return Distribution.from_probs(_mixture_table(w, marg))
 
 
@@ -750,7 +789,7 @@ def dirichlet(key, shape: Sequence[int], alpha: float = 1.0) -> Distribution:
         raise ValueError("shape: a law needs at least 1 position, got ()")
     alpha = _as_positive_float(alpha, "alpha")
     _guard_table(shp, "Dirichlet", "shape", copies=3)
-    flat = jax.random.dirichlet(_as_key(key), jnp.full((math.prod(shp),), alpha))
+    flat = _dirichlet_rows(_log_gamma(_as_key(key), math.prod(shp), alpha), (-1,))
     return Distribution.from_probs(flat.reshape(shp))
 
 
