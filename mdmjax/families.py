@@ -672,7 +672,8 @@ def ising(
         ``"complete"``. Leave ``None`` and pass ``edges`` for any other graph.
       n: number of nodes (for a grid, inferred from ``rows * cols``; with ``edges``, defaults to
         the largest index + 1).
-      rows, cols: grid dimensions; with ``n``, one of them (or both) may be left out.
+      rows, cols: grid dimensions; with ``n``, one of them may be left out (or both: then
+        ``rows`` is the largest divisor of ``n`` that is ``<= sqrt(n)``).
       coupling: ``J``, a scalar or one value per edge, in the graph's edge order: chain
         ``(i, i+1)``; cycle the chain then ``(0, n-1)``; grid the horizontal edges row by row,
         then the vertical ones; complete ``(i, j)``, ``i < j``, lexicographic; else ``edges``.
