@@ -509,3 +509,14 @@ def test_dp_regression_value():
     best = min(range(1, n), key=lambda a: theorem4_python(z, (a, n - a)))
     assert s.sizes == (41, 159) == (best, n - best)
     assert round(s.kl, 4) == 50.7600
+
+
+def test_reed_solomon_with_q_equal_to_n_is_mds():
+    import mdmjax as mdm
+
+    d = mdm.families.reed_solomon(5, q=5, d=2)
+    c = mdm.information_curve(d)
+    np.testing.assert_allclose(np.asarray(c.z) / np.log(5), [0, 0, 1, 1, 1], atol=1e-12)
+    for sizes, want in [((5,), 3), ((2, 3), 0), ((3, 2), 1), ((1, 1, 3), 0)]:
+        assert mdm.expected_kl(c, sizes) / np.log(5) == pytest.approx(want, abs=1e-12)
+        assert mdm.exact_kl(d, sizes) / np.log(5) == pytest.approx(want, abs=1e-10)
