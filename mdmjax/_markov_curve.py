@@ -57,6 +57,7 @@ from mdmjax.curve import InformationCurve
 __all__ = ["markov_chain", "ising_chain", "stationary_law", "conditional_entropy_profile"]
 
 MASS_TOLERANCE = 1e-9
+BLOCKED_ABOVE_N = 2048  # non-homogeneous chains longer than this scan their gaps in 4 blocks
 
 
 # ------------------------------------------------------------------------------------------------
@@ -70,7 +71,7 @@ def _stochastic(value, argument: str, ndim: tuple[int, ...], what: str) -> np.nd
     if arr.ndim not in ndim:
         shapes = " or ".join(f"{k}-D" for k in ndim)
         raise ValueError(f"{argument}: expected a {shapes} array, got shape {arr.shape}")
-    if arr.size == 0:
+    if arr.shape[-1] == 0 or (arr.size == 0 and arr.ndim < 3):
         raise ValueError(f"{argument}: {what} must be non-empty, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{argument}: {what} has NaN or infinite entries")
@@ -172,7 +173,7 @@ def _inhomogeneous_terms(mu0: jax.Array, steps: jax.Array, n: int):
     partner (``a <= n - 1 - d``), which nearly halves the work of one fixed-shape scan (each
     block compiles once, so small ``n`` uses one block).
     """
-    blocks = 1 if n <= 2048 else 4
+    blocks = 1 if n <= BLOCKED_ABOVE_N else 4
     mus = _chain_marginals(mu0, steps)
     q = steps.shape[-1]
     steps_t = jnp.transpose(steps, (1, 2, 0))  # (q, q, n-1)
