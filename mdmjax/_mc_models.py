@@ -33,10 +33,16 @@ def _entropy(p: jax.Array) -> jax.Array:
     return -jnp.sum(xlogy(p, p), axis=-1)
 
 
-def _categorical(key, probs: jax.Array, shape=None) -> jax.Array:
-    """Draws from ``probs`` (last axis), zero-probability values never drawn."""
-    logits = jnp.where(probs > 0, jnp.log(jnp.where(probs > 0, probs, 1.0)), -jnp.inf)
-    return jax.random.categorical(key, logits, shape=shape)
+def _categorical(u: jax.Array, probs: jax.Array) -> jax.Array:
+    """Inverse-CDF draw: the first value whose cumulative probability exceeds ``u`` in ``[0, 1)``.
+
+    ``probs`` has the values on its last axis (broadcast against ``u``); a zero-probability value
+    is never drawn (its cumulative sum equals its predecessor's).
+    """
+    cdf = jnp.cumsum(probs, axis=-1)
+    cdf = jnp.broadcast_to(cdf / cdf[..., -1:], u.shape + cdf.shape[-1:])
+    count = jnp.sum(cdf <= u[..., None], axis=-1)
+    return jnp.minimum(count, probs.shape[-1] - 1).astype(jnp.int32)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -91,17 +97,18 @@ class HiddenMarkovModel:
         return cls(*children, n, _validated=True)
 
     def sample(self, key, m: int) -> jax.Array:
-        def one(key):
-            kz, kx, kt = jax.random.split(key, 3)
-            z0 = _categorical(kz, self.initial)
+        kz, kx = jax.random.split(key)
+        uz = jax.random.uniform(kz, (self.n, m), dtype=jnp.float64)
+        ux = jax.random.uniform(kx, (m, self.n), dtype=jnp.float64)
+        z0 = _categorical(uz[0], self.initial)
 
-            def step(z, k):
-                return _categorical(k, self.transition[z]), z
+        def step(z, u):
+            nxt = _categorical(u, self.transition[z])
+            return nxt, nxt
 
-            _, zs = jax.lax.scan(step, z0, jax.random.split(kt, self.n))
-            return _categorical(kx, self.emission[zs])
-
-        return jax.vmap(one)(jax.random.split(key, m))
+        _, zs = jax.lax.scan(step, z0, uz[1:])
+        zs = jnp.concatenate([z0[None], zs], axis=0).T  # (m, n)
+        return _categorical(ux, self.emission[zs])
 
     def _posteriors(self, x: jax.Array, mask: jax.Array) -> jax.Array:
         ev = jnp.where(mask[:, None], self.emission[:, x].T, 1.0)  # (n, K)
@@ -263,25 +270,17 @@ class TreeMRF:
         phi, psi = self._potentials()
         belief, _ = self._upward(phi)
         root = self.order[0]
+        u = jax.random.uniform(key, (self.n, m), dtype=jnp.float64)  # u[t] for node order[t]
+        x = jnp.zeros((m, self.n), dtype=jnp.int32)
+        x = x.at[:, root].set(_categorical(u[0], _normalize(belief[root])))
 
-        def one(key):
-            k0, ks = jax.random.split(key)
-            x = (
-                jnp.zeros(self.n, dtype=jnp.int32)
-                .at[root]
-                .set(_categorical(k0, _normalize(belief[root])).astype(jnp.int32))
-            )
+        def body(x, vu):
+            v, uv = vu
+            probs = _normalize(psi[v][x[:, self.parent[v]]] * belief[v][None, :])  # (m, q)
+            return x.at[:, v].set(_categorical(uv, probs)), None
 
-            def body(x, vk):
-                v, k = vk
-                probs = _normalize(psi[v][x[self.parent[v]]] * belief[v])
-                return x.at[v].set(_categorical(k, probs).astype(jnp.int32)), None
-
-            keys = jax.random.split(ks, self.n - 1)
-            x, _ = jax.lax.scan(body, x, (self.order[1:], keys))
-            return x
-
-        return jax.vmap(one)(jax.random.split(key, m))
+        x, _ = jax.lax.scan(body, x, (self.order[1:], u[1:]))
+        return x
 
 
 def ising_tree(n: int, edges=None, coupling=1.0, field=0.0) -> TreeMRF:
@@ -355,8 +354,9 @@ class MixtureOfProducts:
 
     def sample(self, key, m: int) -> jax.Array:
         kc, kx = jax.random.split(key)
-        c = _categorical(kc, self.weights, shape=(m,))
-        return _categorical(kx, self.marginals[c])
+        c = _categorical(jax.random.uniform(kc, (m,), dtype=jnp.float64), self.weights)
+        ux = jax.random.uniform(kx, (m, self.n), dtype=jnp.float64)
+        return _categorical(ux, self.marginals[c])
 
     def conditional(self, x: jax.Array, mask: jax.Array, i) -> jax.Array:
         theta = jnp.take_along_axis(self.marginals, x[None, :, None], axis=2)[:, :, 0]  # (C, n)

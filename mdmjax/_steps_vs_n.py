@@ -100,16 +100,22 @@ def cosine_sizes(n: int, steps: int) -> tuple[int, ...]:
     return tuple(s for s in sizes if s > 0)
 
 
+def _padded(rows, n: int, count: int) -> np.ndarray:
+    """A ``(count, n)`` zero-padded batch (one compiled shape per ``n``); spare rows: ``(n,)``."""
+    batch = np.zeros((count, n), dtype=np.int64)
+    batch[:, 0] = n
+    for b, r in enumerate(rows):  # a loop over schedules of one chunk
+        batch[b, 0] = 0
+        batch[b, : len(r)] = r
+    return batch
+
+
 def _fewest(curve: InformationCurve, maker, eps: float) -> tuple[int, float]:
     """Smallest ``T`` with KL ``<= eps`` (vmapped over chunks of ``T``); returns (steps, kl)."""
     n = curve.n
     for lo in range(1, n + 1, _CHUNK):  # a loop over chunks of step counts
-        ts = range(lo, min(lo + _CHUNK, n + 1))
-        rows = [maker(n, t) for t in ts]
-        batch = np.zeros((len(rows), max(len(r) for r in rows)), dtype=np.int64)
-        for b, r in enumerate(rows):
-            batch[b, : len(r)] = r
-        kls = np.asarray(expected_kl(curve, batch))
+        rows = [maker(n, t) for t in range(lo, min(lo + _CHUNK, n + 1))]
+        kls = np.asarray(expected_kl(curve, _padded(rows, n, _CHUNK)))[: len(rows)]
         hit = np.nonzero(kls <= eps + 1e-12)[0]
         if hit.size:
             return len(rows[hit[0]]), float(kls[hit[0]])
@@ -176,7 +182,7 @@ def steps_vs_n(
         out[m], out[m + "_kl"] = [], []
     for n in tqdm(ns_list, desc="steps_vs_n", disable=not progress):  # a loop over n
         curve = _curve_for(family, n, q, key, dict(params))
-        tc, dtc = float(curve.tc), float(curve.dtc)
+        tc, dtc = max(float(curve.tc), 0.0), max(float(curve.dtc), 0.0)
         out["n"].append(n)
         out["tc"].append(tc)
         out["dtc"].append(dtc)
@@ -187,10 +193,11 @@ def steps_vs_n(
         else:
             out["dp"].append(None)
             out["dp_kl"].append(None)
-        for m, bound, kind in (("theorem9_tc", tc, "tc"), ("theorem9_dtc", dtc, "dtc")):
-            sizes = theorem9_sizes(n, eps, max(bound, 0.0), kind=kind)
+        both = [theorem9_sizes(n, eps, tc, "tc"), theorem9_sizes(n, eps, dtc, "dtc")]
+        kls = np.asarray(expected_kl(curve, _padded(both, n, 2)))
+        for m, sizes, kl in zip(("theorem9_tc", "theorem9_dtc"), both, kls, strict=True):
             out[m].append(len(sizes))
-            out[m + "_kl"].append(expected_kl(curve, sizes))
+            out[m + "_kl"].append(float(kl))
         for m, maker in (("constant", constant_sizes), ("cosine", cosine_sizes)):
             k, kl = _fewest(curve, maker, eps)
             out[m].append(k)

@@ -164,6 +164,8 @@ def expected_kl_interval(curve, sizes, level: float = 0.95, simultaneous: bool =
     a = _coefficients(arr, c.n)
     lower = np.where(a > 0, a * lo, a * hi).sum(axis=1)
     upper = np.where(a > 0, a * hi, a * lo).sum(axis=1)
+    if not np.any(_stderr(c) > 0):  # an exact curve: nothing to propagate
+        lower = upper = np.atleast_1d(est).astype(np.float64)
     if arr.ndim == 1:
         est_f = float(est)
         return Interval(
@@ -223,6 +225,8 @@ def optimal_schedule_interval(curve, steps: int, level: float = 0.95) -> Schedul
     kl = expected_kl_interval(c, best.sizes, level, simultaneous=True)
     lo, hi = z_band(c, level, simultaneous=True)
     _check_dp_memory(c.n)
+    if not np.any(_stderr(c) > 0):  # an exact curve: nothing to propagate
+        return ScheduleInterval(best, kl, Interval(best.kl, best.kl, best.kl, level))
     low = float(_band_optimum(jnp.asarray(lo), jnp.asarray(hi), k))
     high = float(_band_optimum(jnp.asarray(hi), jnp.asarray(lo), k))
     optimum = Interval(best.kl, max(0.0, min(low, best.kl)), max(high, best.kl), level)
