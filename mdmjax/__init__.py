@@ -5,6 +5,7 @@ Importing mdmjax turns on JAX's float64 mode (``jax_enable_x64``): exact means f
 
 from mdmjax import _x64 as _x64  # noqa: F401  (enables float64 first)
 from mdmjax import families as families
+from mdmjax import real_data as real_data
 from mdmjax.curve import InformationCurve as InformationCurve
 from mdmjax.curve import information_curve as information_curve
 from mdmjax.distribution import Distribution as Distribution
