@@ -221,3 +221,25 @@ def fmt(x: float, digits: int = 3) -> str:
     if abs(x) < 1e-3 or abs(x) >= 1e5:
         return f"{x:.{max(digits - 1, 1)}e}"
     return f"{x:.{digits}g}"
+
+
+def expected_kl_many(curve, schedules: Sequence[Sequence[int]], rows: int = 64) -> np.ndarray:
+    """``mdm.expected_kl`` for many schedules of one curve, in fixed-shape vmapped batches.
+
+    Every schedule is padded with zeros to width ``n`` and the batch to a multiple of ``rows``
+    (padding rows are the one-step schedule), so the jitted kernel compiles once per ``n``
+    instead of once per schedule length.
+    """
+    import mdmjax as mdm
+
+    n = curve.n
+    out = []
+    for start in range(0, len(schedules), rows):
+        chunk = schedules[start : start + rows]
+        arr = np.zeros((rows, n), dtype=np.int64)
+        arr[:, 0] = n
+        for r, sizes in enumerate(chunk):
+            arr[r] = 0
+            arr[r, : len(sizes)] = sizes
+        out.append(np.asarray(mdm.expected_kl(curve, arr))[: len(chunk)])
+    return np.concatenate(out) if out else np.zeros(0)

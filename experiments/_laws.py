@@ -102,7 +102,13 @@ def dirichlet(shape, rng: np.random.Generator, alpha: float = 0.5) -> mdm.Distri
 
 
 def catalogue(n: int, rng: np.random.Generator) -> dict[str, mdm.Distribution]:
-    """Every family at ``n`` positions (Reed–Solomon only where ``q^n`` stays small)."""
+    """Every family at ``n`` positions (Reed–Solomon only where ``q^n`` stays small).
+
+    Uses the package's own constructors (``mdm.families.by_name``) when they are available, so
+    that the experiments cover the families users call; otherwise the numpy definitions above.
+    """
+    if hasattr(mdm.families, "by_name"):
+        return _package_catalogue(n, rng)
     laws = {
         "product": product(n, rng),
         "repetition (q=2)": repetition(n, 2),
@@ -127,3 +133,26 @@ def _next_prime(n: int) -> int:
     while any(q % f == 0 for f in range(2, int(q**0.5) + 1)):
         q += 1
     return q
+
+
+def _package_catalogue(n: int, rng: np.random.Generator) -> dict[str, mdm.Distribution]:
+    by_name = mdm.families.by_name
+    seed = lambda: int(rng.integers(2**31))  # noqa: E731
+    laws = {
+        "product": by_name("product", n, key=seed()),
+        "repetition (q=2)": by_name("repetition", n),
+        "parity": by_name("parity", n),
+        "linear code (q=2, d=n/2)": by_name("linear_code", n, key=seed()),
+        "noisy repetition": by_name("noisy_repetition", n, eta=0.1),
+        "markov": by_name("markov", n, key=seed()),
+        "ising chain": by_name("ising", n, coupling=0.5, field=0.1),
+        "mixture of products": by_name("mixture", n, key=seed()),
+        "dirichlet": by_name("dirichlet", n, key=seed(), alpha=0.5),
+        "dirichlet (mixed q)": dirichlet(tuple(2 + (i % 2) for i in range(n)), rng),
+    }
+    if 3**n <= 60_000:
+        laws["repetition (q=3)"] = by_name("repetition", n, q=3)
+    q = _next_prime(n)
+    if q**n <= 200_000:
+        laws[f"reed-solomon (q={q}, d=2)"] = by_name("reed_solomon", n, q=q, d=2)
+    return laws
