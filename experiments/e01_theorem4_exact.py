@@ -52,7 +52,7 @@ def main(argv=None) -> int:
     run = _common.start(NAME, TITLE, argv, script=__file__)
     rng = np.random.default_rng(run.seed)
     ns = [4] if run.quick else list(range(3, 11))
-    max_count = 100 if run.quick else 100_000
+    max_count = 100 if run.quick else 20_000
     jobs = []
     for n in ns:
         laws = _laws.catalogue(n, rng)
@@ -60,7 +60,7 @@ def main(argv=None) -> int:
             laws = {k: v for k, v in laws.items() if "q=3" not in k and "mixed" not in k}
             schedules = [(4,), (1, 3), (2, 2), (1, 1, 2)]
         else:
-            schedules = schedules_for(n, rng, max_count, extra=3)
+            schedules = schedules_for(n, rng, max_count, extra=2)
         for family, d in laws.items():
             for sizes in schedules:
                 jobs.append((family, n, d, sizes))
