@@ -120,7 +120,7 @@ def catalogue(n: int, rng: np.random.Generator) -> dict[str, mdm.Distribution]:
         "dirichlet": dirichlet((2,) * n, rng),
         "dirichlet (mixed q)": dirichlet(tuple(2 + (i % 2) for i in range(n)), rng),
     }
-    if 3**n <= 60_000:
+    if 3**n <= 3_000:
         laws["repetition (q=3)"] = repetition(n, 3)
     q = _next_prime(n)
     if q**n <= 200_000:
@@ -150,7 +150,7 @@ def _package_catalogue(n: int, rng: np.random.Generator) -> dict[str, mdm.Distri
         "dirichlet": by_name("dirichlet", n, key=seed(), alpha=0.5),
         "dirichlet (mixed q)": dirichlet(tuple(2 + (i % 2) for i in range(n)), rng),
     }
-    if 3**n <= 60_000:
+    if 3**n <= 3_000:
         laws["repetition (q=3)"] = by_name("repetition", n, q=3)
     q = _next_prime(n)
     if q**n <= 200_000:
