@@ -183,3 +183,70 @@ def test_notebook_paper_figures(quick_root):
         for p in (quick_root / "results").glob("e*/summary.json")
     )
     assert f"{n_figs} figures" in last
+
+
+# ------------------------------------------------------------------------------------------------
+# Helpers the experiments rely on, against independent computations
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [3, 5, 7])
+def test_closed_form_curves_match_enumeration(n):
+    import numpy as np
+
+    import mdmjax as mdm
+
+    _curves, _laws = _load("_curves"), _load("_laws")
+    for eta in (0.05, 0.3):
+        exact = mdm.information_curve(_laws.noisy_repetition(n, eta))
+        closed = _curves.noisy_repetition_curve(n, eta)
+        np.testing.assert_allclose(np.asarray(closed.z), np.asarray(exact.z), atol=1e-12)
+        np.testing.assert_allclose(np.asarray(closed.hbar), np.asarray(exact.hbar), atol=1e-12)
+    for d in (1, 2, n - 1):
+        exact = mdm.information_curve(
+            _laws.reed_solomon(n, 7, d) if n < 7 else _laws.repetition(n, 2)
+        )
+        closed = _curves.mds_curve(n, 7, d) if n < 7 else _curves.mds_curve(n, 2, 1)
+        np.testing.assert_allclose(np.asarray(closed.z), np.asarray(exact.z), atol=1e-12)
+
+
+def test_expected_kl_many_matches_plain_theorem4(rng):
+    import numpy as np
+
+    import mdmjax as mdm
+
+    _common = _load("_common")
+    n = 12
+    z = np.concatenate([[0.0], np.cumsum(rng.uniform(0, 0.3, n - 1))])
+    curve = mdm.InformationCurve.from_z(z)
+    schedules = []
+    for _ in range(70):  # more than one padded batch of 64
+        cuts = np.sort(rng.choice(np.arange(1, n), size=rng.integers(0, n - 1), replace=False))
+        schedules.append(tuple(int(s) for s in np.diff(np.concatenate([[0], cuts, [n]]))))
+    got = _common.expected_kl_many(curve, schedules)
+    for sizes, value in zip(schedules, got, strict=True):
+        want, start = 0.0, 0
+        for s in sizes:  # Theorem 4, written out: every position against its block's start
+            want += sum(z[start + i] - z[start] for i in range(s))
+            start += s
+        assert value == pytest.approx(want, abs=1e-12)
+
+
+def test_laws_are_valid_and_match_definitions():
+    import itertools
+
+    import numpy as np
+
+    _laws = _load("_laws")
+    p = np.asarray(_laws.parity(4).probs)
+    for x in itertools.product((0, 1), repeat=4):
+        assert p[x] == pytest.approx(1 / 8 if sum(x) % 2 == 0 else 0.0)
+    rs = np.asarray(_laws.reed_solomon(3, 5, 2).probs)
+    assert np.count_nonzero(rs) == 25  # q^d codewords
+    for a, b in itertools.product(range(5), repeat=2):  # P(x) = a + b x at x = 0, 1, 2
+        assert rs[a % 5, (a + b) % 5, (a + 2 * b) % 5] == pytest.approx(1 / 25)
+    chain = np.asarray(_laws.ising_chain(3, coupling=0.7, field=0.2).probs)
+    s = np.array([-1, 1])
+    w = np.exp(
+        0.7 * (s[:, None, None] * s[None, :, None] + s[None, :, None] * s[None, None, :])
+        + 0.2 * (s[:, None, None] + s[None, :, None] + s[None, None, :])
+    )
+    np.testing.assert_allclose(chain, w / w.sum(), rtol=1e-12)
