@@ -161,3 +161,8 @@ def test_digits_patches_missing_package_names_the_extra(monkeypatch):
     _hide_module(monkeypatch, "sklearn")
     with pytest.raises(ImportError, match=r"pip install mdmjax\[data\]"):
         real_data.digits_patches(2, 2)
+
+
+def test_reachable_as_families():
+    assert mdm.families.english_words is real_data.english_words
+    assert mdm.families.digits_patches is real_data.digits_patches
