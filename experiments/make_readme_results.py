@@ -57,6 +57,11 @@ def render(summaries: list[dict], root: Path, output: Path) -> str:
     ]
     lines += _table(["experiment", "paper's claim", "headline", "mode"], overview)
     lines.append("")
+    done = {s["experiment"] for s in summaries}
+    missing = [p.name for p in sorted(ROOT.glob("experiments/e[0-9][0-9]_*.py"))]
+    missing = [m for m in missing if m[:3] not in done]
+    if missing:
+        lines += ["Not run yet: " + ", ".join(f"`experiments/{m}`" for m in missing) + ".", ""]
     for s in summaries:
         lines += [f"### {s['title']}", ""]
         lines += [f"*Claim.* {s['claim']}", ""]
