@@ -414,8 +414,9 @@ def reed_solomon(n: int, q: int, d: int, points=None, shift=None) -> Distributio
     lower-bound witness of Chen–Cong–Li (2026), Theorem 5/24.
 
     Args:
-      n: code length, ``1 <= n < q``.
-      q: a prime ``> n``.
+      n: code length, ``1 <= n <= q`` (``n`` distinct points of ``F_q``; Theorem 5 takes
+        ``q > n``, but the code is MDS whenever the points are distinct, e.g. ``n = q = 5``).
+      q: a prime ``>= n``.
       d: dimension (polynomials of degree ``< d``), ``1 <= d <= n``.
       points: ``n`` distinct evaluation points in ``F_q`` (default ``0, 1, .., n-1``).
       shift: optional affine shift ``w`` (``n`` integers, reduced mod ``q``).
@@ -429,8 +430,10 @@ def reed_solomon(n: int, q: int, d: int, points=None, shift=None) -> Distributio
     _x64.require_x64()
     n = as_positive_int(n, "n")
     q = _as_prime(q, "q")
-    if q <= n:
-        raise ValueError(f"q: Reed–Solomon needs a prime q > n = {n}, got q = {q}")
+    if q < n:
+        raise ValueError(
+            f"q: Reed–Solomon needs a prime q >= n = {n} (n distinct points), got q = {q}"
+        )
     d = as_positive_int(d, "d")
     if d > n:
         raise ValueError(f"d: the dimension must be <= n = {n}, got {d}")
@@ -674,7 +677,8 @@ def ising(
         ``"complete"``. Leave ``None`` and pass ``edges`` for any other graph.
       n: number of nodes (for a grid, inferred from ``rows * cols``; with ``edges``, defaults to
         the largest index + 1).
-      rows, cols: grid dimensions; with ``n``, one of them (or both) may be left out.
+      rows, cols: grid dimensions; with ``n``, one of them may be left out (or both: then
+        ``rows`` is the largest divisor of ``n`` that is ``<= sqrt(n)``).
       coupling: ``J``, a scalar or one value per edge, in the graph's edge order: chain
         ``(i, i+1)``; cycle the chain then ``(0, n-1)``; grid the horizontal edges row by row,
         then the vertical ones; complete ``(i, j)``, ``i < j``, lexicographic; else ``edges``.
