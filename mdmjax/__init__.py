@@ -8,6 +8,7 @@ from mdmjax import families as families
 from mdmjax import large_n as curves  # noqa: F401  (public as mdm.curves)
 from mdmjax import models as models
 from mdmjax import policies as policies
+from mdmjax import real_data as real_data
 from mdmjax.curve import InformationCurve as InformationCurve
 from mdmjax.curve import information_curve as information_curve
 from mdmjax.distribution import Distribution as Distribution

@@ -32,6 +32,8 @@ from mdmjax import _x64
 from mdmjax._memory import check_allocation, table_bytes
 from mdmjax._validate import as_nonnegative_float, as_positive_int
 from mdmjax.distribution import MASS_TOLERANCE, Distribution
+from mdmjax.real_data import digits_patches as digits_patches  # real laws, optional extra
+from mdmjax.real_data import english_words as english_words
 
 __all__ = [
     "FAMILY_NAMES",
