@@ -5,13 +5,17 @@ Importing mdmjax turns on JAX's float64 mode (``jax_enable_x64``): exact means f
 
 from mdmjax import _x64 as _x64  # noqa: F401  (enables float64 first)
 from mdmjax import families as families
+from mdmjax import mixture as mixture
+from mdmjax import sharding as sharding
 from mdmjax.curve import InformationCurve as InformationCurve
 from mdmjax.curve import information_curve as information_curve
 from mdmjax.distribution import Distribution as Distribution
+from mdmjax.entropy import plan_subset_entropies as plan_subset_entropies
 from mdmjax.entropy import subset_entropies as subset_entropies
 from mdmjax.kl import exact_kl as exact_kl
 from mdmjax.kl import expected_kl as expected_kl
 from mdmjax.kl import partition_kl as partition_kl
+from mdmjax.mixture import mixture_kl as mixture_kl
 from mdmjax.optimal import Schedule as Schedule
 from mdmjax.optimal import min_steps as min_steps
 from mdmjax.optimal import optimal_schedule as optimal_schedule
