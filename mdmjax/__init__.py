@@ -9,9 +9,12 @@ from mdmjax import large_n as curves  # noqa: F401  (public as mdm.curves)
 from mdmjax import models as models
 from mdmjax import policies as policies
 from mdmjax import real_data as real_data
+from mdmjax import mixture as mixture
+from mdmjax import sharding as sharding
 from mdmjax.curve import InformationCurve as InformationCurve
 from mdmjax.curve import information_curve as information_curve
 from mdmjax.distribution import Distribution as Distribution
+from mdmjax.entropy import plan_subset_entropies as plan_subset_entropies
 from mdmjax.entropy import subset_entropies as subset_entropies
 from mdmjax.evaluate import PolicyEvaluation as PolicyEvaluation
 from mdmjax.evaluate import evaluate_policy as evaluate_policy
@@ -20,6 +23,7 @@ from mdmjax.frontier import policy_frontier as policy_frontier
 from mdmjax.kl import exact_kl as exact_kl
 from mdmjax.kl import expected_kl as expected_kl
 from mdmjax.kl import partition_kl as partition_kl
+from mdmjax.mixture import mixture_kl as mixture_kl
 from mdmjax.optimal import Schedule as Schedule
 from mdmjax.optimal import min_steps as min_steps
 from mdmjax.optimal import optimal_schedule as optimal_schedule

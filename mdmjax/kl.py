@@ -265,6 +265,7 @@ def exact_kl(
     kind: str = "expected",
     *,
     max_partitions: int = DEFAULT_MAX_PARTITIONS,
+    method: str = "auto",
 ):
     """Ground-truth KL by enumerating every ordered partition with block sizes ``sizes``.
 
@@ -278,16 +279,28 @@ def exact_kl(
         ``"mixture"`` for ``KL(p || mean_B nu_B)``, the random-order sampler's actual output law;
         ``"both"`` for the pair ``(expected, mixture)``.
       max_partitions: refuse to enumerate more ordered partitions than this.
+      method: ``"enumerate"`` (every ordered partition, as above), ``"dp"`` (the mixture by the
+        subset-lattice DP of :func:`mdmjax.mixture.mixture_kl`, no partition listed; only for
+        ``kind="mixture"``), or ``"auto"``: ``"dp"`` for ``kind="mixture"``, else
+        ``"enumerate"``.
 
     Raises:
-      ValueError: bad ``sizes`` or ``kind``, or more than ``max_partitions`` partitions (the
-        message gives the count).
+      ValueError: bad ``sizes``, ``kind`` or ``method``, or more than ``max_partitions``
+        partitions (the message gives the count).
     """
     _x64.require_x64()
     if not isinstance(d, Distribution):
         raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
     if kind not in ("expected", "mixture", "both"):
         raise ValueError(f"kind: expected 'expected', 'mixture' or 'both', got {kind!r}")
+    if method not in ("auto", "enumerate", "dp"):
+        raise ValueError(f"method: expected 'auto', 'enumerate' or 'dp', got {method!r}")
+    if method == "dp" and kind != "mixture":
+        raise ValueError(f"method: 'dp' computes the mixture KL only, got kind={kind!r}")
+    if kind == "mixture" and method in ("auto", "dp"):
+        from mdmjax.mixture import mixture_kl
+
+        return mixture_kl(d, sizes)
     arr = as_sizes(sizes, d.n, allow_batch=False)
     count = count_partitions(arr)
     if count > max_partitions:
