@@ -15,6 +15,7 @@ SUBCOMMAND_MODULES = [
     "mdmjax.cli_report",
     "mdmjax.cli_policies",
     "mdmjax.cli_bench",
+    "mdmjax.cli_schedules",
 ]
 
 
