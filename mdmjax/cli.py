@@ -13,6 +13,7 @@ import sys
 
 SUBCOMMAND_MODULES = [
     "mdmjax.cli_report",
+    "mdmjax.cli_policies",
 ]
 
 
