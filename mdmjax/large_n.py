@@ -180,9 +180,9 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
         cycle or grid Ising model).
 
     Examples:
-      >>> import numpy as np, mdmjax as mdm
+      >>> import math, mdmjax as mdm
       >>> c = mdm.curves.family_curve("reed_solomon", 1000)   # q = 1009, d = 2
-      >>> round(c.tc / np.log(1009), 9), round(c.dtc / np.log(1009), 9)
+      >>> round(c.tc / math.log(1009), 9), round(c.dtc / math.log(1009), 9)
       (998.0, 2.0)
     """
     if name not in FAMILY_NAMES:
