@@ -343,6 +343,6 @@ def linear_code(
         raise ValueError(
             f"key: a Monte-Carlo curve (n = {n} > {AUTO_EXACT_N}) needs a jax.random key"
         )
-    z, se = code_z_estimate(g, q, key, num_samples)
+    z, se = code_z_estimate(g, q, key, as_positive_int(num_samples, "num_samples", minimum=2))
     h1 = float(np.log(q) * np.mean(np.any(g != 0, axis=0)))
     return curve_from_estimates(z, se, h1=h1)

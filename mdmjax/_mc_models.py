@@ -199,7 +199,32 @@ class TreeMRF:
     normalized; potentials are shifted by their maxima, so couplings up to ~300 nats are safe.
     """
 
-    def __init__(self, log_unary, log_pairwise, parent, order):
+    def __init__(self, log_unary, log_pairwise, parent, order, *, _validated: bool = False):
+        if not _validated:
+            _x64.require_x64()
+            lu = np.asarray(log_unary, dtype=np.float64)
+            lp = np.asarray(log_pairwise, dtype=np.float64)
+            par, ordr = np.asarray(parent), np.asarray(order)
+            if lu.ndim != 2 or lu.shape[0] < 1 or lu.shape[1] < 1:
+                raise ValueError(f"log_unary: expected shape (n, q), got {lu.shape}")
+            n, q = lu.shape
+            if lp.shape != (n, q, q):
+                raise ValueError(f"log_pairwise: expected shape ({n}, {q}, {q}), got {lp.shape}")
+            if np.any(np.isnan(lu)) or np.any(lu == np.inf):
+                raise ValueError("log_unary: entries must not be NaN or +inf")
+            if np.any(np.isnan(lp)) or np.any(np.isinf(lp)):
+                raise ValueError("log_pairwise: entries must be finite")
+            if par.shape != (n,) or ordr.shape != (n,) or sorted(ordr.tolist()) != list(range(n)):
+                raise ValueError("order: expected a permutation of 0..n-1 (see tree_order)")
+            pos = np.empty(n, dtype=np.int64)
+            pos[ordr] = np.arange(n)
+            if par[ordr[0]] != -1 or any(
+                par[v] < 0 or par[v] >= n or pos[par[v]] >= pos[v] for v in ordr[1:].tolist()
+            ):
+                raise ValueError(
+                    "parent: the root must come first and every parent before its child"
+                )
+            log_unary, log_pairwise, parent, order = lu, lp, par, ordr
         self.log_unary = jnp.asarray(log_unary, dtype=jnp.float64)
         self.log_pairwise = jnp.asarray(log_pairwise, dtype=jnp.float64)
         self.parent = jnp.asarray(parent)
@@ -218,7 +243,7 @@ class TreeMRF:
 
     @classmethod
     def tree_unflatten(cls, aux, children):
-        return cls(*children)
+        return cls(*children, _validated=True)
 
     def _potentials(self):
         phi = jnp.exp(self.log_unary - jnp.max(self.log_unary, axis=1, keepdims=True))

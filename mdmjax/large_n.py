@@ -117,6 +117,22 @@ def _positive(value, argument: str) -> float:
     return v
 
 
+def _log_gammas(key, count: int, alpha: float) -> jax.Array:
+    """``count`` i.i.d. ``log Gamma(alpha)`` draws, from the same stream as ``mdm.families``'
+    random laws when that module provides its helper, so that small-``n`` curves coincide."""
+    from mdmjax import families
+
+    helper = getattr(families, "_log_gamma", None)
+    if callable(helper):
+        return helper(key, count, alpha)
+    return jax.random.loggamma(key, jnp.float64(alpha), shape=(count,))
+
+
+def _dirichlet_rows(log_gammas: jax.Array, shape: tuple[int, ...]) -> np.ndarray:
+    """``Dir(alpha)`` rows: softmax of i.i.d. log-gamma draws along the last axis."""
+    return np.asarray(jax.nn.softmax(jnp.reshape(log_gammas, shape), axis=-1))
+
+
 def _mc_options(params: dict) -> dict:
     return {"num_samples": params.pop("num_samples", 256)}
 
@@ -164,9 +180,9 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
         cycle or grid Ising model).
 
     Examples:
-      >>> import numpy as np, mdmjax as mdm
+      >>> import math, mdmjax as mdm
       >>> c = mdm.curves.family_curve("reed_solomon", 1000)   # q = 1009, d = 2
-      >>> round(c.tc / np.log(1009), 9), round(c.dtc / np.log(1009), 9)
+      >>> round(c.tc / math.log(1009), 9), round(c.dtc / math.log(1009), 9)
       (998.0, 2.0)
     """
     if name not in FAMILY_NAMES:
@@ -203,9 +219,7 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
                 raise ValueError(f"marginals: expected shape ({n}, q), got {marg.shape}")
             return product(marg)
         alpha = _positive(params.get("alpha", 1.0), "alpha")
-        keys = jax.random.split(key, n)
-        marg = jax.vmap(lambda k: jax.random.dirichlet(k, jnp.full((qq,), alpha)))(keys)
-        return product(np.asarray(marg))
+        return product(_dirichlet_rows(_log_gammas(key, n * qq, alpha), (n, qq)))
     if name == "markov":
         _take(params, name, ("initial", "transition", "concentration", "stationary"))
         if "initial" in params or "transition" in params:
@@ -213,12 +227,11 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
                 raise ValueError("params: give both initial and transition (or neither)")
             return markov_chain(params["initial"], params["transition"], n)
         c = _positive(params.get("concentration", 1.0), "concentration")
-        k_init, k_trans = jax.random.split(key)
-        trans = np.asarray(jax.random.dirichlet(k_trans, jnp.full((qq,), c), shape=(qq,)))
+        draws = _log_gammas(key, qq * qq + qq, c)
+        trans = _dirichlet_rows(draws[: qq * qq], (qq, qq))
         if params.get("stationary", False):
             return markov_chain("stationary", trans, n)
-        mu = np.asarray(jax.random.dirichlet(k_init, jnp.full((qq,), c)))
-        return markov_chain(mu, trans, n)
+        return markov_chain(_dirichlet_rows(draws[qq * qq :], (qq,)), trans, n)
     if name == "ising":
         _binary_only(name, q)
         _take(params, name, ("graph", "coupling", "field", "edges", "num_samples"))
@@ -286,7 +299,7 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
         m = as_positive_int(params.get("components", 2), "components")
         alpha = _positive(params.get("alpha", 1.0), "alpha")
         k_w, k_m = jax.random.split(key)
-        w = jax.random.dirichlet(k_w, jnp.ones(m))
-        marg = jax.random.dirichlet(k_m, jnp.full((qq,), alpha), shape=(m, n))
-        model = MixtureOfProducts(np.asarray(w), np.asarray(marg))
+        w = _dirichlet_rows(_log_gammas(k_w, m, 1.0), (m,))
+        marg = _dirichlet_rows(_log_gammas(k_m, m * n * qq, alpha), (m, n, qq))
+        model = MixtureOfProducts(w, marg)
     return monte_carlo_curve(model, mc_key, **_mc_options(params))

@@ -156,6 +156,10 @@ def test_linear_code_auto_monte_carlo_needs_key():
         (lambda: mdm.curves.linear_code([[1, 2]], 3, method="magic"), "method"),
         (lambda: mdm.curves.linear_code(np.ones((1, 30), int), 2, method="exact"), "generator"),
         (lambda: mdm.curves.rank_mod_q([[1]], 6), "q"),
+        (
+            lambda: mdm.curves.linear_code(np.ones((1, 20), int), 2, key=0, num_samples=1),
+            "num_samples",
+        ),
     ],
 )
 def test_code_bad_input(call, match):

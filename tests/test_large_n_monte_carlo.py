@@ -271,6 +271,16 @@ def test_product_curve():
         (lambda: mdm.curves.ising_tree(3, [[0, 1], [1, 2]], coupling=[1.0]), "coupling"),
         (lambda: mdm.curves.MixtureOfProducts([0.5, 0.5], np.full((3, 2, 2), 0.5)), "marginals"),
         (lambda: mdm.curves.noisy_repetition(3, 1.5), "eta"),
+        (
+            lambda: mdm.curves.TreeMRF(
+                np.zeros((3, 2)), np.zeros((3, 2, 2)), [1, -1, 0], [0, 1, 2]
+            ),
+            "parent",
+        ),
+        (
+            lambda: mdm.curves.TreeMRF(np.zeros((3, 2)), np.zeros((3, 2)), [-1, 0, 1], [0, 1, 2]),
+            "log_pairwise",
+        ),
         (lambda: mdm.curves.estimate_z(object(), 0), "model"),
         (lambda: mdm.curves.estimate_z(mdm.curves.ising_tree(3), None), "key"),
         (lambda: mdm.curves.estimate_z(mdm.curves.ising_tree(3), 0, js=[0, 1]), "js"),
