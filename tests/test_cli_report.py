@@ -42,7 +42,7 @@ def test_report_family_json_matches_library(tmp_path, capsys):
     assert res["n"] == 6
     assert res["tc"] == pytest.approx(c.tc) and res["dtc"] == pytest.approx(c.dtc)
     rows = {r["steps"]: r for r in res["table"]}
-    assert rows[1]["optimal_kl"] == pytest.approx(5 * np.log(2))
+    assert rows[1]["optimal_kl"] == pytest.approx(np.log(2))  # parity: TC = (n - d) ln q, d = n - 1
     assert rows[6]["optimal_kl"] == 0.0
     assert rows[2]["optimal_kl"] == pytest.approx(mdm.optimal_schedule(c, 2).kl)
     assert res["optimal"]["kl"] == pytest.approx(mdm.optimal_schedule(c, 3).kl)
