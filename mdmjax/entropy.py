@@ -229,6 +229,9 @@ def plan_subset_entropies(
     for m in candidates:
         b = rows_per_step or steps_for(m)
         need = _plan_bytes(shape, m, b, num_devices, itemsize)
+        while rows_per_step is None and b > 1 and need > limit:
+            b //= 2  # fewer rows per scan step before giving up on this m
+            need = _plan_bytes(shape, m, b, num_devices, itemsize)
         inner = math.prod(q + 1 for q in shape[m:])
         fits.append((m, b, need, inner))
     good = [f for f in fits if f[2] <= limit and (f[3] <= target_inner or f[0] == n)]
