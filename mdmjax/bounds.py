@@ -131,4 +131,3 @@ def corollary34_bound(n: int, dtc: float, delta: float) -> float:
         raise ValueError(f"delta: must be > 0, got {delta!r}")
     k = min(n, math.ceil(dtc / delta**2) + 1)
     return 0.0 if k == n else float(delta**2 * (n - k + 1))
-

@@ -25,7 +25,9 @@ def _add_law_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--n", type=int, default=None, help="number of positions")
     group.add_argument("--q", type=int, default=None, help="alphabet size (family default)")
     group.add_argument("--seed", type=int, default=0, help="seed for random families and restarts")
-    group.add_argument("--from-npy", default=None, metavar="FILE", help="a probability table (.npy)")
+    group.add_argument(
+        "--from-npy", default=None, metavar="FILE", help="a probability table (.npy)"
+    )
     group.add_argument("--z-npy", default=None, metavar="FILE", help="Z_1..Z_n as a 1-D .npy array")
 
 
@@ -70,7 +72,9 @@ def _step_list(text: str) -> list[int]:
     try:
         values = [int(v) for v in text.split(",") if v.strip()]
     except ValueError as err:
-        raise ValueError(f"steps: expected a comma-separated list of integers, got {text!r}") from err
+        raise ValueError(
+            f"steps: expected a comma-separated list of integers, got {text!r}"
+        ) from err
     if not values or min(values) < 1:
         raise ValueError(f"steps: expected positive integers, got {text!r}")
     return values

@@ -430,7 +430,9 @@ class KernelSchedule(_RandomSizeSchedule):
         if np.any(np.abs(arr.sum(axis=2) - 1) > ROW_TOLERANCE):
             raise ValueError("kernels: every row must sum to 1 (within 1e-9)")
         if np.any(np.tril(arr, k=-1) > 1e-12):
-            raise ValueError("kernels: the revealed count cannot decrease (K[m, m'] = 0 for m' < m)")
+            raise ValueError(
+                "kernels: the revealed count cannot decrease (K[m, m'] = 0 for m' < m)"
+            )
         self.n = arr.shape[1] - 1
         self.steps = arr.shape[0]
         self._kernels = jnp.asarray(np.clip(arr, 0, None))

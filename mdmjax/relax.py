@@ -381,7 +381,9 @@ def optimize_schedule(
         raise ValueError(f"steps: must be <= n = {n} (each step reveals at least one position)")
     if relaxation not in RELAXATIONS:
         raise ValueError(f"relaxation: expected one of {RELAXATIONS}, got {relaxation!r}")
-    iters = DEFAULT_ITERS[relaxation] if num_iters is None else as_positive_int(num_iters, "num_iters")
+    iters = (
+        DEFAULT_ITERS[relaxation] if num_iters is None else as_positive_int(num_iters, "num_iters")
+    )
     restarts = as_positive_int(restarts, "restarts")
     if optimizer is not None and not isinstance(optimizer, optax.GradientTransformation):
         raise ValueError(f"optimizer: expected an optax GradientTransformation, got {optimizer!r}")
@@ -395,8 +397,22 @@ def optimize_schedule(
         kl = float(integer_breakpoint_kl(z, jnp.zeros(0, jnp.int64)))
         gap, ok, msg = _verdict(kl, dp.kl)
         return OptimizeResult(
-            sizes, kl, kl, dp.kl, dp.sizes, gap, ok, msg, np.zeros((restarts, 0)), relaxation,
-            sizes, kl, 0, np.zeros(0), np.full(restarts, kl), 0,
+            sizes,
+            kl,
+            kl,
+            dp.kl,
+            dp.sizes,
+            gap,
+            ok,
+            msg,
+            np.zeros((restarts, 0)),
+            relaxation,
+            sizes,
+            kl,
+            0,
+            np.zeros(0),
+            np.full(restarts, kl),
+            0,
         )
 
     check_allocation(

@@ -478,7 +478,9 @@ def sqrt_rule(curve, steps: int, smoothing: float | None = None) -> tuple[int, .
     k = _as_steps(steps, n)
     if n == 1 or k == 1:
         return (n,)
-    sigma = max(1.0, n / (4 * k)) if smoothing is None else as_nonnegative_float(smoothing, "smoothing")
+    sigma = (
+        max(1.0, n / (4 * k)) if smoothing is None else as_nonnegative_float(smoothing, "smoothing")
+    )
     f = np.clip(np.diff(np.asarray(c.z, dtype=np.float64)), 0, None)
     phi = np.clip(gaussian_smooth(f, sigma), 0, None)
     top = phi.max()

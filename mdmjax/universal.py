@@ -121,6 +121,7 @@ def _shape_geometric(theta, u):
 
 _SHAPE_FNS = {"beta": _shape_beta, "maskgit-pow": _shape_maskgit_pow, "geometric": _shape_geometric}
 
+
 def _grid(family: str) -> np.ndarray:
     """Coarse parameter grid whose best points seed the optax restarts."""
     if family == "geometric":
@@ -337,4 +338,3 @@ def fit_schedule_family(
         value=float(regret.mean() if objective == "mean" else regret.max()),
         loss_history=np.asarray(history),
     )
-

@@ -303,9 +303,7 @@ def test_adaptive_sweep_meets_budget_and_counts_its_steps():
         assert res.x_hat <= 2 * max(min(c.tc, c.dtc), eps)
     est = S.adaptive_tc_dtc({"n": 6, "tc": c.tc, "dtc": c.dtc}, 0.1)
     assert est.kl is None
-    assert est.sizes == min(
-        S.tc_schedule(6, c.tc, 0.1), S.dtc_schedule(6, c.dtc, 0.1), key=len
-    )
+    assert est.sizes == min(S.tc_schedule(6, c.tc, 0.1), S.dtc_schedule(6, c.dtc, 0.1), key=len)
 
 
 # ------------------------------------------------------------------------------------------------
