@@ -102,6 +102,19 @@ def _catalogue(n: int, k: int, curve):
     return out
 
 
+def _kl_text(kl: float) -> str:
+    """A KL for display: float noise below 1e-12 nats (e.g. -8.9e-16) shows as 0."""
+    return "0" if abs(kl) < 1e-12 else f"{kl:.4g}"
+
+
+def _cell(kl: float, opt: float, steps_used: int, k: int) -> str:
+    if opt > 1e-12:
+        rel = f"[{kl / opt:.3g}]"
+    else:  # the optimum is 0: a ratio means nothing, say whether the schedule reaches it
+        rel = "[opt]" if kl < 1e-12 else "[>0]"
+    return f"{_kl_text(kl)} {rel}" + ("" if steps_used == k else f" k'={steps_used}")
+
+
 def run_schedules(args) -> int:
     """Print every catalogue schedule's expected KL against the optimum, then the theory ones."""
     from mdmjax import schedules as S
@@ -112,7 +125,10 @@ def run_schedules(args) -> int:
     n = curve.n
     steps = [k for k in _step_list(args.steps) if k <= n] or [n]
     print(f"law: n = {n}, TC = {curve.tc:.6g}, DTC = {curve.dtc:.6g}, Z_n = {curve.zn:.6g} (nats)")
-    print("expected KL in nats; in brackets the ratio to the optimum at the same number of steps")
+    print(
+        "expected KL in nats; in brackets the ratio to the optimum at the same number of steps "
+        "([opt] / [>0] where the optimum is 0; k' = steps actually used when fewer)"
+    )
     print("(* random sizes: nominal steps; the KL is exact, averaged over the sizes)\n")
     width = 22
     header = "schedule".ljust(width) + "".join(f"k={k}".rjust(22) for k in steps)
@@ -122,13 +138,11 @@ def run_schedules(args) -> int:
     for k in steps:
         for name, sched in _catalogue(n, k, curve).items():
             kl = float(expected_kl(curve, sched))
-            real = len(sched) if isinstance(sched, tuple) else k
-            ratio = kl / optima[k] if optima[k] > 1e-12 else (1.0 if kl <= 1e-12 else np.inf)
-            cell = f"{kl:.4g} [{ratio:.3g}]" + ("" if real == k else f" k'={real}")
-            rows.setdefault(name, []).append(cell)
+            used = len(sched) if isinstance(sched, tuple) else k
+            rows.setdefault(name, []).append(_cell(kl, optima[k], used, k))
     for name, cells in rows.items():
         print(name.ljust(width) + "".join(c.rjust(22) for c in cells))
-    print("optimum (DP)".ljust(width) + "".join(f"{optima[k]:.4g}".rjust(22) for k in steps))
+    print("optimum (DP)".ljust(width) + "".join(_kl_text(optima[k]).rjust(22) for k in steps))
 
     eps = args.eps if args.eps is not None else 0.1 * max(curve.tc, 1e-12)
     print(f"\ntheory schedules at eps = {eps:.4g} nats (TC and DTC known exactly):")
@@ -139,13 +153,13 @@ def run_schedules(args) -> int:
         "Austin (Thm 10)": S.austin(n, curve.dtc, eps),
     }
     for name, sched in theory.items():
-        print(f"  {name:<24} steps {len(sched):>5}   KL {expected_kl(curve, sched):.4g}")
+        print(f"  {name:<24} steps {len(sched):>5}   KL {_kl_text(expected_kl(curve, sched))}")
     sweep = S.adaptive_tc_dtc(curve, eps)
     print(
-        f"  {'sweep over 2^j (Thm 9)':<24} steps {sweep.steps:>5}   KL {sweep.kl:.4g}   "
+        f"  {'sweep over 2^j (Thm 9)':<24} steps {sweep.steps:>5}   KL {_kl_text(sweep.kl)}   "
         f"({sweep.kind}, X^ = {sweep.x_hat:.4g}; {sweep.steps_spent} steps spent in the sweep)"
     )
-    print(f"  {'fewest steps (DP)':<24} steps {best.steps:>5}   KL {best.kl:.4g}")
+    print(f"  {'fewest steps (DP)':<24} steps {best.steps:>5}   KL {_kl_text(best.kl)}")
     return 0
 
 
