@@ -14,6 +14,8 @@ import sys
 SUBCOMMAND_MODULES = [
     "mdmjax.cli_report",
     "mdmjax.cli_policies",
+    "mdmjax.cli_bench",
+    "mdmjax.cli_schedules",
 ]
 
 

@@ -251,12 +251,21 @@ def _enumerate_kl(probs, labels, weights):
     return kl_sum, nu_sum
 
 
+def _pow2_floor(x: int) -> int:
+    return 1 << (int(x).bit_length() - 1)
+
+
+def _pow2_ceil(x: int) -> int:
+    return 1 << (int(x) - 1).bit_length()
+
+
 def exact_kl(
     d: Distribution,
     sizes: Sequence[int],
     kind: str = "expected",
     *,
     max_partitions: int = DEFAULT_MAX_PARTITIONS,
+    method: str = "auto",
 ):
     """Ground-truth KL by enumerating every ordered partition with block sizes ``sizes``.
 
@@ -270,16 +279,28 @@ def exact_kl(
         ``"mixture"`` for ``KL(p || mean_B nu_B)``, the random-order sampler's actual output law;
         ``"both"`` for the pair ``(expected, mixture)``.
       max_partitions: refuse to enumerate more ordered partitions than this.
+      method: ``"enumerate"`` (every ordered partition, as above), ``"dp"`` (the mixture by the
+        subset-lattice DP of :func:`mdmjax.mixture.mixture_kl`, no partition listed; only for
+        ``kind="mixture"``), or ``"auto"``: ``"dp"`` for ``kind="mixture"``, else
+        ``"enumerate"``.
 
     Raises:
-      ValueError: bad ``sizes`` or ``kind``, or more than ``max_partitions`` partitions (the
-        message gives the count).
+      ValueError: bad ``sizes``, ``kind`` or ``method``, or more than ``max_partitions``
+        partitions (the message gives the count).
     """
     _x64.require_x64()
     if not isinstance(d, Distribution):
         raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
     if kind not in ("expected", "mixture", "both"):
         raise ValueError(f"kind: expected 'expected', 'mixture' or 'both', got {kind!r}")
+    if method not in ("auto", "enumerate", "dp"):
+        raise ValueError(f"method: expected 'auto', 'enumerate' or 'dp', got {method!r}")
+    if method == "dp" and kind != "mixture":
+        raise ValueError(f"method: 'dp' computes the mixture KL only, got kind={kind!r}")
+    if kind == "mixture" and method in ("auto", "dp"):
+        from mdmjax.mixture import mixture_kl
+
+        return mixture_kl(d, sizes)
     arr = as_sizes(sizes, d.n, allow_batch=False)
     count = count_partitions(arr)
     if count > max_partitions:
@@ -294,10 +315,11 @@ def exact_kl(
         f"the marginal table over 2^{n} subsets and {num_states} states",
         argument="d",
     )
-    # Chunk so that one chunk's (C, n, Q) gathers stay near 32 MiB.
-    chunk = int(max(1, min(count, (2**22) // max(1, n * num_states))))
+    # Chunk so that one chunk's (C, n, Q) gathers stay near 32 MiB. Chunk size and chunk count
+    # are powers of two so that few distinct shapes are ever compiled.
+    chunk = _pow2_floor(max(1, min(count, (2**22) // max(1, n * num_states))))
     labels = ordered_partitions(arr)
-    pad = (-count) % chunk
+    pad = _pow2_ceil(-(-count // chunk)) * chunk - count
     weights = np.concatenate([np.ones(count), np.zeros(pad)])
     labels = np.concatenate([labels, np.repeat(labels[:1], pad, axis=0)])
     labels = labels.astype(np.int32).reshape(-1, chunk, n)

@@ -1,0 +1,74 @@
+"""Sharding the state axis of the exact kernels over devices, with JAX's own ``jax.sharding``.
+
+The subset-entropy kernel (:mod:`mdmjax.entropy`) and the mixture-KL DP (:mod:`mdmjax.mixture`)
+both loop over many independent pieces of one law: rows of the partly extended marginal table,
+or outcomes ``x``. Those pieces form the *state axis*. Here it is laid out over a one-dimensional
+:class:`jax.sharding.Mesh` whose single axis is named :data:`STATE_AXIS`; the kernels split it with
+``jax.shard_map`` and gather the per-piece results, so a sharded run adds the same numbers in the
+same order as a single-device run.
+
+Several hosts: call ``jax.distributed.initialize()`` in every process before anything else; then
+``jax.devices()`` lists the devices of all hosts, :func:`state_mesh` spans them, and every process
+runs the same program on the same law (see ``docs/scaling.md``). Nothing here is home-made
+multiprocessing.
+
+Examples:
+  >>> import mdmjax as mdm
+  >>> mesh = mdm.sharding.state_mesh()
+  >>> mesh.axis_names
+  ('states',)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import jax
+import numpy as np
+from jax.sharding import Mesh
+
+__all__ = ["STATE_AXIS", "state_mesh", "resolve_mesh", "num_shards"]
+
+STATE_AXIS = "states"
+
+
+def state_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:
+    """A one-dimensional mesh over ``devices`` (default: all of ``jax.devices()``).
+
+    Its single axis is named :data:`STATE_AXIS`.
+    """
+    devs = list(jax.devices() if devices is None else devices)
+    if not devs:
+        raise ValueError("devices: expected at least one device")
+    return Mesh(np.asarray(devs, dtype=object), (STATE_AXIS,))
+
+
+def resolve_mesh(mesh, *, traced: bool) -> Mesh | None:
+    """The mesh a kernel should shard over, or ``None`` for the plain single-device path.
+
+    Args:
+      mesh: ``None`` (automatic: every device when there is more than one), ``False`` (never
+        shard), or a one-dimensional :class:`jax.sharding.Mesh`.
+      traced: ``True`` when the kernel is being traced by ``jit``/``vmap``; sharding is then left
+        to the caller and the plain path is used.
+
+    Raises:
+      ValueError: ``mesh`` is neither ``None``, ``False`` nor a one-dimensional ``Mesh``.
+    """
+    if mesh is False or traced:
+        return None
+    if mesh is None:
+        return state_mesh() if jax.device_count() > 1 else None
+    if not isinstance(mesh, Mesh):
+        raise ValueError(f"mesh: expected None, False or a jax.sharding.Mesh, got {mesh!r}")
+    if len(mesh.axis_names) != 1:
+        raise ValueError(
+            f"mesh: expected a one-dimensional mesh, got axes {mesh.axis_names}; build one with "
+            "mdmjax.sharding.state_mesh()"
+        )
+    return mesh
+
+
+def num_shards(mesh: Mesh | None) -> int:
+    """Number of devices along the state axis (1 without a mesh)."""
+    return 1 if mesh is None else int(mesh.devices.size)

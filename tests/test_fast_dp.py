@@ -1,0 +1,131 @@
+"""The monotone (quadrangle-inequality) DP against the dense O(k n^2) DP and brute force."""
+
+import itertools
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import mdmjax as mdm
+from mdmjax.optimal import DENSE_MAX_N, _prefix_sum, _resolve_method
+
+
+def theorem4(z, sizes):
+    """Plain Python: sum_j (Z_j - Z_{start of j's block})."""
+    total, start = 0.0, 0
+    for s in sizes:
+        total += sum(z[start + j] - z[start] for j in range(s))
+        start += s
+    return total
+
+
+def brute_optimum(z, k):
+    n = len(z)
+    best = np.inf
+    for cuts in itertools.combinations(range(1, n), k - 1):
+        bounds = (0, *cuts, n)
+        sizes = [b - a for a, b in itertools.pairwise(bounds)]
+        best = min(best, theorem4(z, sizes))
+    return best
+
+
+# A menu of sizes keeps the number of compilations (one per (n, k)) small.
+SIZES = (1, 2, 3, 7, 16, 33)
+
+
+@st.composite
+def curves(draw, sizes=SIZES):
+    n = draw(st.sampled_from(sizes))
+    kind = draw(st.sampled_from(["random", "flat", "steps", "concave"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    if kind == "random":
+        inc = rng.exponential(size=n - 1)
+    elif kind == "flat":
+        inc = np.zeros(n - 1)
+    elif kind == "steps":  # ties everywhere: MDS-like jumps
+        inc = (rng.random(n - 1) < 0.2).astype(float) * rng.integers(1, 3, n - 1)
+    else:
+        inc = np.diff(np.log(np.arange(1, n + 1))) if n > 1 else np.zeros(0)
+    z = np.concatenate([[0.0], np.cumsum(inc)])
+    return mdm.InformationCurve.from_z(z)
+
+
+def steps_for(c, data):
+    return data.draw(st.sampled_from(sorted({1, min(2, c.n), max(1, c.n // 2), c.n})))
+
+
+@settings(max_examples=30)
+@given(curves(), st.data())
+def test_monotone_equals_dense(c, data):
+    k = steps_for(c, data)
+    a = mdm.optimal_schedule(c, k, method="dense")
+    b = mdm.optimal_schedule(c, k, method="monotone")
+    assert b.kl == pytest.approx(a.kl, abs=1e-10)
+    assert len(b.sizes) == k and sum(b.sizes) == c.n and min(b.sizes) >= 1
+    assert b.kl == pytest.approx(theorem4(np.asarray(c.z), b.sizes), abs=1e-10)
+
+
+@settings(max_examples=20)
+@given(curves(sizes=(1, 2, 3, 7, 11)), st.data())
+def test_monotone_equals_brute_force(c, data):
+    k = steps_for(c, data)
+    b = mdm.optimal_schedule(c, k, method="monotone")
+    assert b.kl == pytest.approx(brute_optimum(np.asarray(c.z), k), abs=1e-10)
+
+
+@settings(max_examples=20)
+@given(curves(), st.floats(0, 5))
+def test_min_steps_monotone_equals_dense(c, eps):
+    a = mdm.min_steps(c, eps, method="dense")
+    b = mdm.min_steps(c, eps, method="monotone")
+    assert a.steps == b.steps
+    assert b.kl <= eps + 1e-9 and b.kl == pytest.approx(a.kl, abs=1e-10)
+
+
+def test_regression_value_both_methods():
+    n = 200
+    c = mdm.InformationCurve.from_z(np.log(np.arange(1, n + 1)) / np.log(n))
+    for method in ("dense", "monotone", "auto"):
+        s = mdm.optimal_schedule(c, 2, method=method)
+        assert s.sizes == (41, 159)
+        assert s.kl == pytest.approx(50.7600, abs=5e-5)
+
+
+def test_large_n_against_dense():
+    n = 3000
+    rng = np.random.default_rng(5)
+    z = np.concatenate([[0.0], np.cumsum(rng.exponential(size=n - 1) / n)])
+    c = mdm.InformationCurve.from_z(z)
+    for k in (1, 7, 40):
+        assert mdm.optimal_schedule(c, k, method="monotone").kl == pytest.approx(
+            mdm.optimal_schedule(c, k, method="dense").kl, abs=1e-9
+        )
+
+
+def test_auto_method_and_errors():
+    assert _resolve_method("auto", DENSE_MAX_N) == "dense"
+    assert _resolve_method("auto", DENSE_MAX_N + 1) == "monotone"
+    c = mdm.InformationCurve.from_z(np.arange(5.0))
+    with pytest.raises(ValueError, match="method"):
+        mdm.optimal_schedule(c, 2, method="smawk")
+    with pytest.raises(ValueError, match="method"):
+        mdm.min_steps(c, 0.1, method="knuth")
+
+
+def test_prefix_sum_against_numpy():
+    rng = np.random.default_rng(0)
+    for size in (1, 5, 128, 129, 1000, 70001):
+        x = rng.integers(0, 4, size).astype(np.int32)
+        np.testing.assert_array_equal(np.asarray(_prefix_sum(jnp.asarray(x))), np.cumsum(x))
+
+
+def test_monotone_memory_is_linear():
+    """n = 200 000 is refused by the dense DP's guard but fine for the monotone one."""
+    n = 200_000
+    c = mdm.InformationCurve.from_z(np.log(np.arange(1, n + 1)) / np.log(n))
+    with pytest.raises(ValueError, match="method='monotone'"):
+        mdm.optimal_schedule(c, 2, method="dense")
+    s = mdm.optimal_schedule(c, 2)
+    assert sum(s.sizes) == n and len(s.sizes) == 2
