@@ -5,8 +5,8 @@ log scale, one line per policy family, the DP-optimal random-order curve dashed)
 
 Examples::
 
-    mdmjax policies --law ising --n 10 --beta 0.6
-    mdmjax policies --law markov --n 5 --q 4 --policies confidence,threshold,semi_ar:2
+    mdmjax policies --family ising --n 10 --coupling 0.6 --field 0.1
+    mdmjax policies --family markov --n 5 --q 4 --policies confidence,threshold,semi_ar:2
     mdmjax policies --probs law.npy --model noisy:0.5 --plot frontier.png --json frontier.json
 """
 
@@ -15,49 +15,38 @@ from __future__ import annotations
 import json
 import math
 
+import jax
 import numpy as np
 
-from mdmjax import models
+from mdmjax import families, models
 from mdmjax.distribution import Distribution
 from mdmjax.frontier import DEFAULT_FAMILIES, policy_frontier
 
-__all__ = ["register", "run", "ising_chain", "random_markov_chain"]
+__all__ = ["register", "run", "law_from_args"]
 
 
-def ising_chain(n: int, beta: float, field: float = 0.0) -> Distribution:
-    """``p(x) ∝ exp(beta sum_i s_i s_{i+1} + field sum_i s_i)``, ``s = 2x - 1``, open chain."""
-    if n < 1:
-        raise ValueError(f"n: must be >= 1, got {n}")
-    s = 2.0 * np.indices((2,) * n).reshape(n, -1) - 1.0
-    energy = beta * np.sum(s[:-1] * s[1:], axis=0) + field * np.sum(s, axis=0)
-    w = np.exp(energy - energy.max())
-    return Distribution.from_probs((w / w.sum()).reshape((2,) * n))
+def _param(text: str) -> tuple[str, float]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ValueError(f"param: expected KEY=VALUE, got {text!r}")
+    try:
+        return key, float(value)
+    except ValueError as err:
+        raise ValueError(f"param: {key} needs a number, got {value!r}") from err
 
 
-def random_markov_chain(n: int, q: int, alpha: float, seed: int) -> Distribution:
-    """A first-order Markov chain with Dirichlet(alpha) initial law and transition rows."""
-    if n < 1 or q < 1:
-        raise ValueError(f"n, q: must be >= 1, got n = {n}, q = {q}")
-    rng = np.random.default_rng(seed)
-    probs = rng.dirichlet(np.full(q, alpha))
-    for _ in range(n - 1):
-        trans = rng.dirichlet(np.full(q, alpha), size=q)
-        probs = probs[..., None] * trans.reshape((1,) * (probs.ndim - 1) + trans.shape)
-    return Distribution.from_probs(probs / probs.sum())
+def law_from_args(args) -> Distribution:
+    """``--probs FILE`` wins; otherwise ``families.by_name(family, n, q, key=seed, **params)``.
 
-
-def _law(args) -> Distribution:
+    For ``--family ising`` the ``--coupling`` and ``--field`` options are passed on.
+    """
     if args.probs:
         return Distribution.from_probs(np.load(args.probs))
-    if args.law == "ising":
-        return ising_chain(args.n, args.beta, args.field)
-    if args.law == "markov":
-        return random_markov_chain(args.n, args.q, args.alpha, args.seed)
-    rng = np.random.default_rng(args.seed)
-    size = args.q**args.n
-    return Distribution.from_probs(
-        rng.dirichlet(np.full(size, args.alpha)).reshape((args.q,) * args.n)
-    )
+    params = dict(_param(t) for t in args.param or [])
+    if args.family == "ising":
+        params.setdefault("coupling", args.coupling)
+        params.setdefault("field", args.field)
+    return families.by_name(args.family, args.n, q=args.q, key=jax.random.key(args.seed), **params)
 
 
 def _model(spec: str | None, d: Distribution):
@@ -96,7 +85,7 @@ def _steps(spec: str | None, n: int):
 
 
 def run(args) -> int:
-    d = _law(args)
+    d = law_from_args(args)
     model = _model(args.model, d)
     families = [f.strip() for f in args.policies.split(",") if f.strip()]
     frontier = policy_frontier(
@@ -125,14 +114,15 @@ def register(subparsers) -> None:
             "assignments) and compare them with the DP-optimal random-order schedule."
         ),
     )
-    p.add_argument("--law", choices=("ising", "markov", "random"), default="ising")
-    p.add_argument("--probs", help="a .npy probability table (overrides --law)")
-    p.add_argument("--n", type=int, default=10, help="number of positions (default 10)")
-    p.add_argument("--q", type=int, default=2, help="alphabet size for markov/random")
-    p.add_argument("--beta", type=float, default=0.6, help="Ising coupling")
-    p.add_argument("--field", type=float, default=0.0, help="Ising field")
-    p.add_argument("--alpha", type=float, default=0.5, help="Dirichlet concentration")
-    p.add_argument("--seed", type=int, default=0)
+    law = p.add_argument_group("the law")
+    law.add_argument("--family", default="ising", help="a family name (families.by_name)")
+    law.add_argument("--probs", metavar="FILE", help="a .npy probability table (wins)")
+    law.add_argument("--n", type=int, default=10, help="number of positions (default 10)")
+    law.add_argument("--q", type=int, default=None, help="alphabet size (family default)")
+    law.add_argument("--seed", type=int, default=0, help="seed for random families")
+    law.add_argument("--coupling", type=float, default=0.6, help="Ising coupling J")
+    law.add_argument("--field", type=float, default=0.0, help="Ising field h")
+    law.add_argument("--param", action="append", metavar="KEY=VALUE", help="more family parameters")
     p.add_argument(
         "--policies",
         default=",".join(DEFAULT_FAMILIES),

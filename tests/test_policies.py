@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policy_reference import (
+
+import mdmjax as mdm
+from mdmjax import policies as P
+from tests.policy_reference import (
     assert_law,
     compositions,
     current_block,
@@ -21,9 +24,6 @@ from policy_reference import (
     ref_threshold,
     ref_walk,
 )
-
-import mdmjax as mdm
-from mdmjax import policies as P
 
 
 # ------------------------------------------------------------------------------------------------

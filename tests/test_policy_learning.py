@@ -7,13 +7,13 @@ import math
 
 import numpy as np
 import pytest
-from policy_reference import (
-    make_law,
-    ref_conditionals,
-)
 
 import mdmjax as mdm
 from mdmjax import policies as P
+from tests.policy_reference import (
+    make_law,
+    ref_conditionals,
+)
 
 
 # ------------------------------------------------------------------------------------------------
