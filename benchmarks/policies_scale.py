@@ -18,10 +18,7 @@ from mdmjax import policies as P
 
 
 def ising_chain(n: int, beta: float, field: float = 0.0) -> mdm.Distribution:
-    s = 2.0 * np.indices((2,) * n).reshape(n, -1) - 1.0
-    energy = beta * np.sum(s[:-1] * s[1:], axis=0) + field * np.sum(s, axis=0)
-    w = np.exp(energy - energy.max())
-    return mdm.Distribution.from_probs((w / w.sum()).reshape((2,) * n))
+    return mdm.families.ising("chain", n=n, coupling=beta, field=field)
 
 
 def letters(n: int, q: int, seed: int = 0) -> mdm.Distribution:
