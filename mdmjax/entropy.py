@@ -229,6 +229,9 @@ def plan_subset_entropies(
     for m in candidates:
         b = rows_per_step or steps_for(m)
         need = _plan_bytes(shape, m, b, num_devices, itemsize)
+        while rows_per_step is None and need > limit and b > 1:
+            b //= 2  # fewer rows per step before more leading axes
+            need = _plan_bytes(shape, m, b, num_devices, itemsize)
         inner = math.prod(q + 1 for q in shape[m:])
         fits.append((m, b, need, inner))
     good = [f for f in fits if f[2] <= limit and (f[3] <= target_inner or f[0] == n)]
@@ -243,11 +246,6 @@ def plan_subset_entropies(
             "MDMJAX_MEMORY_LIMIT to change it). Shard over more devices (mesh=...), or reduce n."
         )
     m, b, need, _ = good[0]
-    if outer_axes is None and rows_per_step is None:
-        # Shrink the step until the plan fits (the estimate grows with the rows per step).
-        while need > limit and b > 1:
-            b //= 2
-            need = _plan_bytes(shape, m, b, num_devices, itemsize)
     return SubsetEntropyPlan(shape, m, b, num_devices, itemsize, need)
 
 
