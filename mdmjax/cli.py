@@ -13,7 +13,9 @@ import sys
 
 SUBCOMMAND_MODULES = [
     "mdmjax.cli_report",
+    "mdmjax.cli_policies",
     "mdmjax.cli_bench",
+    "mdmjax.cli_schedules",
 ]
 
 

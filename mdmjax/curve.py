@@ -113,8 +113,9 @@ class InformationCurve:
     def from_hbar(cls, hbar) -> InformationCurve:
         """A curve from average subset entropies ``Hbar_0..Hbar_n`` (``Hbar_0 = 0``)."""
         hbar = jnp.asarray(hbar, dtype=jnp.float64)
-        z = hbar[1] + hbar[:-1] - hbar[1:]
-        return cls(z, hbar)
+        hbar = hbar.at[..., 0].set(0.0)  # H(X_empty) = 0 exactly, whatever the rounding
+        z = hbar[..., 1:2] + hbar[..., :-1] - hbar[..., 1:]
+        return cls(z.at[..., 0].set(0.0), hbar)
 
     # -- derived quantities ---------------------------------------------------------------------
     @property

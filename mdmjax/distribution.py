@@ -72,9 +72,7 @@ class Distribution:
             return cls(jnp.asarray(p, dtype=jnp.float64))
         shape = np.shape(p)
         _check_shape(shape, "p")
-        check_allocation(
-            table_bytes(shape), f"a probability table of shape {shape}", argument="p"
-        )
+        check_allocation(table_bytes(shape), f"a probability table of shape {shape}", argument="p")
         arr = np.asarray(p, dtype=np.float64)
         if not np.all(np.isfinite(arr)):
             bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
@@ -102,9 +100,7 @@ class Distribution:
         _x64.require_x64()
         shape = np.shape(logits)
         _check_shape(shape, "logits")
-        check_allocation(
-            table_bytes(shape), f"a logit table of shape {shape}", argument="logits"
-        )
+        check_allocation(table_bytes(shape), f"a logit table of shape {shape}", argument="logits")
         arr = np.asarray(logits, dtype=np.float64)
         if np.any(np.isnan(arr)) or np.any(arr == np.inf):
             raise ValueError("logits: entries must not be NaN or +inf")

@@ -251,6 +251,14 @@ def _enumerate_kl(probs, labels, weights):
     return kl_sum, nu_sum
 
 
+def _pow2_floor(x: int) -> int:
+    return 1 << (int(x).bit_length() - 1)
+
+
+def _pow2_ceil(x: int) -> int:
+    return 1 << (int(x) - 1).bit_length()
+
+
 def exact_kl(
     d: Distribution,
     sizes: Sequence[int],
@@ -307,10 +315,11 @@ def exact_kl(
         f"the marginal table over 2^{n} subsets and {num_states} states",
         argument="d",
     )
-    # Chunk so that one chunk's (C, n, Q) gathers stay near 32 MiB.
-    chunk = int(max(1, min(count, (2**22) // max(1, n * num_states))))
+    # Chunk so that one chunk's (C, n, Q) gathers stay near 32 MiB. Chunk size and chunk count
+    # are powers of two so that few distinct shapes are ever compiled.
+    chunk = _pow2_floor(max(1, min(count, (2**22) // max(1, n * num_states))))
     labels = ordered_partitions(arr)
-    pad = (-count) % chunk
+    pad = _pow2_ceil(-(-count // chunk)) * chunk - count
     weights = np.concatenate([np.ones(count), np.zeros(pad)])
     labels = np.concatenate([labels, np.repeat(labels[:1], pad, axis=0)])
     labels = labels.astype(np.int32).reshape(-1, chunk, n)

@@ -7,9 +7,9 @@ import pytest
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
-import mdmjax  # noqa: E402,F401  (after the config, like a user would)
-
 from hypothesis import settings  # noqa: E402
+
+import mdmjax  # noqa: E402,F401  (after the config, like a user would)
 
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True)
 settings.register_profile("dev", max_examples=20, deadline=None)
