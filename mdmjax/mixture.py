@@ -102,26 +102,32 @@ def _lattice(n: int, sizes: tuple[int, ...]):
     return tuple(steps)
 
 
-def _digits_to_masks(offsets: jax.Array, n: int) -> jax.Array:
+def _subset_indices(offsets: jax.Array) -> jax.Array:
     """Flat indices into the extended table of ``x_S`` for every mask ``S`` (bit i = i in S).
 
-    ``offsets[i] = (x_i - q_i) * stride_i``; starting from the all-summed index, doubling over
-    positions gives the ``2^n`` indices with ``2^(n+1)`` additions.
+    ``offsets[i, c] = (x_i - q_i) stride_i`` for outcome ``c`` of a chunk; starting from the
+    all-summed index, doubling over positions gives the ``(2^n, chunk)`` indices with
+    ``2^(n+1)`` additions per outcome.
     """
-    idx = jnp.zeros((1,), offsets.dtype)
-    for i in range(n):
-        idx = jnp.concatenate([idx, idx + offsets[i]])
+    idx = jnp.zeros((1, offsets.shape[1]), offsets.dtype)
+    for i in range(offsets.shape[0]):
+        idx = jnp.concatenate([idx, idx + offsets[i][None, :]], axis=0)
     return idx
 
 
-def _log_ratio_one(digits, log_ext, base, strides, qs, steps, sizes):
-    """``log(nu(x)/p(x)) + log #`` for one outcome ``x`` (``digits``), by the forward pass."""
-    n = digits.shape[0]
-    logm = log_ext[base + _digits_to_masks((digits - qs) * strides, n)]  # log P(x_S), all S
-    log_f = jnp.zeros((1,), log_ext.dtype)
+def _log_ratio_chunk(digits, log_ext, base, strides, qs, steps, sizes):
+    """``log(nu(x)/p(x)) + log #`` for a chunk of outcomes ``digits`` (shape ``(chunk, n)``).
+
+    The outcomes are the last (contiguous) axis of every array, so each lattice gather moves a
+    whole row of ``chunk`` values.
+    """
+    offsets = ((digits - qs[None, :]) * strides[None, :]).T  # (n, chunk)
+    logm = log_ext[base + _subset_indices(offsets)]  # (2^n, chunk): log P(x_S), every S
+    log_f = jnp.zeros((1, digits.shape[0]), log_ext.dtype)
     for (pred, amask, bplus), s in zip(steps, sizes, strict=True):
-        link = jnp.sum(logm[bplus], axis=-1) - s * logm[amask]  # sum_{i in B} log P(x_i | x_A)
-        log_f = jax.nn.logsumexp(log_f[pred] + link, axis=-1)
+        # sum_{i in B} log P(x_i | x_A), shape (M, K, chunk)
+        link = jnp.sum(logm[bplus], axis=2) - s * logm[amask]
+        log_f = jax.nn.logsumexp(log_f[pred] + link, axis=1)  # (M, chunk)
     return log_f[0] - logm[-1]
 
 
@@ -138,16 +144,15 @@ def _compiled(shape, sizes, chunk, mesh, dtype):
     base = int(np.sum(np.asarray(shape) * strides))  # index of the all-summed entry
 
     def per_chunk(digits, log_ext, steps):
-        one = functools.partial(
-            _log_ratio_one,
-            log_ext=log_ext,
-            base=base,
-            strides=jnp.asarray(strides, jnp.int64),
-            qs=jnp.asarray(shape, jnp.int64),
-            steps=steps,
-            sizes=sizes,
+        return _log_ratio_chunk(
+            digits,
+            log_ext,
+            base,
+            jnp.asarray(strides, jnp.int64),
+            jnp.asarray(shape, jnp.int64),
+            steps,
+            sizes,
         )
-        return jax.vmap(one)(digits)
 
     def stream(digits, log_ext, steps):  # digits: (chunks, chunk, n)
         return lax.map(lambda d: per_chunk(d, log_ext, steps), digits).reshape(-1)

@@ -2,14 +2,13 @@
 
 import itertools
 
-import jax.numpy as jnp
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mdmjax as mdm
-from mdmjax.optimal import DENSE_MAX_N, _prefix_sum, _resolve_method
+from mdmjax.optimal import DENSE_MAX_N, _resolve_method
 
 
 def theorem4(z, sizes):
@@ -113,13 +112,6 @@ def test_auto_method_and_errors():
         mdm.optimal_schedule(c, 2, method="smawk")
     with pytest.raises(ValueError, match="method"):
         mdm.min_steps(c, 0.1, method="knuth")
-
-
-def test_prefix_sum_against_numpy():
-    rng = np.random.default_rng(0)
-    for size in (1, 5, 128, 129, 1000, 70001):
-        x = rng.integers(0, 4, size).astype(np.int32)
-        np.testing.assert_array_equal(np.asarray(_prefix_sum(jnp.asarray(x))), np.cumsum(x))
 
 
 @pytest.mark.slow
