@@ -40,7 +40,7 @@ from jax.sharding import PartitionSpec as P
 
 from mdmjax import _x64
 from mdmjax._memory import format_bytes, memory_limit
-from mdmjax.sharding import STATE_AXIS, num_shards, resolve_mesh
+from mdmjax.sharding import STATE_AXIS, device_memory_limit, num_shards, resolve_mesh
 
 __all__ = [
     "subset_entropies",
@@ -251,7 +251,8 @@ def plan_subset_entropies(
       shape: alphabet sizes ``(q_1, .., q_n)``.
       dtype: ``float64`` (exact) or ``float32``.
       num_devices: devices the rows are sharded over.
-      limit: bytes allowed per device; default :func:`mdmjax._memory.memory_limit`.
+      limit: bytes allowed per device; default :func:`mdmjax._memory.memory_limit`, and on an
+        accelerator at most 90% of its ``bytes_limit``.
       backend: ``"cpu"``, ``"gpu"`` or ``"tpu"``; default ``jax.default_backend()``.
       outer_axes: force ``m`` (for tests and benchmarks).
       rows_per_step: force the rows per step.
@@ -268,7 +269,12 @@ def plan_subset_entropies(
     shape = tuple(int(q) for q in shape)
     n = len(shape)
     itemsize = int(np.dtype(dtype).itemsize)
-    limit = memory_limit() if limit is None else int(limit)
+    if limit is None:
+        limit = memory_limit()
+        device_limit = device_memory_limit() if backend != "cpu" else None
+        if device_limit is not None:  # an accelerator's own memory, with 10% headroom
+            limit = min(limit, int(0.9 * device_limit))
+    limit = int(limit)
     backend = backend or jax.default_backend()
     target_inner = _TARGET_INNER.get(backend, _TARGET_INNER_ACCELERATOR)
     target_step = _TARGET_STEP.get(backend, _TARGET_STEP_ACCELERATOR)

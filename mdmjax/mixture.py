@@ -41,7 +41,7 @@ from mdmjax._memory import check_allocation, format_bytes
 from mdmjax._validate import as_sizes
 from mdmjax.distribution import Distribution
 from mdmjax.entropy import extended_table, subset_sizes
-from mdmjax.sharding import STATE_AXIS, num_shards, resolve_mesh
+from mdmjax.sharding import STATE_AXIS, device_memory_limit, num_shards, resolve_mesh
 
 __all__ = ["mixture_kl", "mixture_log_ratio", "lattice_work"]
 
@@ -208,6 +208,13 @@ def mixture_log_ratio(d: Distribution, sizes, *, dtype=jnp.float64, mesh=None) -
         hint="Shard over more devices (mesh=...) or reduce n.",
         argument="d",
     )
+    device_limit = device_memory_limit(mesh) if backend != "cpu" else None
+    if device_limit is not None and need > 0.9 * device_limit:
+        raise ValueError(
+            f"d: the mixture-KL DP for shape {shape} and sizes {sizes} needs an estimated "
+            f"{format_bytes(need)} ({need} bytes) per device, over 90% of the accelerator's "
+            f"{format_bytes(device_limit)}. Shard over more devices (mesh=...) or reduce n."
+        )
     steps = tuple(tuple(jnp.asarray(a) for a in step) for step in _lattice(n, sizes))
     padded = -(-n_states // (chunk * devices)) * chunk * devices
     digits = np.stack(np.unravel_index(np.arange(padded) % n_states, shape), axis=-1)
