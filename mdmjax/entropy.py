@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import math
 
 import jax
@@ -39,7 +40,7 @@ from jax.sharding import PartitionSpec as P
 
 from mdmjax import _x64
 from mdmjax._memory import format_bytes, memory_limit
-from mdmjax.sharding import STATE_AXIS, num_shards, resolve_mesh
+from mdmjax.sharding import STATE_AXIS, device_memory_limit, num_shards, resolve_mesh
 
 __all__ = [
     "subset_entropies",
@@ -56,7 +57,7 @@ __all__ = [
 _TARGET_INNER = {"cpu": 2**16}
 _TARGET_INNER_ACCELERATOR = 2**27
 # Entries processed per scan step (rows per step times the trailing extended size).
-_TARGET_STEP = {"cpu": 2**17}
+_TARGET_STEP = {"cpu": 2**16}  # one row per step measured fastest on a CPU
 _TARGET_STEP_ACCELERATOR = 2**27
 # Live copies of one row's extended table while it is extended, transformed and reduced.
 _LIVE_COPIES = 3
@@ -71,10 +72,52 @@ def _backend_of(mesh) -> str:
 # ------------------------------------------------------------------------------------------------
 # Building blocks (pure, traceable)
 # ------------------------------------------------------------------------------------------------
+# Axes are processed in groups whose extended size stays within _GROUP_SLABS: one XLA fusion per
+# group instead of one per axis, i.e. fewer passes over the table and a smaller program.
+_GROUP_SLABS = 16
+
+
+def _axis_groups(axes, sizes) -> list[list[int]]:
+    """Consecutive runs of ``axes`` with ``prod(q_i + 1) <= _GROUP_SLABS`` per run."""
+    groups, current, extent = [], [], 1
+    for axis, q in zip(axes, sizes, strict=True):
+        if current and (extent * (q + 1) > _GROUP_SLABS or axis != current[-1] + 1):
+            groups.append(current)
+            current, extent = [], 1
+        current.append(axis)
+        extent *= q + 1
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _group_view(t: jax.Array, first: int, count: int, extent: int):
+    """``t`` as ``(lead, extent, trail)`` around axes ``first .. first+count-1``."""
+    lead = math.prod(t.shape[:first])
+    trail = math.prod(t.shape[first + count :])
+    return t.reshape(lead, extent, trail)
+
+
 def _extend_axes(t: jax.Array, axes) -> jax.Array:
-    """Append along each of ``axes`` the slice summed over that axis."""
-    for axis in axes:
-        t = jnp.concatenate([t, jnp.sum(t, axis=axis, keepdims=True)], axis=axis)
+    """Append along each of ``axes`` the slice summed over that axis.
+
+    Within a group of axes every extended slab is built from the group's slabs by additions
+    (partial sums shared), and the group's output is one stack of slabs.
+    """
+    axes = list(axes)
+    for group in _axis_groups(axes, [t.shape[a] for a in axes]):
+        first, qs = group[0], [t.shape[a] for a in group]
+        view = _group_view(t, first, len(group), math.prod(qs))
+        slabs = {x: view[:, i, :] for i, x in enumerate(itertools.product(*[range(q) for q in qs]))}
+        for j, q in enumerate(qs):  # extend along the group's j-th axis
+            for key in [k for k in slabs if k[j] == 0]:
+                total = slabs[key]
+                for value in range(1, q):
+                    total = total + slabs[key[:j] + (value,) + key[j + 1 :]]
+                slabs[key[:j] + (q,) + key[j + 1 :]] = total
+        order = itertools.product(*[range(q + 1) for q in qs])
+        stacked = jnp.stack([slabs[y] for y in order], axis=1)
+        t = stacked.reshape(t.shape[:first] + tuple(q + 1 for q in qs) + t.shape[first + len(qs) :])
     return t
 
 
@@ -94,11 +137,23 @@ def _neg_xlogx(t: jax.Array) -> jax.Array:
 
 
 def _reduce_axes(t: jax.Array, axes, sizes) -> jax.Array:
-    """Per axis: slot 0 = summed-out slice (not in S), slot 1 = sum over the values (in S)."""
-    for axis, q in zip(axes, sizes, strict=True):
-        out = jnp.take(t, q, axis=axis)
-        kept = jnp.sum(lax.slice_in_dim(t, 0, q, axis=axis), axis=axis)
-        t = jnp.stack([out, kept], axis=axis)
+    """Per axis: slot 0 = summed-out slice (not in S), slot 1 = sum over the values (in S).
+
+    Grouped like :func:`_extend_axes`: each extended slab of a group is added to the one output
+    slab of its kept/summed pattern, so every entry is read once per group.
+    """
+    axes, sizes = list(axes), list(sizes)
+    for group in _axis_groups(axes, sizes):
+        first = group[0]
+        qs = [sizes[axes.index(a)] for a in group]
+        view = _group_view(t, first, len(group), math.prod(q + 1 for q in qs))
+        totals: dict[tuple[int, ...], jax.Array] = {}
+        for i, y in enumerate(itertools.product(*[range(q + 1) for q in qs])):
+            pattern = tuple(int(v < q) for v, q in zip(y, qs, strict=True))
+            slab = view[:, i, :]
+            totals[pattern] = slab if pattern not in totals else totals[pattern] + slab
+        stacked = jnp.stack([totals[s] for s in itertools.product((0, 1), repeat=len(qs))], 1)
+        t = stacked.reshape(t.shape[:first] + (2,) * len(qs) + t.shape[first + len(qs) :])
     return t
 
 
@@ -184,6 +239,7 @@ def plan_subset_entropies(
     backend: str | None = None,
     outer_axes: int | None = None,
     rows_per_step: int | None = None,
+    batched: bool = False,
 ) -> SubsetEntropyPlan:
     """Choose the chunking of :func:`subset_entropies` for a table of ``shape``.
 
@@ -195,10 +251,13 @@ def plan_subset_entropies(
       shape: alphabet sizes ``(q_1, .., q_n)``.
       dtype: ``float64`` (exact) or ``float32``.
       num_devices: devices the rows are sharded over.
-      limit: bytes allowed per device; default :func:`mdmjax._memory.memory_limit`.
+      limit: bytes allowed per device; default :func:`mdmjax._memory.memory_limit`, and on an
+        accelerator at most 90% of its ``bytes_limit``.
       backend: ``"cpu"``, ``"gpu"`` or ``"tpu"``; default ``jax.default_backend()``.
       outer_axes: force ``m`` (for tests and benchmarks).
       rows_per_step: force the rows per step.
+      batched: the kernel runs under ``jax.vmap`` (batch size unknown): smaller rows, so that a
+        batch of them still fits in cache.
 
     Returns:
       a :class:`SubsetEntropyPlan`.
@@ -210,10 +269,17 @@ def plan_subset_entropies(
     shape = tuple(int(q) for q in shape)
     n = len(shape)
     itemsize = int(np.dtype(dtype).itemsize)
-    limit = memory_limit() if limit is None else int(limit)
+    if limit is None:
+        limit = memory_limit()
+        device_limit = device_memory_limit() if backend != "cpu" else None
+        if device_limit is not None:  # an accelerator's own memory, with 10% headroom
+            limit = min(limit, int(0.9 * device_limit))
+    limit = int(limit)
     backend = backend or jax.default_backend()
     target_inner = _TARGET_INNER.get(backend, _TARGET_INNER_ACCELERATOR)
     target_step = _TARGET_STEP.get(backend, _TARGET_STEP_ACCELERATOR)
+    if batched:
+        target_inner, target_step = min(target_inner, 2**13), min(target_step, 2**13)
 
     def steps_for(m: int) -> int:
         rows = math.prod(q + 1 for q in shape[:m])
@@ -229,8 +295,8 @@ def plan_subset_entropies(
     for m in candidates:
         b = rows_per_step or steps_for(m)
         need = _plan_bytes(shape, m, b, num_devices, itemsize)
-        while rows_per_step is None and b > 1 and need > limit:
-            b //= 2  # fewer rows per scan step before giving up on this m
+        while rows_per_step is None and need > limit and b > 1:
+            b //= 2  # fewer rows per step before more leading axes
             need = _plan_bytes(shape, m, b, num_devices, itemsize)
         inner = math.prod(q + 1 for q in shape[m:])
         fits.append((m, b, need, inner))
@@ -246,11 +312,6 @@ def plan_subset_entropies(
             "MDMJAX_MEMORY_LIMIT to change it). Shard over more devices (mesh=...), or reduce n."
         )
     m, b, need, _ = good[0]
-    if outer_axes is None and rows_per_step is None:
-        # Shrink the step until the plan fits (the estimate grows with the rows per step).
-        while need > limit and b > 1:
-            b //= 2
-            need = _plan_bytes(shape, m, b, num_devices, itemsize)
     return SubsetEntropyPlan(shape, m, b, num_devices, itemsize, need)
 
 
@@ -362,7 +423,12 @@ def subset_entropies(
     if plan is None:
         if traced:
             plan = plan_subset_entropies(
-                shape, dtype=dtype, num_devices=1, limit=2**62, backend=jax.default_backend()
+                shape,
+                dtype=dtype,
+                num_devices=1,
+                limit=2**62,
+                backend=jax.default_backend(),
+                batched=True,
             )
         else:
             plan = plan_subset_entropies(

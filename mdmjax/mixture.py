@@ -41,7 +41,7 @@ from mdmjax._memory import check_allocation, format_bytes
 from mdmjax._validate import as_sizes
 from mdmjax.distribution import Distribution
 from mdmjax.entropy import extended_table, subset_sizes
-from mdmjax.sharding import STATE_AXIS, num_shards, resolve_mesh
+from mdmjax.sharding import STATE_AXIS, device_memory_limit, num_shards, resolve_mesh
 
 __all__ = ["mixture_kl", "mixture_log_ratio", "lattice_work"]
 
@@ -102,26 +102,32 @@ def _lattice(n: int, sizes: tuple[int, ...]):
     return tuple(steps)
 
 
-def _digits_to_masks(offsets: jax.Array, n: int) -> jax.Array:
+def _subset_indices(offsets: jax.Array) -> jax.Array:
     """Flat indices into the extended table of ``x_S`` for every mask ``S`` (bit i = i in S).
 
-    ``offsets[i] = (x_i - q_i) * stride_i``; starting from the all-summed index, doubling over
-    positions gives the ``2^n`` indices with ``2^(n+1)`` additions.
+    ``offsets[i, c] = (x_i - q_i) stride_i`` for outcome ``c`` of a chunk; starting from the
+    all-summed index, doubling over positions gives the ``(2^n, chunk)`` indices with
+    ``2^(n+1)`` additions per outcome.
     """
-    idx = jnp.zeros((1,), offsets.dtype)
-    for i in range(n):
-        idx = jnp.concatenate([idx, idx + offsets[i]])
+    idx = jnp.zeros((1, offsets.shape[1]), offsets.dtype)
+    for i in range(offsets.shape[0]):
+        idx = jnp.concatenate([idx, idx + offsets[i][None, :]], axis=0)
     return idx
 
 
-def _log_ratio_one(digits, log_ext, base, strides, qs, steps, sizes):
-    """``log(nu(x)/p(x)) + log #`` for one outcome ``x`` (``digits``), by the forward pass."""
-    n = digits.shape[0]
-    logm = log_ext[base + _digits_to_masks((digits - qs) * strides, n)]  # log P(x_S), all S
-    log_f = jnp.zeros((1,), log_ext.dtype)
+def _log_ratio_chunk(digits, log_ext, base, strides, qs, steps, sizes):
+    """``log(nu(x)/p(x)) + log #`` for a chunk of outcomes ``digits`` (shape ``(chunk, n)``).
+
+    The outcomes are the last (contiguous) axis of every array, so each lattice gather moves a
+    whole row of ``chunk`` values.
+    """
+    offsets = ((digits - qs[None, :]) * strides[None, :]).T  # (n, chunk)
+    logm = log_ext[base + _subset_indices(offsets)]  # (2^n, chunk): log P(x_S), every S
+    log_f = jnp.zeros((1, digits.shape[0]), log_ext.dtype)
     for (pred, amask, bplus), s in zip(steps, sizes, strict=True):
-        link = jnp.sum(logm[bplus], axis=-1) - s * logm[amask]  # sum_{i in B} log P(x_i | x_A)
-        log_f = jax.nn.logsumexp(log_f[pred] + link, axis=-1)
+        # sum_{i in B} log P(x_i | x_A), shape (M, K, chunk)
+        link = jnp.sum(logm[bplus], axis=2) - s * logm[amask]
+        log_f = jax.nn.logsumexp(log_f[pred] + link, axis=1)  # (M, chunk)
     return log_f[0] - logm[-1]
 
 
@@ -138,16 +144,15 @@ def _compiled(shape, sizes, chunk, mesh, dtype):
     base = int(np.sum(np.asarray(shape) * strides))  # index of the all-summed entry
 
     def per_chunk(digits, log_ext, steps):
-        one = functools.partial(
-            _log_ratio_one,
-            log_ext=log_ext,
-            base=base,
-            strides=jnp.asarray(strides, jnp.int64),
-            qs=jnp.asarray(shape, jnp.int64),
-            steps=steps,
-            sizes=sizes,
+        return _log_ratio_chunk(
+            digits,
+            log_ext,
+            base,
+            jnp.asarray(strides, jnp.int64),
+            jnp.asarray(shape, jnp.int64),
+            steps,
+            sizes,
         )
-        return jax.vmap(one)(digits)
 
     def stream(digits, log_ext, steps):  # digits: (chunks, chunk, n)
         return lax.map(lambda d: per_chunk(d, log_ext, steps), digits).reshape(-1)
@@ -203,6 +208,13 @@ def mixture_log_ratio(d: Distribution, sizes, *, dtype=jnp.float64, mesh=None) -
         hint="Shard over more devices (mesh=...) or reduce n.",
         argument="d",
     )
+    device_limit = device_memory_limit(mesh) if backend != "cpu" else None
+    if device_limit is not None and need > 0.9 * device_limit:
+        raise ValueError(
+            f"d: the mixture-KL DP for shape {shape} and sizes {sizes} needs an estimated "
+            f"{format_bytes(need)} ({need} bytes) per device, over 90% of the accelerator's "
+            f"{format_bytes(device_limit)}. Shard over more devices (mesh=...) or reduce n."
+        )
     steps = tuple(tuple(jnp.asarray(a) for a in step) for step in _lattice(n, sizes))
     padded = -(-n_states // (chunk * devices)) * chunk * devices
     digits = np.stack(np.unravel_index(np.arange(padded) % n_states, shape), axis=-1)

@@ -27,7 +27,7 @@ import jax
 import numpy as np
 from jax.sharding import Mesh
 
-__all__ = ["STATE_AXIS", "state_mesh", "resolve_mesh", "num_shards"]
+__all__ = ["STATE_AXIS", "state_mesh", "resolve_mesh", "num_shards", "device_memory_limit"]
 
 STATE_AXIS = "states"
 
@@ -72,3 +72,21 @@ def resolve_mesh(mesh, *, traced: bool) -> Mesh | None:
 def num_shards(mesh: Mesh | None) -> int:
     """Number of devices along the state axis (1 without a mesh)."""
     return 1 if mesh is None else int(mesh.devices.size)
+
+
+def device_memory_limit(mesh: Mesh | None = None) -> int | None:
+    """Bytes an accelerator lets one program allocate (``memory_stats()["bytes_limit"]``).
+
+    The smallest over the mesh's devices (default: the first device); ``None`` on backends that
+    do not report it (the CPU, whose limit is the host's: :func:`mdmjax._memory.memory_limit`).
+    """
+    devices = [jax.devices()[0]] if mesh is None else list(mesh.devices.flat)
+    limits = []
+    for dev in devices:
+        try:
+            stats = dev.memory_stats()
+        except Exception:  # noqa: BLE001  (backend-specific; absence means "not reported")
+            stats = None
+        if stats and "bytes_limit" in stats:
+            limits.append(int(stats["bytes_limit"]))
+    return min(limits) if limits else None

@@ -76,14 +76,11 @@ def brute_mixture_kl(p: np.ndarray, sizes) -> float:
 # A fixed menu of shapes and schedules keeps the number of compilations small.
 CASES = [
     ((2,), (1,)),
-    ((3, 2), (2,)),
     ((2, 3, 2), (2, 1)),
-    ((2, 3, 2), (1, 2)),
     ((3, 2, 2, 3), (1, 3)),
     ((3, 2, 2, 3), (2, 2)),
     ((2,) * 5, (2, 3)),
     ((2,) * 5, (1, 2, 2)),
-    ((2,) * 5, (5,)),
     ((2,) * 6, (2, 1, 3)),
     ((3, 3, 2, 2, 2), (3, 2)),
 ]
@@ -97,7 +94,7 @@ def law_and_sizes(draw, cases=tuple(CASES)):
     return random_law(np.random.default_rng(seed), shape, zeros), sizes
 
 
-@settings(max_examples=30)
+@settings(max_examples=20)
 @given(law_and_sizes())
 def test_dp_matches_enumeration(case):
     d, sizes = case
@@ -109,7 +106,11 @@ def test_dp_matches_enumeration(case):
 
 @pytest.mark.parametrize(
     "shape,sizes",
-    [((2,) * 7, (3, 4)), ((2,) * 7, (1, 2, 3, 1)), ((2,) * 8, (2, 3, 3)), ((2,) * 8, (1, 1, 2, 4))],
+    [
+        ((2,) * 7, (1, 2, 3, 1)),
+        pytest.param((2,) * 8, (2, 3, 3), marks=pytest.mark.slow),
+        pytest.param((2,) * 8, (1, 1, 2, 4), marks=pytest.mark.slow),
+    ],
 )
 def test_dp_matches_enumeration_up_to_n8(rng, shape, sizes):
     d = random_law(rng, shape, zeros=0.2)

@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 import mdmjax as mdm
-from mdmjax.sharding import STATE_AXIS, num_shards, resolve_mesh, state_mesh
+from mdmjax.sharding import (
+    STATE_AXIS,
+    device_memory_limit,
+    num_shards,
+    resolve_mesh,
+    state_mesh,
+)
 
 SCRIPT = textwrap.dedent(
     """
@@ -79,6 +85,8 @@ def test_mesh_helpers():
         resolve_mesh(two_d, traced=False)
     with pytest.raises(ValueError, match="devices"):
         state_mesh([])
+    limit = device_memory_limit()
+    assert limit is None if jax.default_backend() == "cpu" else limit > 0
 
 
 def test_explicit_one_device_mesh_matches_plain_path(rng):
