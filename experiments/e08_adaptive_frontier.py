@@ -56,12 +56,22 @@ def _steps(n: int, quick: bool):
     return (2, 3) if quick else range(1, n + 1)
 
 
-def policy_grid(n: int, quick: bool):
-    """(family, parameter, policy) triples."""
+def policy_grid(curve, quick: bool):
+    """(family, parameter, policy) triples.
+
+    Confidence ordering is run twice: with LLaDA's constant sizes (what practitioners do) and
+    with the DP-optimal sizes of the random-order sampler (the same sizes as the reference), so
+    that the comparison isolates *which* tokens are revealed from *how many*.
+    """
     from mdmjax import policies
 
+    n = curve.n
     ks = _steps(n, quick)
-    grid = [("confidence", k, policies.confidence(constant(n, k))) for k in ks]
+    grid = [("confidence, LLaDA sizes", k, policies.confidence(constant(n, k))) for k in ks]
+    grid += [
+        ("confidence, DP sizes", k, policies.confidence(mdm.optimal_schedule(curve, k).sizes))
+        for k in ks
+    ]
     taus = (0.5, 0.9) if quick else (0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
     grid += [("threshold (Fast-dLLM)", t, policies.threshold(t)) for t in taus]
     gammas = (0.1, 1.0) if quick else (0.001, 0.01, 0.05, 0.1, 0.3, 1.0, 3.0)
@@ -82,7 +92,7 @@ def main(argv=None) -> int:
     for label, d in laws(run):
         n = d.n
         curve = mdm.information_curve(d)
-        jobs = policy_grid(n, run.quick)
+        jobs = policy_grid(curve, run.quick)
         for k in range(1, n + 1):  # the reference frontier at every k
             opt = mdm.optimal_schedule(curve, k)
             # The random-order sampler's actual output law (the mixture), by the core's
