@@ -224,7 +224,7 @@ def optimal_schedule_interval(curve, steps: int, level: float = 0.95) -> Schedul
     best = optimal_schedule(c, k)
     kl = expected_kl_interval(c, best.sizes, level, simultaneous=True)
     lo, hi = z_band(c, level, simultaneous=True)
-    _check_dp_memory(c.n)
+    _check_dp_memory(c.n, "dense", k)
     if not np.any(_stderr(c) > 0):  # an exact curve: nothing to propagate
         return ScheduleInterval(best, kl, Interval(best.kl, best.kl, best.kl, level))
     low = float(_band_optimum(jnp.asarray(lo), jnp.asarray(hi), k))
