@@ -5,7 +5,10 @@ writes a markdown file, by default ``docs/results.md``: one overview table (clai
 headline), then per experiment its claim, headline, tables, figure links and notes. Nothing is
 pasted by hand: rerun the experiments, then this script.
 
-Run: ``python experiments/make_readme_results.py [--root DIR] [--output FILE]``.
+With ``--readme FILE`` the same section (figure links relative to that file) also replaces the
+``## Results`` section of the README, up to its next ``## `` heading.
+
+Run: ``python experiments/make_readme_results.py [--root DIR] [--output FILE] [--readme FILE]``.
 """
 
 from __future__ import annotations
@@ -90,6 +93,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--root", default=str(ROOT), help="folder holding results/ and figures/")
     p.add_argument("--output", default=None, help="markdown file (default: ROOT/docs/results.md)")
+    p.add_argument(
+        "--readme",
+        default=None,
+        help="also splice the section into this README, replacing its '## Results' section",
+    )
     args = p.parse_args(argv)
     root = Path(args.root).resolve()
     output = Path(args.output) if args.output else root / "docs" / "results.md"
@@ -98,7 +106,23 @@ def main(argv=None) -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     print(f"wrote {output}")
+    if args.readme:
+        readme = Path(args.readme).resolve()
+        section = render(load_summaries(root), root, readme)
+        readme.write_text(splice_section(readme.read_text(), section))
+        print(f"updated {readme}")
     return 0
+
+
+def splice_section(text: str, section: str) -> str:
+    """``text`` with its ``## Results`` section (up to the next ``## `` heading) replaced by
+    ``section``; appended at the end when there is none."""
+    start = text.find("\n## Results\n")
+    if start < 0:
+        return text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+    end = text.find("\n## ", start + 1)
+    tail = "" if end < 0 else "\n" + text[end + 1 :]
+    return text[: start + 1] + section.rstrip("\n") + "\n" + tail
 
 
 if __name__ == "__main__":

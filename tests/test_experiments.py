@@ -126,6 +126,30 @@ def test_make_readme_results(quick_root, tmp_path):
             assert (output.parent / link).resolve().is_file()
 
 
+def test_make_readme_results_splices_the_readme(quick_root, tmp_path):
+    mk = _load("make_readme_results")
+    readme = tmp_path / "README.md"
+    readme.write_text("# T\n\nintro\n\n## Results\n\nold stuff\n\n## Licence\n\nMIT\n")
+    assert (
+        mk.main(
+            ["--root", str(quick_root), "--output", str(tmp_path / "r.md"), "--readme", str(readme)]
+        )
+        == 0
+    )
+    text = readme.read_text()
+    assert "old stuff" not in text
+    assert text.startswith("# T\n\nintro\n\n## Results\n")
+    assert text.endswith("\n## Licence\n\nMIT\n")
+    assert text.count("## Results") == 1
+    # idempotent, and a README without the section gets it appended
+    section = "## Results\n\nx\n"
+    once = mk.splice_section(text, section)
+    assert mk.splice_section(once, section) == once
+    assert mk.splice_section("# A\n", "## Results\n\nx\n") == "# A\n\n## Results\n\nx\n"
+    again = mk.splice_section(text, "## Results\n\nnew\n")
+    assert "new" in again and again.endswith("## Licence\n\nMIT\n")
+
+
 # ------------------------------------------------------------------------------------------------
 # Notebooks
 # ------------------------------------------------------------------------------------------------
