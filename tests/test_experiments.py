@@ -20,6 +20,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = ROOT / "experiments"
 SCRIPTS = sorted(p.stem for p in EXPERIMENTS.glob("e[0-9][0-9]_*.py"))
+# Quick-mode runs and notebook executions take minutes: the slow job of .ci/run runs them.
+pytestmark = pytest.mark.slow
+
 SUMMARY_KEYS = {"experiment", "title", "mode", "claim", "held", "headline", "tables", "figures"}
 
 

@@ -107,6 +107,7 @@ def test_explicit_monte_carlo_families(rng):
     assert_matches(c, enumerated(table.reshape((2,) * 6)))
 
 
+@pytest.mark.slow
 def test_random_hmm_family_runs_and_is_reproducible():
     a = mdm.curves.family_curve("hmm", 12, key=jax.random.key(1), num_samples=64)
     b = mdm.curves.family_curve("hmm", 12, key=jax.random.key(1), num_samples=64)

@@ -18,6 +18,7 @@ def law(seed=0, shape=(2, 2, 2, 2)):
     return mdm.Distribution.from_probs(rng.dirichlet(np.ones(math.prod(shape))).reshape(shape))
 
 
+@pytest.mark.slow
 def test_frontier_points_and_optimum():
     d = law(1)
     f = mdm.policy_frontier(d, ["random", "random_optimal", "left_to_right", "dilated"])

@@ -63,6 +63,7 @@ def random_z(rng, n):
     return np.concatenate([[0.0], np.cumsum(rng.exponential(size=n - 1))])
 
 
+@pytest.mark.slow
 @given(
     n=st.sampled_from([1, 4, 7]),  # few shapes: each new shape is traced and compiled
     probs=st.lists(st.floats(0, 1, allow_nan=False), min_size=2, max_size=2),

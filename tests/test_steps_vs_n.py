@@ -79,6 +79,7 @@ def brute_fewest(curve, maker, eps):
     raise AssertionError
 
 
+@pytest.mark.slow
 def test_steps_vs_n_columns_against_references():
     eps = 0.2
     out = mdm.curves.steps_vs_n("noisy_repetition", [5, 12, 30], eps, eta=0.15, progress=False)

@@ -104,6 +104,7 @@ def test_reed_solomon_laws_from_tables():
     assert np.sum(fit.regret > math.log(5) - 1e-9) >= 2
 
 
+@pytest.mark.slow
 def test_beta_family_on_curves_of_different_lengths():
     curves = [
         mdm.InformationCurve.from_z(np.log(np.arange(1, 25))),
