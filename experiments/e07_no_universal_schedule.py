@@ -39,13 +39,13 @@ def main(argv=None) -> int:
     ks = [4] if run.quick else [4, 8]
     objectives = ["max"] if run.quick else ["mean", "max"]
     iters = 100 if run.quick else 400
-    restarts = 2 if run.quick else None  # None: the package's preset starting shapes
+    extra = {"restarts": 2} if run.quick else {}  # full mode: the package's default restarts
 
     rows, fits = [], []
     jobs = [(k, obj) for k in ks for obj in objectives]
     for k, obj in run.bar(jobs, "fits"):
         fit = mdm.fit_schedule_family(
-            curves, k, family="beta", objective=obj, num_iters=iters, restarts=restarts
+            curves, k, family="beta", objective=obj, num_iters=iters, **extra
         )
         regret = np.asarray(fit.regret, dtype=float)
         fits.append(

@@ -24,9 +24,13 @@ How it runs: restarts are ``vmap``-ped and the optimizer loop is a jitted ``lax.
 half of the iterations works on ``Z`` smoothed by Gaussians of decreasing width (a continuation:
 on a curve with jumps the unsmoothed gradient is zero away from the jumps), the second half on the
 exact curve. The continuous result is rounded (:func:`mdmjax.schedules.round_breakpoints`), then
-polished by an exact local search (:func:`polish_breakpoints`: each breakpoint moved to its best
-position between its neighbours while Theorem 4 strictly improves, which includes every ±1 move;
-reported in ``rounded_kl`` and ``polish_moves``). Finally the result is checked against the exact
+polished by exact local searches: :func:`polish_breakpoints` (each breakpoint moved to its best
+position between its neighbours while Theorem 4 strictly improves, which includes every ±1 move),
+then :func:`window_polish_breakpoints` (all breakpoints moved jointly, each within
+``±POLISH_WINDOW`` positions, by an exact DP on those windows, repeated while it improves), then
+the first again; reported in ``rounded_kl`` and ``polish_moves``. The window search is what
+makes saturating curves work, whose optimum starts with a run of size-1 steps that single moves
+cannot shift together. Finally the result is checked against the exact
 optimum of :func:`mdmjax.optimal_schedule`: ``gap``, ``ok`` and ``message`` are part of the result.
 
 Known failure mode: curves with many jumps (a staircase with more jumps than steps). Which jumps
@@ -62,6 +66,8 @@ __all__ = [
     "relaxed_padded_kl",
     "integer_breakpoint_kl",
     "polish_breakpoints",
+    "window_polish_breakpoints",
+    "POLISH_WINDOW",
     "RELAXATIONS",
     "GAP_TOLERANCE",
     "ABS_TOLERANCE",
@@ -72,6 +78,7 @@ GAP_TOLERANCE = 0.01
 ABS_TOLERANCE = 1e-6
 DEFAULT_ITERS = {"breakpoints": 600, "random-sizes": 300}
 DEFAULT_LR = {"breakpoints": 0.05, "random-sizes": 0.1}
+POLISH_WINDOW = 8  # the joint window search's half-width (positions), see window_polish_breakpoints
 
 
 # ------------------------------------------------------------------------------------------------
@@ -191,6 +198,74 @@ def polish_breakpoints(z: jax.Array, partial: jax.Array, max_sweeps: int) -> tup
     return part, moves
 
 
+def window_polish_breakpoints(
+    z: jax.Array, partial: jax.Array, window: int, max_rounds: int
+) -> tuple:
+    """Exact search over all breakpoints at once, each within ``±window`` of where it is.
+
+    A larger neighbourhood than :func:`polish_breakpoints`, which moves one breakpoint at a time
+    and so cannot shift a run of them together (on a saturating curve the optimum may need every
+    early breakpoint moved by a few positions at once). Breakpoint ``t`` may take any integer in
+    ``[N_t - w, N_t + w] ∩ [1, n - 1]``; the best choice of all ``k - 1`` of them jointly, with
+    blocks of at least one position, is an exact dynamic program over ``t`` on these windows,
+    ``O(k w^2)``, with the block cost ``G(b) - G(a) - (b - a) Z_{a+1}`` of Theorem 4
+    (``G(j) = Z_1 + .. + Z_j``). Repeated, recentred on the new breakpoints, while Theorem 4
+    strictly improves (by more than ``1e-12 (1 + G(n))``), for at most ``max_rounds`` rounds. The
+    current breakpoints are always feasible in the window, so Theorem 4 never increases; with
+    ``w >= n`` one round is the full DP. Jittable and vmappable (``window`` static).
+
+    Returns:
+      ``(partial, rounds)``: the polished interior partial sums and the rounds that improved.
+    """
+    n = z.shape[0]
+    k1 = partial.shape[0]
+    if k1 == 0:
+        return partial, jnp.zeros((), jnp.int64)
+    gcum = jnp.concatenate([jnp.zeros(1, z.dtype), jnp.cumsum(z)])  # G(j), j = 0..n
+    zext = jnp.concatenate([z, z[-1:]])
+    tol = 1e-12 * (1 + jnp.abs(gcum[-1]))
+    offsets = jnp.arange(-window, window + 1)
+
+    def block(a, b):  # Theorem 4 cost of the block (a, b], +inf where it is empty
+        c = gcum[b] - gcum[a] - (b - a) * zext[a]
+        return jnp.where(b > a, c, jnp.inf)
+
+    def one_round(part):
+        cand = jnp.clip(part[:, None] + offsets[None, :], 1, n - 1)  # (k-1, 2w+1)
+        first = block(jnp.zeros((), part.dtype), cand[0])
+
+        def step(cost, t):
+            trans = cost[:, None] + block(cand[t - 1][:, None], cand[t][None, :])
+            arg = jnp.argmin(trans, axis=0)
+            return jnp.min(trans, axis=0), arg
+
+        cost, args = jax.lax.scan(step, first, jnp.arange(1, k1))
+        total = cost + block(cand[-1], jnp.full((), n, part.dtype))
+        j = jnp.argmin(total)
+
+        def back(j, arg):
+            return arg[j], j
+
+        j0, idx = jax.lax.scan(back, j, args, reverse=True)
+        idx = jnp.concatenate([j0[None], idx])
+        return cand[jnp.arange(k1), idx], total[j]
+
+    def cond(state):
+        _, _, improved, rounds = state
+        return improved & (rounds < max_rounds)
+
+    def body(state):
+        part, value, _, rounds = state
+        new, new_value = one_round(part)
+        better = new_value < value - tol
+        return jnp.where(better, new, part), jnp.minimum(new_value, value), better, rounds + better
+
+    value = integer_breakpoint_kl(z, partial)
+    start = (partial, value, jnp.ones((), bool), jnp.zeros((), jnp.int64))
+    part, _, _, rounds = jax.lax.while_loop(cond, body, start)
+    return part, rounds
+
+
 # ------------------------------------------------------------------------------------------------
 # Parametrizations
 # ------------------------------------------------------------------------------------------------
@@ -298,7 +373,8 @@ class OptimizeResult:
       relaxation: ``"breakpoints"`` or ``"random-sizes"``.
       rounded_sizes: the schedule straight from rounding, before polishing.
       rounded_kl: Theorem 4 at ``rounded_sizes``.
-      polish_moves: the ±1 moves the local search made (0 when ``polish=False``).
+      polish_moves: the breakpoint moves plus improving window rounds of the local searches (0
+        when ``polish=False``).
       breakpoints: the continuous breakpoints (expected partial sums for ``"random-sizes"``).
       restart_kls: ``(restarts,)`` final Theorem-4 KL of every restart.
       best_restart: the index of the chosen restart.
@@ -373,7 +449,7 @@ def optimize_schedule(
       num_iters: optimizer iterations per restart (default 600 / 300).
       restarts: independent starts, run in parallel with ``vmap``.
       key: a ``jax.random`` key for the restarts (default ``jax.random.key(0)``).
-      polish: run the exact ±1 local search after rounding.
+      polish: run the exact local searches after rounding (module docstring).
       progress: show a tqdm progress bar (the scan is then run in jitted chunks).
 
     Returns:
@@ -468,7 +544,10 @@ def _round_and_polish(tau, z, do_polish):
     rounded_kl = integer_breakpoint_kl(z, partial)
     max_sweeps = jnp.where(do_polish, n * (partial.shape[0] + 1), 0)
     polished, moves = polish_breakpoints(z, partial, max_sweeps)
-    return partial, rounded_kl, polished, moves, integer_breakpoint_kl(z, polished)
+    window = min(POLISH_WINDOW, n)
+    polished, rounds = window_polish_breakpoints(z, polished, window, jnp.where(do_polish, n, 0))
+    polished, more = polish_breakpoints(z, polished, max_sweeps)
+    return partial, rounded_kl, polished, moves + rounds + more, integer_breakpoint_kl(z, polished)
 
 
 @functools.partial(jax.jit, static_argnames=("relaxation",))
