@@ -30,6 +30,7 @@ import numpy as np
 
 from mdmjax import _x64
 from mdmjax._memory import check_allocation, table_bytes
+from mdmjax._primes import as_prime, smallest_prime_above
 from mdmjax._validate import as_nonnegative_float, as_positive_int
 from mdmjax.distribution import MASS_TOLERANCE, Distribution
 from mdmjax.real_data import digits_patches as digits_patches  # real laws, optional extra
@@ -111,28 +112,6 @@ def _as_alphabets(q, n: int, argument: str = "q") -> tuple[int, ...]:
     if len(qs) != n:
         raise ValueError(f"{argument}: has {len(qs)} alphabet sizes, but n = {n}")
     return qs
-
-
-def _is_prime(q: int) -> bool:
-    if q < 2:
-        return False
-    if q % 2 == 0:
-        return q == 2
-    return all(q % f for f in range(3, math.isqrt(q) + 1, 2))
-
-
-def _as_prime(q, argument: str = "q") -> int:
-    q = as_positive_int(q, argument)
-    if not _is_prime(q):
-        raise ValueError(f"{argument}: must be a prime (the field F_q), got {q}")
-    return q
-
-
-def _smallest_prime_above(n: int) -> int:
-    q = n + 1
-    while not _is_prime(q):
-        q += 1
-    return q
 
 
 def _as_int_array(value, argument: str, ndim: int) -> np.ndarray:
@@ -390,7 +369,7 @@ def linear_code(generator, q: int, shift=None) -> Distribution:
       0.5
     """
     _x64.require_x64()
-    q = _as_prime(q, "q")
+    q = as_prime(q, "q")
     g = _as_int_array(generator, "generator", 2)
     d, n = g.shape
     if d < 1 or n < 1:
@@ -429,7 +408,7 @@ def reed_solomon(n: int, q: int, d: int, points=None, shift=None) -> Distributio
     """
     _x64.require_x64()
     n = as_positive_int(n, "n")
-    q = _as_prime(q, "q")
+    q = as_prime(q, "q")
     if q < n:
         raise ValueError(
             f"q: Reed–Solomon needs a prime q >= n = {n} (n distinct points), got q = {q}"
@@ -887,13 +866,13 @@ def by_name(name: str, n: int, q: int | None = None, key=None, **params) -> Dist
         return _call(parity, name, {"n": n, "q": qq}, params)
     if name == "linear_code":
         if "generator" not in params:
-            qp = _as_prime(qq, "q")
+            qp = as_prime(qq, "q")
             rows = int(params.pop("d", max(1, n // 2)))
             params["generator"] = np.asarray(jax.random.randint(key, (rows, n), 0, qp))
         return _call(linear_code, name, {"q": qq}, params)
     if name == "reed_solomon":
         params.setdefault("d", 2 if n >= 2 else 1)
-        args = {"n": n, "q": _smallest_prime_above(n) if q is None else q}
+        args = {"n": n, "q": smallest_prime_above(n) if q is None else q}
         return _call(reed_solomon, name, args, params)
     if name == "noisy_repetition":
         _binary_only(name, q)

@@ -26,7 +26,6 @@ import numpy as np
 from mdmjax._closed_form_curves import log_binomial_pmf as log_binomial_pmf
 from mdmjax._closed_form_curves import noisy_repetition as noisy_repetition
 from mdmjax._closed_form_curves import product as product
-from mdmjax._code_curve import _as_prime
 from mdmjax._code_curve import code_z_estimate as code_z_estimate
 from mdmjax._code_curve import linear_code as linear_code
 from mdmjax._code_curve import mds_code as mds_code
@@ -45,6 +44,7 @@ from mdmjax._monte_carlo import as_key
 from mdmjax._monte_carlo import estimate_z as estimate_z
 from mdmjax._monte_carlo import isotonic_increasing as isotonic_increasing
 from mdmjax._monte_carlo import monte_carlo_curve as monte_carlo_curve
+from mdmjax._primes import as_prime
 from mdmjax._steps_vs_n import steps_vs_n as steps_vs_n
 from mdmjax._steps_vs_n import theorem9_sizes as theorem9_sizes
 from mdmjax._validate import as_nonnegative_float, as_positive_int
@@ -251,7 +251,7 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
         return ising_chain(n, coupling, field)
     if name == "linear_code":
         _take(params, name, ("generator", "d", "shift", "method", "num_samples"))
-        qp = _as_prime(qq, "q")
+        qp = as_prime(qq, "q", int64_products=True)
         if "generator" in params:
             if "d" in params:
                 raise ValueError("d: give either a generator or its number of rows d, not both")
