@@ -50,6 +50,7 @@ from jax.scipy.special import xlogy
 
 from mdmjax import _x64
 from mdmjax._exact_z import exact_curve
+from mdmjax._markov_common import chain_length, clip_normalize, solve_stationary
 from mdmjax._memory import check_allocation
 from mdmjax._validate import as_positive_int
 from mdmjax.curve import InformationCurve
@@ -100,15 +101,13 @@ def stationary_law(transition) -> np.ndarray:
     q = p.shape[0]
     if p.shape != (q, q):
         raise ValueError(f"transition: expected a square (q, q) matrix, got shape {p.shape}")
-    a = np.eye(q) - p + np.ones((q, q))
     try:
-        pi = np.linalg.solve(a.T, np.ones(q))
+        pi = solve_stationary(p, np)
     except np.linalg.LinAlgError as err:
         raise ValueError("transition: the stationary law is not unique") from err
     if np.any(pi < -1e-9) or not np.allclose(pi @ p, pi, atol=1e-10):
         raise ValueError("transition: the stationary law is not unique")
-    pi = np.clip(pi, 0.0, None)
-    return pi / pi.sum()
+    return clip_normalize(pi, np)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -278,18 +277,7 @@ def markov_chain(initial, transition, n: int | None = None) -> InformationCurve:
     q = int(tr.shape[-1])
     if tr.shape[-2] != q:
         raise ValueError(f"transition: expected (.., q, q) square matrices, got {tr.shape}")
-    if tr.ndim == 3:
-        inferred = int(tr.shape[0]) + 1
-        if n is None:
-            n = inferred
-        elif as_positive_int(n, "n") != inferred:
-            raise ValueError(
-                f"n: a stack of {inferred - 1} transitions describes n = {inferred} positions, "
-                f"got n = {n}"
-            )
-    if n is None:
-        raise ValueError("n: required for a homogeneous (q, q) transition")
-    n = as_positive_int(n, "n")
+    n = chain_length(n, int(tr.shape[0]) if tr.ndim == 3 else None)
     if isinstance(initial, str):
         if initial != "stationary":
             raise ValueError(

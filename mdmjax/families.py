@@ -29,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mdmjax import _x64
+from mdmjax._markov_common import chain_length, clip_normalize, solve_stationary
 from mdmjax._memory import check_allocation, table_bytes
 from mdmjax._primes import as_prime, smallest_prime_above
 from mdmjax._validate import as_nonnegative_float, as_positive_int
@@ -500,18 +501,7 @@ def markov_chain(initial, transition, n: int | None = None) -> Distribution:
             f"transition: expected (.., {q}, {q}) to match initial's {q} values, got "
             f"{tuple(trans.shape)}"
         )
-    if ndim == 3:
-        inferred = int(trans.shape[0]) + 1
-        if n is None:
-            n = inferred
-        elif as_positive_int(n, "n") != inferred:
-            raise ValueError(
-                f"n: a stack of {inferred - 1} transitions describes n = {inferred} positions, "
-                f"got n = {n}"
-            )
-    if n is None:
-        raise ValueError("n: required for a homogeneous (q, q) transition")
-    n = as_positive_int(n, "n")
+    n = chain_length(n, int(trans.shape[0]) if ndim == 3 else None)
     _guard_table((q,) * n, "Markov-chain", "n")
     steps = [trans if ndim == 2 else trans[t] for t in range(n - 1)]
     return Distribution.from_probs(_markov_table(mu, steps))
@@ -519,11 +509,7 @@ def markov_chain(initial, transition, n: int | None = None) -> Distribution:
 
 def _stationary(trans: jax.Array) -> jax.Array:
     """The stationary law ``pi = pi T``: solve ``pi (I - T + 1 1^T) = 1^T`` (unique if ergodic)."""
-    q = trans.shape[0]
-    a = jnp.eye(q) - trans + jnp.ones((q, q))
-    pi = jnp.linalg.solve(a.T, jnp.ones(q))
-    pi = jnp.clip(pi, 0.0, None)  # round-off only: pi >= 0 exactly in exact arithmetic
-    return pi / jnp.sum(pi)
+    return clip_normalize(solve_stationary(trans, jnp), jnp)
 
 
 def random_markov_chain(
