@@ -52,7 +52,7 @@ from mdmjax import _x64
 from mdmjax._exact_z import exact_curve
 from mdmjax._markov_common import chain_length, clip_normalize, solve_stationary
 from mdmjax._memory import check_allocation
-from mdmjax._validate import as_positive_int
+from mdmjax._validate import as_positive_int, check_finite_nonnegative
 from mdmjax.curve import InformationCurve
 
 __all__ = ["markov_chain", "ising_chain", "stationary_law", "conditional_entropy_profile"]
@@ -74,10 +74,7 @@ def _stochastic(value, argument: str, ndim: tuple[int, ...], what: str) -> np.nd
         raise ValueError(f"{argument}: expected a {shapes} array, got shape {arr.shape}")
     if arr.shape[-1] == 0 or (arr.size == 0 and arr.ndim < 3):
         raise ValueError(f"{argument}: {what} must be non-empty, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{argument}: {what} has NaN or infinite entries")
-    if np.any(arr < 0):
-        raise ValueError(f"{argument}: {what} has negative entries (smallest {arr.min():.3g})")
+    check_finite_nonnegative(arr, argument, what)
     sums = arr.sum(axis=-1)
     bad = np.abs(sums - 1.0) > MASS_TOLERANCE
     if np.any(bad):

@@ -69,3 +69,11 @@ def as_nonnegative_float(value, argument: str) -> float:
     if not np.isfinite(v) or v < 0:
         raise ValueError(f"{argument}: must be finite and >= 0, got {value!r}")
     return v
+
+
+def check_finite_nonnegative(arr: np.ndarray, argument: str, what: str) -> None:
+    """``ValueError`` unless every entry of the numeric array ``arr`` is finite and ``>= 0``."""
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{argument}: {what} has NaN or infinite entries")
+    if np.any(arr < 0):
+        raise ValueError(f"{argument}: {what} has negative entries (smallest {arr.min():.3g})")

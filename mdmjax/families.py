@@ -32,7 +32,7 @@ from mdmjax import _x64
 from mdmjax._markov_common import chain_length, clip_normalize, solve_stationary
 from mdmjax._memory import check_allocation, table_bytes
 from mdmjax._primes import as_prime, smallest_prime_above
-from mdmjax._validate import as_nonnegative_float, as_positive_int
+from mdmjax._validate import as_nonnegative_float, as_positive_int, check_finite_nonnegative
 from mdmjax.distribution import MASS_TOLERANCE, Distribution
 from mdmjax.real_data import digits_patches as digits_patches  # real laws, optional extra
 from mdmjax.real_data import english_words as english_words
@@ -131,10 +131,7 @@ def _check_stochastic(arr: np.ndarray, argument: str, what: str) -> None:
     """Finite, non-negative, and every row (last axis) summing to 1 within 1e-9."""
     if arr.size == 0 or arr.shape[-1] == 0:
         raise ValueError(f"{argument}: {what} must be non-empty, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{argument}: {what} has NaN or infinite entries")
-    if np.any(arr < 0):
-        raise ValueError(f"{argument}: {what} has negative entries (smallest {arr.min():.3g})")
+    check_finite_nonnegative(arr, argument, what)
     sums = arr.sum(axis=-1)
     bad = np.abs(sums - 1.0) > MASS_TOLERANCE
     if np.any(bad):
