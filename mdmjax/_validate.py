@@ -71,6 +71,14 @@ def as_nonnegative_float(value, argument: str) -> float:
     return v
 
 
+def as_positive_float(value, argument: str) -> float:
+    """A finite float ``> 0``, else ``ValueError``."""
+    v = as_nonnegative_float(value, argument)
+    if v <= 0:
+        raise ValueError(f"{argument}: must be > 0, got {value!r}")
+    return v
+
+
 def check_finite_nonnegative(arr: np.ndarray, argument: str, what: str) -> None:
     """``ValueError`` unless every entry of the numeric array ``arr`` is finite and ``>= 0``."""
     if not np.all(np.isfinite(arr)):

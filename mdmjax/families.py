@@ -32,7 +32,18 @@ from mdmjax import _x64
 from mdmjax._markov_common import chain_length, clip_normalize, solve_stationary
 from mdmjax._memory import check_allocation, table_bytes
 from mdmjax._primes import as_prime, smallest_prime_above
-from mdmjax._validate import as_nonnegative_float, as_positive_int, check_finite_nonnegative
+from mdmjax._random_laws import (
+    dirichlet_rows,
+    log_gamma,
+    random_markov_parameters,
+    random_mixture_parameters,
+)
+from mdmjax._validate import (
+    as_nonnegative_float,
+    as_positive_float,
+    as_positive_int,
+    check_finite_nonnegative,
+)
 from mdmjax.distribution import MASS_TOLERANCE, Distribution
 from mdmjax.real_data import digits_patches as digits_patches  # real laws, optional extra
 from mdmjax.real_data import english_words as english_words
@@ -89,13 +100,6 @@ def _as_key(key, argument: str = "key"):
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         return jax.random.key(int(key))
     return key
-
-
-def _as_positive_float(value, argument: str) -> float:
-    v = as_nonnegative_float(value, argument)
-    if v <= 0:
-        raise ValueError(f"{argument}: must be > 0, got {value!r}")
-    return v
 
 
 def _as_probability(value, argument: str) -> float:
@@ -200,28 +204,6 @@ def _digit_sum(n: int, q: int, modulus: int | None = None) -> np.ndarray:
     return s
 
 
-# JAX's rejection sampler for Gamma variates takes seconds to compile, once per draw size, and
-# its run time grows with the size. Each family therefore makes one draw, padded to a power of
-# two (at least 8) when small, so that all families share a few compiled samplers for at most
-# twice the work; draws larger than _BUCKET_MAX are exact-size.
-_BUCKET_MAX = 2**12
-
-
-def _log_gamma(key, count: int, alpha: float) -> jax.Array:
-    """``count`` i.i.d. ``log Gamma(alpha, 1)`` variates (log-space: stable for small ``alpha``)."""
-    size = count if count > _BUCKET_MAX else max(8, 1 << (count - 1).bit_length())
-    return jax.random.loggamma(key, jnp.float64(alpha), shape=(size,))[:count]
-
-
-def _dirichlet_rows(log_gammas: jax.Array, shape: tuple[int, ...]) -> jax.Array:
-    """Normalize i.i.d. log-gamma variates along the last axis: ``Dir(alpha)`` rows of ``shape``.
-
-    ``G_k ~ Gamma(alpha)`` i.i.d. gives ``G / sum G ~ Dir(alpha 1)``; in log space this is a
-    softmax (as in ``jax.random.dirichlet``).
-    """
-    return jax.nn.softmax(log_gammas.reshape(shape), axis=-1)
-
-
 # ------------------------------------------------------------------------------------------------
 # Products
 # ------------------------------------------------------------------------------------------------
@@ -278,11 +260,11 @@ def random_product(key, n: int, q=2, alpha: float = 1.0) -> Distribution:
     _x64.require_x64()
     n = as_positive_int(n, "n")
     qs = _as_alphabets(q, n)
-    alpha = _as_positive_float(alpha, "alpha")
+    alpha = as_positive_float(alpha, "alpha")
     _guard_table(qs, "random product", "n")
-    draws = _log_gamma(_as_key(key), sum(qs), alpha)
+    draws = log_gamma(_as_key(key), sum(qs), alpha)
     ends = np.cumsum(qs)
-    vecs = [_dirichlet_rows(draws[e - q : e], (q,)) for q, e in zip(qs, ends, strict=True)]
+    vecs = [dirichlet_rows(draws[e - q : e], (q,)) for q, e in zip(qs, ends, strict=True)]
     return Distribution.from_probs(_outer(vecs))
 
 
@@ -530,13 +512,13 @@ def random_markov_chain(
     _x64.require_x64()
     n = as_positive_int(n, "n")
     q = as_positive_int(q, "q")
-    c = _as_positive_float(concentration, "concentration")
+    c = as_positive_float(concentration, "concentration")
     if not isinstance(stationary, bool | np.bool_):
         raise ValueError(f"stationary: expected True or False, got {stationary!r}")
     _guard_table((q,) * n, "random Markov-chain", "n")
-    draws = _log_gamma(_as_key(key), q * q + q, c)
-    trans = _dirichlet_rows(draws[: q * q], (q, q))
-    mu = _stationary(trans) if stationary else _dirichlet_rows(draws[q * q :], (q,))
+    trans, mu = random_markov_parameters(_as_key(key), q, c)
+    if stationary:
+        mu = _stationary(trans)
     return Distribution.from_probs(_markov_table(mu, [trans] * (n - 1)))
 
 
@@ -723,11 +705,9 @@ def random_mixture_of_products(
     n = as_positive_int(n, "n")
     q = as_positive_int(q, "q")
     m = as_positive_int(components, "components")
-    alpha = _as_positive_float(alpha, "alpha")
+    alpha = as_positive_float(alpha, "alpha")
     _guard_table((q,) * n, "random mixture", "n", copies=m + 2)
-    k_w, k_m = jax.random.split(_as_key(key))
-    w = _dirichlet_rows(_log_gamma(k_w, m, 1.0), (m,))
-    marg = _dirichlet_rows(_log_gamma(k_m, m * n * q, alpha), (m, n, q))
+    w, marg = random_mixture_parameters(_as_key(key), m, n, q, alpha)
     return Distribution.from_probs(_mixture_table(w, marg))
 
 
@@ -755,9 +735,9 @@ def dirichlet(key, shape: Sequence[int], alpha: float = 1.0) -> Distribution:
     shp = tuple(as_positive_int(s, "shape") for s in np.asarray(shape).tolist())
     if not shp:
         raise ValueError("shape: a law needs at least 1 position, got ()")
-    alpha = _as_positive_float(alpha, "alpha")
+    alpha = as_positive_float(alpha, "alpha")
     _guard_table(shp, "Dirichlet", "shape", copies=3)
-    flat = _dirichlet_rows(_log_gamma(_as_key(key), math.prod(shp), alpha), (-1,))
+    flat = dirichlet_rows(log_gamma(_as_key(key), math.prod(shp), alpha), (-1,))
     return Distribution.from_probs(flat.reshape(shp))
 
 
