@@ -71,6 +71,19 @@ def as_nonnegative_float(value, argument: str) -> float:
     return v
 
 
+def as_finite_float(value, argument: str) -> float:
+    """A finite float (``bool`` refused), else ``ValueError``."""
+    if isinstance(value, bool):
+        raise ValueError(f"{argument}: expected a number, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{argument}: expected a number, got {value!r}") from err
+    if not np.isfinite(v):
+        raise ValueError(f"{argument}: must be finite, got {value!r}")
+    return v
+
+
 def as_positive_float(value, argument: str) -> float:
     """A finite float ``> 0``, else ``ValueError``."""
     v = as_nonnegative_float(value, argument)
