@@ -369,16 +369,9 @@ def dtc_schedule(n: int, dtc_hat: float, eps: float) -> tuple[int, ...]:
       >>> mdm.schedules.dtc_schedule(20, 1.0, 0.5)
       (1, 1, 1, 1, 1, 2, 3, 4, 6)
     """
-    n = as_positive_int(n, "n")
-    zeta = theorem9_zeta(dtc_hat, eps)
-    if zeta >= n + 1:
-        return (1,) * n
-    lam = theorem9_lambda(n, zeta)
-    down = [n]
-    for _ in range(lam):
-        down.append(down[-1] - down[-1] // zeta)
-    down.extend(range(down[-1] - 1, -1, -1))
-    return _from_partial_sums(down[::-1])
+    # The masked counts N'_t obey the same recursion as the masked counts n - N_t of the TC
+    # schedule (N' - N' // zeta), so the DTC schedule is the TC schedule reversed.
+    return tc_schedule(n, dtc_hat, eps)[::-1]
 
 
 # ------------------------------------------------------------------------------------------------
