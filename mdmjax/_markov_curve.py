@@ -52,7 +52,7 @@ from mdmjax import _x64
 from mdmjax._exact_z import exact_curve
 from mdmjax._markov_common import chain_length, clip_normalize, solve_stationary
 from mdmjax._memory import check_allocation
-from mdmjax._validate import as_positive_int, check_finite_nonnegative
+from mdmjax._validate import as_per_item, as_positive_int, check_finite_nonnegative
 from mdmjax.curve import InformationCurve
 
 __all__ = ["markov_chain", "ising_chain", "stationary_law", "conditional_entropy_profile"]
@@ -318,8 +318,8 @@ def ising_chain_as_markov(n: int, coupling=1.0, field=0.0) -> tuple[np.ndarray, 
     ``P_i[x, y] ∝ exp(J_i s(x) s(y) + h_{i+1} s(y)) beta_{i+1}(y)``, computed in log space.
     """
     n = as_positive_int(n, "n")
-    j = _per_item(coupling, n - 1, "coupling", "edge")
-    h = _per_item(field, n, "field", "node")
+    j = as_per_item(coupling, n - 1, "coupling", "edge")
+    h = as_per_item(field, n, "field", "node")
     s = np.array([-1.0, 1.0])
     log_beta = np.zeros((n, 2))
     logits = np.zeros((max(n - 1, 0), 2, 2))
@@ -331,23 +331,6 @@ def ising_chain_as_markov(n: int, coupling=1.0, field=0.0) -> tuple[np.ndarray, 
     init = np.exp(init - init.max())
     steps = np.exp(logits - logits.max(axis=2, keepdims=True))
     return init / init.sum(), steps / steps.sum(axis=2, keepdims=True)
-
-
-def _per_item(value, count: int, argument: str, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{argument}: expected numbers, got {value!r}") from err
-    if arr.ndim == 0:
-        arr = np.full(count, float(arr))
-    if arr.shape != (count,):
-        raise ValueError(
-            f"{argument}: expected a scalar or one value per {what} ({count}), got shape "
-            f"{arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{argument}: entries must be finite")
-    return arr
 
 
 def ising_chain(n: int, coupling=1.0, field=0.0) -> InformationCurve:
@@ -365,7 +348,7 @@ def ising_chain(n: int, coupling=1.0, field=0.0) -> InformationCurve:
     _x64.require_x64()
     n = as_positive_int(n, "n")
     if n == 1:
-        h = _per_item(field, 1, "field", "node")[0]
+        h = as_per_item(field, 1, "field", "node")[0]
         mu = np.exp(np.array([-h, h]) - abs(h))
         return markov_chain(mu / mu.sum(), np.eye(2), n=1)
     init, steps = ising_chain_as_markov(n, coupling, field)

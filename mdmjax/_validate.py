@@ -98,3 +98,21 @@ def check_finite_nonnegative(arr: np.ndarray, argument: str, what: str) -> None:
         raise ValueError(f"{argument}: {what} has NaN or infinite entries")
     if np.any(arr < 0):
         raise ValueError(f"{argument}: {what} has negative entries (smallest {arr.min():.3g})")
+
+
+def as_per_item(value, count: int, argument: str, what: str) -> np.ndarray:
+    """``count`` finite floats from a scalar (broadcast) or one value per ``what``."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{argument}: expected numbers, got {value!r}") from err
+    if arr.ndim == 0:
+        arr = np.full(count, float(arr))
+    if arr.shape != (count,):
+        raise ValueError(
+            f"{argument}: expected a scalar or one value per {what} ({count}), got shape "
+            f"{arr.shape}"
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{argument}: entries must be finite")
+    return arr

@@ -40,6 +40,7 @@ from mdmjax._random_laws import (
 )
 from mdmjax._validate import (
     as_nonnegative_float,
+    as_per_item,
     as_positive_float,
     as_positive_int,
     check_finite_nonnegative,
@@ -589,18 +590,6 @@ def _ising_edges(graph, n, rows, cols, edges) -> tuple[int, np.ndarray]:
     return n, np.stack([a, b], axis=1)
 
 
-def _per_item(value, count: int, argument: str, what: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64) if np.ndim(value) else np.full(count, float(value))
-    if arr.shape != (count,):
-        raise ValueError(
-            f"{argument}: expected a scalar or one value per {what} ({count}), got shape "
-            f"{arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{argument}: entries must be finite")
-    return arr
-
-
 def ising(
     graph: str | None = None,
     n: int | None = None,
@@ -636,8 +625,8 @@ def ising(
     """
     _x64.require_x64()
     n, e = _ising_edges(graph, n, rows, cols, edges)
-    j = _per_item(coupling, e.shape[0], "coupling", "edge")
-    h = _per_item(field, n, "field", "node")
+    j = as_per_item(coupling, e.shape[0], "coupling", "edge")
+    h = as_per_item(field, n, "field", "node")
     _guard_table((2,) * n, "Ising", "n", copies=2 + n)
     # Spins of every state, C order (position 0 most significant), shape (2^n, n).
     bits = (np.arange(2**n)[:, None] >> (n - 1 - np.arange(n))[None, :]) & 1
