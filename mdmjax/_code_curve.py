@@ -32,6 +32,8 @@ from mdmjax import _x64
 from mdmjax._exact_z import exact_curve
 from mdmjax._memory import check_allocation
 from mdmjax._monte_carlo import _stats, as_key, curve_from_estimates, random_permutations
+from mdmjax._primes import as_prime
+from mdmjax._primes import smallest_prime_above as smallest_prime_above
 from mdmjax._validate import as_positive_int
 from mdmjax.curve import InformationCurve
 
@@ -47,32 +49,6 @@ __all__ = [
 
 MAX_EXACT_N = 22
 AUTO_EXACT_N = 16
-_MAX_PRIME = 2**31  # products of two residues must fit in int64
-
-
-def _is_prime(q: int) -> bool:
-    if q < 2:
-        return False
-    if q % 2 == 0:
-        return q == 2
-    return all(q % f for f in range(3, math.isqrt(q) + 1, 2))
-
-
-def _as_prime(q, argument: str = "q") -> int:
-    q = as_positive_int(q, argument)
-    if not _is_prime(q):
-        raise ValueError(f"{argument}: must be a prime (the field F_q), got {q}")
-    if q >= _MAX_PRIME:
-        raise ValueError(f"{argument}: primes below 2^31 are supported, got {q}")
-    return q
-
-
-def smallest_prime_above(n: int) -> int:
-    """The smallest prime ``> n`` (the default Reed–Solomon field, as ``mdm.families``)."""
-    q = n + 1
-    while not _is_prime(q):
-        q += 1
-    return q
 
 
 # ------------------------------------------------------------------------------------------------
@@ -130,7 +106,7 @@ def reed_solomon(n: int, q: int | None = None, d: int = 2, points=None) -> Infor
       points: optional ``n`` distinct evaluation points (validated; they do not change the curve).
     """
     n = as_positive_int(n, "n")
-    q = smallest_prime_above(n) if q is None else _as_prime(q, "q")
+    q = smallest_prime_above(n) if q is None else as_prime(q, "q", int64_products=True)
     if q <= n:
         raise ValueError(f"q: Reed–Solomon needs a prime q > n = {n}, got q = {q}")
     d = as_positive_int(d, "d")
@@ -218,7 +194,7 @@ def rank_mod_q(matrix, q: int) -> int:
       (1, 2)
     """
     _x64.require_x64()
-    q = _as_prime(q, "q")
+    q = as_prime(q, "q", int64_products=True)
     g = _as_generator(matrix, q)
     _, new = _column_flags(jnp.asarray(g.T), q)
     return int(np.sum(np.asarray(new)))
@@ -288,7 +264,7 @@ def code_z_estimate(generator, q: int, key, num_samples: int = 256):
     Every permutation yields one unbiased draw of ``Z_j / ln q`` for every ``j``.
     """
     _x64.require_x64()
-    q = _as_prime(q, "q")
+    q = as_prime(q, "q", int64_products=True)
     g = _as_generator(generator, q)
     m = as_positive_int(num_samples, "num_samples")
     k, n = g.shape
@@ -329,7 +305,7 @@ def linear_code(
       [0.0, 0.0, 1.0, 1.0]
     """
     _x64.require_x64()
-    q = _as_prime(q, "q")
+    q = as_prime(q, "q", int64_products=True)
     g = _as_generator(generator, q)
     n = g.shape[1]
     if shift is not None and np.shape(shift) != (n,):

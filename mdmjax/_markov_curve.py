@@ -50,8 +50,9 @@ from jax.scipy.special import xlogy
 
 from mdmjax import _x64
 from mdmjax._exact_z import exact_curve
+from mdmjax._markov_common import chain_length, clip_normalize, solve_stationary
 from mdmjax._memory import check_allocation
-from mdmjax._validate import as_positive_int
+from mdmjax._validate import as_per_item, as_positive_int, check_finite_nonnegative
 from mdmjax.curve import InformationCurve
 
 __all__ = ["markov_chain", "ising_chain", "stationary_law", "conditional_entropy_profile"]
@@ -73,10 +74,7 @@ def _stochastic(value, argument: str, ndim: tuple[int, ...], what: str) -> np.nd
         raise ValueError(f"{argument}: expected a {shapes} array, got shape {arr.shape}")
     if arr.shape[-1] == 0 or (arr.size == 0 and arr.ndim < 3):
         raise ValueError(f"{argument}: {what} must be non-empty, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{argument}: {what} has NaN or infinite entries")
-    if np.any(arr < 0):
-        raise ValueError(f"{argument}: {what} has negative entries (smallest {arr.min():.3g})")
+    check_finite_nonnegative(arr, argument, what)
     sums = arr.sum(axis=-1)
     bad = np.abs(sums - 1.0) > MASS_TOLERANCE
     if np.any(bad):
@@ -100,15 +98,13 @@ def stationary_law(transition) -> np.ndarray:
     q = p.shape[0]
     if p.shape != (q, q):
         raise ValueError(f"transition: expected a square (q, q) matrix, got shape {p.shape}")
-    a = np.eye(q) - p + np.ones((q, q))
     try:
-        pi = np.linalg.solve(a.T, np.ones(q))
+        pi = solve_stationary(p, np)
     except np.linalg.LinAlgError as err:
         raise ValueError("transition: the stationary law is not unique") from err
     if np.any(pi < -1e-9) or not np.allclose(pi @ p, pi, atol=1e-10):
         raise ValueError("transition: the stationary law is not unique")
-    pi = np.clip(pi, 0.0, None)
-    return pi / pi.sum()
+    return clip_normalize(pi, np)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -278,18 +274,7 @@ def markov_chain(initial, transition, n: int | None = None) -> InformationCurve:
     q = int(tr.shape[-1])
     if tr.shape[-2] != q:
         raise ValueError(f"transition: expected (.., q, q) square matrices, got {tr.shape}")
-    if tr.ndim == 3:
-        inferred = int(tr.shape[0]) + 1
-        if n is None:
-            n = inferred
-        elif as_positive_int(n, "n") != inferred:
-            raise ValueError(
-                f"n: a stack of {inferred - 1} transitions describes n = {inferred} positions, "
-                f"got n = {n}"
-            )
-    if n is None:
-        raise ValueError("n: required for a homogeneous (q, q) transition")
-    n = as_positive_int(n, "n")
+    n = chain_length(n, int(tr.shape[0]) if tr.ndim == 3 else None)
     if isinstance(initial, str):
         if initial != "stationary":
             raise ValueError(
@@ -333,8 +318,8 @@ def ising_chain_as_markov(n: int, coupling=1.0, field=0.0) -> tuple[np.ndarray, 
     ``P_i[x, y] ∝ exp(J_i s(x) s(y) + h_{i+1} s(y)) beta_{i+1}(y)``, computed in log space.
     """
     n = as_positive_int(n, "n")
-    j = _per_item(coupling, n - 1, "coupling", "edge")
-    h = _per_item(field, n, "field", "node")
+    j = as_per_item(coupling, n - 1, "coupling", "edge")
+    h = as_per_item(field, n, "field", "node")
     s = np.array([-1.0, 1.0])
     log_beta = np.zeros((n, 2))
     logits = np.zeros((max(n - 1, 0), 2, 2))
@@ -346,23 +331,6 @@ def ising_chain_as_markov(n: int, coupling=1.0, field=0.0) -> tuple[np.ndarray, 
     init = np.exp(init - init.max())
     steps = np.exp(logits - logits.max(axis=2, keepdims=True))
     return init / init.sum(), steps / steps.sum(axis=2, keepdims=True)
-
-
-def _per_item(value, count: int, argument: str, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{argument}: expected numbers, got {value!r}") from err
-    if arr.ndim == 0:
-        arr = np.full(count, float(arr))
-    if arr.shape != (count,):
-        raise ValueError(
-            f"{argument}: expected a scalar or one value per {what} ({count}), got shape "
-            f"{arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{argument}: entries must be finite")
-    return arr
 
 
 def ising_chain(n: int, coupling=1.0, field=0.0) -> InformationCurve:
@@ -380,7 +348,7 @@ def ising_chain(n: int, coupling=1.0, field=0.0) -> InformationCurve:
     _x64.require_x64()
     n = as_positive_int(n, "n")
     if n == 1:
-        h = _per_item(field, 1, "field", "node")[0]
+        h = as_per_item(field, 1, "field", "node")[0]
         mu = np.exp(np.array([-h, h]) - abs(h))
         return markov_chain(mu / mu.sum(), np.eye(2), n=1)
     init, steps = ising_chain_as_markov(n, coupling, field)

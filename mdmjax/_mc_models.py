@@ -19,8 +19,8 @@ import numpy as np
 from jax.scipy.special import xlogy
 
 from mdmjax import _x64
-from mdmjax._markov_curve import _per_item, _stochastic
-from mdmjax._validate import as_positive_int
+from mdmjax._markov_curve import _stochastic
+from mdmjax._validate import as_per_item, as_positive_int
 
 __all__ = ["HiddenMarkovModel", "TreeMRF", "ising_tree", "MixtureOfProducts", "tree_order"]
 
@@ -325,8 +325,8 @@ def ising_tree(n: int, edges=None, coupling=1.0, field=0.0) -> TreeMRF:
     if edges is None:
         edges = np.stack([np.arange(n - 1), np.arange(1, n)], axis=1)
     order, parent, edge_of = tree_order(n, edges)
-    j = _per_item(coupling, n - 1, "coupling", "edge")
-    h = _per_item(field, n, "field", "node")
+    j = as_per_item(coupling, n - 1, "coupling", "edge")
+    h = as_per_item(field, n, "field", "node")
     s = np.array([-1.0, 1.0])
     unary = h[:, None] * s[None, :]
     jv = np.zeros(n)

@@ -10,8 +10,11 @@ expected KL of every schedule from Theorem 4 (``mdm.expected_kl``). Four answers
 * ``constant`` / ``cosine`` — the smallest ``T`` whose LLaDA-uniform or MaskGIT-cosine schedule
   (THEORY.md §7) has ``KL <= eps``, reported as its number of non-empty steps.
 
-The schedule constructors here are local (``mdm.schedules`` had not landed when this was
-written); they follow THEORY.md §4 and §7 literally and are tested against them.
+The Theorem 9 and constant schedules come from the public catalogue ``mdm.schedules``. The cosine
+schedule stays local: it evaluates ``cos(pi (k+1) / (2T))`` where ``mdm.schedules.cosine``
+evaluates ``cos(pi r / 2)`` with ``r = (k+1)/T`` (as MaskGIT's code), and the two float roundings
+give different floors for a few ``(n, T)`` where ``n cos(.)`` is an integer (e.g. ``n = 52``,
+``T = 39``), so switching would change this table's ``cosine`` column.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 from tqdm.auto import tqdm
 
+from mdmjax import schedules
 from mdmjax._validate import as_nonnegative_float, as_positive_int
 from mdmjax.curve import InformationCurve, information_curve
 from mdmjax.distribution import Distribution
@@ -56,33 +60,15 @@ def theorem9_sizes(n: int, eps: float, bound: float, kind: str = "tc") -> tuple[
     bound = as_nonnegative_float(bound, "bound")
     if kind not in ("tc", "dtc"):
         raise ValueError(f"kind: expected 'tc' or 'dtc', got {kind!r}")
-    if bound == 0.0:
-        return (n,)
-    if eps == 0.0:
-        return (1,) * n
-    zeta = 1 + math.ceil(bound / eps)
-    if zeta >= n + 1:
-        return (1,) * n
-    lam = math.floor(math.log(n - zeta + 1) / -math.log1p(-1.0 / zeta)) + 2
-    if kind == "tc":
-        partial = [0]
-        for _ in range(lam):  # a loop over steps
-            partial.append(partial[-1] + (n - partial[-1]) // zeta)
-        partial.extend(range(partial[-1] + 1, n + 1))
-    else:
-        down = [n]
-        for _ in range(lam):
-            down.append(-((-down[-1] * (zeta - 1)) // zeta))  # ceil(N' (zeta - 1) / zeta)
-        down.extend(range(down[-1] - 1, -1, -1))
-        partial = down[::-1]
-    sizes = np.diff(np.asarray(partial))
-    return tuple(int(s) for s in sizes if s > 0)
+    return (schedules.tc_schedule if kind == "tc" else schedules.dtc_schedule)(n, bound, eps)
 
 
 def constant_sizes(n: int, steps: int) -> tuple[int, ...]:
-    """LLaDA uniform: ``s_k = floor(n / T) + 1[k < n mod T]``, ``T = steps`` (THEORY.md §7)."""
-    base, extra = divmod(n, steps)
-    return tuple(base + (1 if k < extra else 0) for k in range(steps))
+    """LLaDA uniform: ``s_k = floor(n / T) + 1[k < n mod T]``, ``T = steps`` (THEORY.md §7).
+
+    ``mdm.schedules.constant``; here ``steps <= n``, so no step is empty.
+    """
+    return schedules.constant(n, steps)
 
 
 def cosine_sizes(n: int, steps: int) -> tuple[int, ...]:

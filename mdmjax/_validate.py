@@ -69,3 +69,50 @@ def as_nonnegative_float(value, argument: str) -> float:
     if not np.isfinite(v) or v < 0:
         raise ValueError(f"{argument}: must be finite and >= 0, got {value!r}")
     return v
+
+
+def as_finite_float(value, argument: str) -> float:
+    """A finite float (``bool`` refused), else ``ValueError``."""
+    if isinstance(value, bool):
+        raise ValueError(f"{argument}: expected a number, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{argument}: expected a number, got {value!r}") from err
+    if not np.isfinite(v):
+        raise ValueError(f"{argument}: must be finite, got {value!r}")
+    return v
+
+
+def as_positive_float(value, argument: str) -> float:
+    """A finite float ``> 0``, else ``ValueError``."""
+    v = as_nonnegative_float(value, argument)
+    if v <= 0:
+        raise ValueError(f"{argument}: must be > 0, got {value!r}")
+    return v
+
+
+def check_finite_nonnegative(arr: np.ndarray, argument: str, what: str) -> None:
+    """``ValueError`` unless every entry of the numeric array ``arr`` is finite and ``>= 0``."""
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{argument}: {what} has NaN or infinite entries")
+    if np.any(arr < 0):
+        raise ValueError(f"{argument}: {what} has negative entries (smallest {arr.min():.3g})")
+
+
+def as_per_item(value, count: int, argument: str, what: str) -> np.ndarray:
+    """``count`` finite floats from a scalar (broadcast) or one value per ``what``."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{argument}: expected numbers, got {value!r}") from err
+    if arr.ndim == 0:
+        arr = np.full(count, float(arr))
+    if arr.shape != (count,):
+        raise ValueError(
+            f"{argument}: expected a scalar or one value per {what} ({count}), got shape "
+            f"{arr.shape}"
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{argument}: entries must be finite")
+    return arr

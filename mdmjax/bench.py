@@ -96,6 +96,21 @@ def _timed(fn, *args, repeat: int = 1):
     return best, best_cpu, out
 
 
+def _twice(fn):
+    """Call ``fn()`` twice: ``(result of the first call, its wall s, its CPU s, second wall s)``.
+
+    The first call includes tracing and compilation; the second is the steady-state run.
+    """
+    c0, t0 = time.process_time(), time.perf_counter()
+    out = fn()
+    first = time.perf_counter() - t0
+    cpu_first = time.process_time() - c0
+    t0 = time.perf_counter()
+    fn()
+    again = time.perf_counter() - t0
+    return out, first, cpu_first, again
+
+
 def _compile(jitted, *args):
     t0 = time.perf_counter()
     compiled = jitted.lower(*args).compile()
@@ -238,13 +253,7 @@ def _worker_mixture(spec: dict) -> dict:
     for name, dtype in [("float64", jnp.float64)] + (
         [("float32", jnp.float32)] if spec.get("float32") else []
     ):
-        c0, t0 = time.process_time(), time.perf_counter()
-        kl = mixture_kl(d, sizes, dtype=dtype)
-        first = time.perf_counter() - t0
-        cpu_first = time.process_time() - c0
-        t0 = time.perf_counter()
-        mixture_kl(d, sizes, dtype=dtype)
-        again = time.perf_counter() - t0
+        kl, first, cpu_first, again = _twice(lambda dtype=dtype: mixture_kl(d, sizes, dtype=dtype))
         values[name] = kl
         out[name] = {
             "first_call_s": first,
@@ -268,13 +277,7 @@ def _worker_dp(spec: dict) -> dict:
     n, k, method = spec["n"], spec["k"], spec.get("method", "auto")
     # A concave curve with a slowly saturating profile (Z_j = ln j / ln n).
     curve = InformationCurve.from_z(np.log(np.arange(1, n + 1)) / np.log(n))
-    c0, t0 = time.process_time(), time.perf_counter()
-    s = optimal_schedule(curve, k, method=method)
-    first = time.perf_counter() - t0
-    cpu_first = time.process_time() - c0
-    t0 = time.perf_counter()
-    optimal_schedule(curve, k, method=method)
-    again = time.perf_counter() - t0
+    s, first, cpu_first, again = _twice(lambda: optimal_schedule(curve, k, method=method))
     return {
         "n": n,
         "k": k,
@@ -301,12 +304,7 @@ def _worker_batch_schedules(spec: dict) -> dict:
         cuts = np.sort(rng.choice(np.arange(1, n), size=k - 1, replace=False))
         batch[row, :k] = np.diff(np.concatenate([[0], cuts, [n]]))
     curve = InformationCurve.from_z(np.log(np.arange(1, n + 1)) / np.log(n))
-    t0 = time.perf_counter()
-    kl = expected_kl(curve, batch)
-    first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    expected_kl(curve, batch)
-    again = time.perf_counter() - t0
+    kl, first, _, again = _twice(lambda: expected_kl(curve, batch))
     return {
         "n": n,
         "count": count,
@@ -335,12 +333,7 @@ def _worker_batch_laws(spec: dict) -> dict:
     )
     batch = Distribution(jnp.asarray(probs.reshape((count,) + (2,) * n)))
     fn = jax.vmap(information_curve)
-    t0 = time.perf_counter()
-    curves = jax.block_until_ready(fn(batch))
-    first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    jax.block_until_ready(fn(batch))
-    again = time.perf_counter() - t0
+    curves, first, _, again = _twice(lambda: jax.block_until_ready(fn(batch)))
     return {
         "n": n,
         "count": count,

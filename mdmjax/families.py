@@ -29,8 +29,22 @@ import jax.numpy as jnp
 import numpy as np
 
 from mdmjax import _x64
+from mdmjax._markov_common import chain_length, clip_normalize, solve_stationary
 from mdmjax._memory import check_allocation, table_bytes
-from mdmjax._validate import as_nonnegative_float, as_positive_int
+from mdmjax._primes import as_prime, smallest_prime_above
+from mdmjax._random_laws import (
+    dirichlet_rows,
+    log_gamma,
+    random_markov_parameters,
+    random_mixture_parameters,
+)
+from mdmjax._validate import (
+    as_nonnegative_float,
+    as_per_item,
+    as_positive_float,
+    as_positive_int,
+    check_finite_nonnegative,
+)
 from mdmjax.distribution import MASS_TOLERANCE, Distribution
 from mdmjax.real_data import digits_patches as digits_patches  # real laws, optional extra
 from mdmjax.real_data import english_words as english_words
@@ -89,13 +103,6 @@ def _as_key(key, argument: str = "key"):
     return key
 
 
-def _as_positive_float(value, argument: str) -> float:
-    v = as_nonnegative_float(value, argument)
-    if v <= 0:
-        raise ValueError(f"{argument}: must be > 0, got {value!r}")
-    return v
-
-
 def _as_probability(value, argument: str) -> float:
     v = as_nonnegative_float(value, argument)
     if v > 1:
@@ -111,28 +118,6 @@ def _as_alphabets(q, n: int, argument: str = "q") -> tuple[int, ...]:
     if len(qs) != n:
         raise ValueError(f"{argument}: has {len(qs)} alphabet sizes, but n = {n}")
     return qs
-
-
-def _is_prime(q: int) -> bool:
-    if q < 2:
-        return False
-    if q % 2 == 0:
-        return q == 2
-    return all(q % f for f in range(3, math.isqrt(q) + 1, 2))
-
-
-def _as_prime(q, argument: str = "q") -> int:
-    q = as_positive_int(q, argument)
-    if not _is_prime(q):
-        raise ValueError(f"{argument}: must be a prime (the field F_q), got {q}")
-    return q
-
-
-def _smallest_prime_above(n: int) -> int:
-    q = n + 1
-    while not _is_prime(q):
-        q += 1
-    return q
 
 
 def _as_int_array(value, argument: str, ndim: int) -> np.ndarray:
@@ -151,10 +136,7 @@ def _check_stochastic(arr: np.ndarray, argument: str, what: str) -> None:
     """Finite, non-negative, and every row (last axis) summing to 1 within 1e-9."""
     if arr.size == 0 or arr.shape[-1] == 0:
         raise ValueError(f"{argument}: {what} must be non-empty, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{argument}: {what} has NaN or infinite entries")
-    if np.any(arr < 0):
-        raise ValueError(f"{argument}: {what} has negative entries (smallest {arr.min():.3g})")
+    check_finite_nonnegative(arr, argument, what)
     sums = arr.sum(axis=-1)
     bad = np.abs(sums - 1.0) > MASS_TOLERANCE
     if np.any(bad):
@@ -223,28 +205,6 @@ def _digit_sum(n: int, q: int, modulus: int | None = None) -> np.ndarray:
     return s
 
 
-# JAX's rejection sampler for Gamma variates takes seconds to compile, once per draw size, and
-# its run time grows with the size. Each family therefore makes one draw, padded to a power of
-# two (at least 8) when small, so that all families share a few compiled samplers for at most
-# twice the work; draws larger than _BUCKET_MAX are exact-size.
-_BUCKET_MAX = 2**12
-
-
-def _log_gamma(key, count: int, alpha: float) -> jax.Array:
-    """``count`` i.i.d. ``log Gamma(alpha, 1)`` variates (log-space: stable for small ``alpha``)."""
-    size = count if count > _BUCKET_MAX else max(8, 1 << (count - 1).bit_length())
-    return jax.random.loggamma(key, jnp.float64(alpha), shape=(size,))[:count]
-
-
-def _dirichlet_rows(log_gammas: jax.Array, shape: tuple[int, ...]) -> jax.Array:
-    """Normalize i.i.d. log-gamma variates along the last axis: ``Dir(alpha)`` rows of ``shape``.
-
-    ``G_k ~ Gamma(alpha)`` i.i.d. gives ``G / sum G ~ Dir(alpha 1)``; in log space this is a
-    softmax (as in ``jax.random.dirichlet``).
-    """
-    return jax.nn.softmax(log_gammas.reshape(shape), axis=-1)
-
-
 # ------------------------------------------------------------------------------------------------
 # Products
 # ------------------------------------------------------------------------------------------------
@@ -301,11 +261,11 @@ def random_product(key, n: int, q=2, alpha: float = 1.0) -> Distribution:
     _x64.require_x64()
     n = as_positive_int(n, "n")
     qs = _as_alphabets(q, n)
-    alpha = _as_positive_float(alpha, "alpha")
+    alpha = as_positive_float(alpha, "alpha")
     _guard_table(qs, "random product", "n")
-    draws = _log_gamma(_as_key(key), sum(qs), alpha)
+    draws = log_gamma(_as_key(key), sum(qs), alpha)
     ends = np.cumsum(qs)
-    vecs = [_dirichlet_rows(draws[e - q : e], (q,)) for q, e in zip(qs, ends, strict=True)]
+    vecs = [dirichlet_rows(draws[e - q : e], (q,)) for q, e in zip(qs, ends, strict=True)]
     return Distribution.from_probs(_outer(vecs))
 
 
@@ -390,7 +350,7 @@ def linear_code(generator, q: int, shift=None) -> Distribution:
       0.5
     """
     _x64.require_x64()
-    q = _as_prime(q, "q")
+    q = as_prime(q, "q")
     g = _as_int_array(generator, "generator", 2)
     d, n = g.shape
     if d < 1 or n < 1:
@@ -429,7 +389,7 @@ def reed_solomon(n: int, q: int, d: int, points=None, shift=None) -> Distributio
     """
     _x64.require_x64()
     n = as_positive_int(n, "n")
-    q = _as_prime(q, "q")
+    q = as_prime(q, "q")
     if q < n:
         raise ValueError(
             f"q: Reed–Solomon needs a prime q >= n = {n} (n distinct points), got q = {q}"
@@ -521,18 +481,7 @@ def markov_chain(initial, transition, n: int | None = None) -> Distribution:
             f"transition: expected (.., {q}, {q}) to match initial's {q} values, got "
             f"{tuple(trans.shape)}"
         )
-    if ndim == 3:
-        inferred = int(trans.shape[0]) + 1
-        if n is None:
-            n = inferred
-        elif as_positive_int(n, "n") != inferred:
-            raise ValueError(
-                f"n: a stack of {inferred - 1} transitions describes n = {inferred} positions, "
-                f"got n = {n}"
-            )
-    if n is None:
-        raise ValueError("n: required for a homogeneous (q, q) transition")
-    n = as_positive_int(n, "n")
+    n = chain_length(n, int(trans.shape[0]) if ndim == 3 else None)
     _guard_table((q,) * n, "Markov-chain", "n")
     steps = [trans if ndim == 2 else trans[t] for t in range(n - 1)]
     return Distribution.from_probs(_markov_table(mu, steps))
@@ -540,11 +489,7 @@ def markov_chain(initial, transition, n: int | None = None) -> Distribution:
 
 def _stationary(trans: jax.Array) -> jax.Array:
     """The stationary law ``pi = pi T``: solve ``pi (I - T + 1 1^T) = 1^T`` (unique if ergodic)."""
-    q = trans.shape[0]
-    a = jnp.eye(q) - trans + jnp.ones((q, q))
-    pi = jnp.linalg.solve(a.T, jnp.ones(q))
-    pi = jnp.clip(pi, 0.0, None)  # round-off only: pi >= 0 exactly in exact arithmetic
-    return pi / jnp.sum(pi)
+    return clip_normalize(solve_stationary(trans, jnp), jnp)
 
 
 def random_markov_chain(
@@ -568,13 +513,13 @@ def random_markov_chain(
     _x64.require_x64()
     n = as_positive_int(n, "n")
     q = as_positive_int(q, "q")
-    c = _as_positive_float(concentration, "concentration")
+    c = as_positive_float(concentration, "concentration")
     if not isinstance(stationary, bool | np.bool_):
         raise ValueError(f"stationary: expected True or False, got {stationary!r}")
     _guard_table((q,) * n, "random Markov-chain", "n")
-    draws = _log_gamma(_as_key(key), q * q + q, c)
-    trans = _dirichlet_rows(draws[: q * q], (q, q))
-    mu = _stationary(trans) if stationary else _dirichlet_rows(draws[q * q :], (q,))
+    trans, mu = random_markov_parameters(_as_key(key), q, c)
+    if stationary:
+        mu = _stationary(trans)
     return Distribution.from_probs(_markov_table(mu, [trans] * (n - 1)))
 
 
@@ -645,18 +590,6 @@ def _ising_edges(graph, n, rows, cols, edges) -> tuple[int, np.ndarray]:
     return n, np.stack([a, b], axis=1)
 
 
-def _per_item(value, count: int, argument: str, what: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64) if np.ndim(value) else np.full(count, float(value))
-    if arr.shape != (count,):
-        raise ValueError(
-            f"{argument}: expected a scalar or one value per {what} ({count}), got shape "
-            f"{arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{argument}: entries must be finite")
-    return arr
-
-
 def ising(
     graph: str | None = None,
     n: int | None = None,
@@ -692,8 +625,8 @@ def ising(
     """
     _x64.require_x64()
     n, e = _ising_edges(graph, n, rows, cols, edges)
-    j = _per_item(coupling, e.shape[0], "coupling", "edge")
-    h = _per_item(field, n, "field", "node")
+    j = as_per_item(coupling, e.shape[0], "coupling", "edge")
+    h = as_per_item(field, n, "field", "node")
     _guard_table((2,) * n, "Ising", "n", copies=2 + n)
     # Spins of every state, C order (position 0 most significant), shape (2^n, n).
     bits = (np.arange(2**n)[:, None] >> (n - 1 - np.arange(n))[None, :]) & 1
@@ -761,11 +694,9 @@ def random_mixture_of_products(
     n = as_positive_int(n, "n")
     q = as_positive_int(q, "q")
     m = as_positive_int(components, "components")
-    alpha = _as_positive_float(alpha, "alpha")
+    alpha = as_positive_float(alpha, "alpha")
     _guard_table((q,) * n, "random mixture", "n", copies=m + 2)
-    k_w, k_m = jax.random.split(_as_key(key))
-    w = _dirichlet_rows(_log_gamma(k_w, m, 1.0), (m,))
-    marg = _dirichlet_rows(_log_gamma(k_m, m * n * q, alpha), (m, n, q))
+    w, marg = random_mixture_parameters(_as_key(key), m, n, q, alpha)
     return Distribution.from_probs(_mixture_table(w, marg))
 
 
@@ -793,9 +724,9 @@ def dirichlet(key, shape: Sequence[int], alpha: float = 1.0) -> Distribution:
     shp = tuple(as_positive_int(s, "shape") for s in np.asarray(shape).tolist())
     if not shp:
         raise ValueError("shape: a law needs at least 1 position, got ()")
-    alpha = _as_positive_float(alpha, "alpha")
+    alpha = as_positive_float(alpha, "alpha")
     _guard_table(shp, "Dirichlet", "shape", copies=3)
-    flat = _dirichlet_rows(_log_gamma(_as_key(key), math.prod(shp), alpha), (-1,))
+    flat = dirichlet_rows(log_gamma(_as_key(key), math.prod(shp), alpha), (-1,))
     return Distribution.from_probs(flat.reshape(shp))
 
 
@@ -887,13 +818,13 @@ def by_name(name: str, n: int, q: int | None = None, key=None, **params) -> Dist
         return _call(parity, name, {"n": n, "q": qq}, params)
     if name == "linear_code":
         if "generator" not in params:
-            qp = _as_prime(qq, "q")
+            qp = as_prime(qq, "q")
             rows = int(params.pop("d", max(1, n // 2)))
             params["generator"] = np.asarray(jax.random.randint(key, (rows, n), 0, qp))
         return _call(linear_code, name, {"q": qq}, params)
     if name == "reed_solomon":
         params.setdefault("d", 2 if n >= 2 else 1)
-        args = {"n": n, "q": _smallest_prime_above(n) if q is None else q}
+        args = {"n": n, "q": smallest_prime_above(n) if q is None else q}
         return _call(reed_solomon, name, args, params)
     if name == "noisy_repetition":
         _binary_only(name, q)

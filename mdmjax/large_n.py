@@ -26,7 +26,6 @@ import numpy as np
 from mdmjax._closed_form_curves import log_binomial_pmf as log_binomial_pmf
 from mdmjax._closed_form_curves import noisy_repetition as noisy_repetition
 from mdmjax._closed_form_curves import product as product
-from mdmjax._code_curve import _as_prime
 from mdmjax._code_curve import code_z_estimate as code_z_estimate
 from mdmjax._code_curve import linear_code as linear_code
 from mdmjax._code_curve import mds_code as mds_code
@@ -45,9 +44,16 @@ from mdmjax._monte_carlo import as_key
 from mdmjax._monte_carlo import estimate_z as estimate_z
 from mdmjax._monte_carlo import isotonic_increasing as isotonic_increasing
 from mdmjax._monte_carlo import monte_carlo_curve as monte_carlo_curve
+from mdmjax._primes import as_prime
+from mdmjax._random_laws import (
+    dirichlet_rows,
+    log_gamma,
+    random_markov_parameters,
+    random_mixture_parameters,
+)
 from mdmjax._steps_vs_n import steps_vs_n as steps_vs_n
 from mdmjax._steps_vs_n import theorem9_sizes as theorem9_sizes
-from mdmjax._validate import as_nonnegative_float, as_positive_int
+from mdmjax._validate import as_positive_float, as_positive_int
 from mdmjax.curve import InformationCurve
 
 __all__ = [
@@ -108,29 +114,6 @@ def _take(params: dict, family: str, accepted: tuple[str, ...]) -> dict:
 def _binary_only(family: str, q) -> None:
     if q is not None and as_positive_int(q, "q") != 2:
         raise ValueError(f"q: the {family} family is binary (q = 2), got q = {q}")
-
-
-def _positive(value, argument: str) -> float:
-    v = as_nonnegative_float(value, argument)
-    if v <= 0:
-        raise ValueError(f"{argument}: must be > 0, got {value!r}")
-    return v
-
-
-def _log_gammas(key, count: int, alpha: float) -> jax.Array:
-    """``count`` i.i.d. ``log Gamma(alpha)`` draws, from the same stream as ``mdm.families``'
-    random laws when that module provides its helper, so that small-``n`` curves coincide."""
-    from mdmjax import families
-
-    helper = getattr(families, "_log_gamma", None)
-    if callable(helper):
-        return helper(key, count, alpha)
-    return jax.random.loggamma(key, jnp.float64(alpha), shape=(count,))
-
-
-def _dirichlet_rows(log_gammas: jax.Array, shape: tuple[int, ...]) -> np.ndarray:
-    """``Dir(alpha)`` rows: softmax of i.i.d. log-gamma draws along the last axis."""
-    return np.asarray(jax.nn.softmax(jnp.reshape(log_gammas, shape), axis=-1))
 
 
 def _mc_options(params: dict) -> dict:
@@ -218,20 +201,19 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
             if marg.ndim != 2 or marg.shape[0] != n:
                 raise ValueError(f"marginals: expected shape ({n}, q), got {marg.shape}")
             return product(marg)
-        alpha = _positive(params.get("alpha", 1.0), "alpha")
-        return product(_dirichlet_rows(_log_gammas(key, n * qq, alpha), (n, qq)))
+        alpha = as_positive_float(params.get("alpha", 1.0), "alpha")
+        return product(np.asarray(dirichlet_rows(log_gamma(key, n * qq, alpha), (n, qq))))
     if name == "markov":
         _take(params, name, ("initial", "transition", "concentration", "stationary"))
         if "initial" in params or "transition" in params:
             if "initial" not in params or "transition" not in params:
                 raise ValueError("params: give both initial and transition (or neither)")
             return markov_chain(params["initial"], params["transition"], n)
-        c = _positive(params.get("concentration", 1.0), "concentration")
-        draws = _log_gammas(key, qq * qq + qq, c)
-        trans = _dirichlet_rows(draws[: qq * qq], (qq, qq))
+        c = as_positive_float(params.get("concentration", 1.0), "concentration")
+        trans, mu = (np.asarray(a) for a in random_markov_parameters(key, qq, c))
         if params.get("stationary", False):
             return markov_chain("stationary", trans, n)
-        return markov_chain(_dirichlet_rows(draws[qq * qq :], (qq,)), trans, n)
+        return markov_chain(mu, trans, n)
     if name == "ising":
         _binary_only(name, q)
         _take(params, name, ("graph", "coupling", "field", "edges", "num_samples"))
@@ -251,7 +233,7 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
         return ising_chain(n, coupling, field)
     if name == "linear_code":
         _take(params, name, ("generator", "d", "shift", "method", "num_samples"))
-        qp = _as_prime(qq, "q")
+        qp = as_prime(qq, "q", int64_products=True)
         if "generator" in params:
             if "d" in params:
                 raise ValueError("d: give either a generator or its number of rows d, not both")
@@ -278,7 +260,7 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
             )
         else:
             k = as_positive_int(params.get("states", 2), "states")
-            alpha = _positive(params.get("alpha", 1.0), "alpha")
+            alpha = as_positive_float(params.get("alpha", 1.0), "alpha")
             k1, k2, k3 = jax.random.split(key, 3)
             model = HiddenMarkovModel(
                 np.asarray(jax.random.dirichlet(k1, jnp.ones(k))),
@@ -297,9 +279,7 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
             raise ValueError(f"marginals: describes {model.n} positions, but n = {n}")
     else:
         m = as_positive_int(params.get("components", 2), "components")
-        alpha = _positive(params.get("alpha", 1.0), "alpha")
-        k_w, k_m = jax.random.split(key)
-        w = _dirichlet_rows(_log_gammas(k_w, m, 1.0), (m,))
-        marg = _dirichlet_rows(_log_gammas(k_m, m * n * qq, alpha), (m, n, qq))
-        model = MixtureOfProducts(w, marg)
+        alpha = as_positive_float(params.get("alpha", 1.0), "alpha")
+        w, marg = random_mixture_parameters(key, m, n, qq, alpha)
+        model = MixtureOfProducts(np.asarray(w), np.asarray(marg))
     return monte_carlo_curve(model, mc_key, **_mc_options(params))

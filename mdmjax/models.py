@@ -35,6 +35,7 @@ import numpy as np
 
 from mdmjax import _x64
 from mdmjax._memory import check_allocation, table_bytes
+from mdmjax._validate import as_finite_float
 from mdmjax.distribution import Distribution
 from mdmjax.entropy import extended_table
 
@@ -263,7 +264,7 @@ def tempered(d, temperature: float) -> TemperedModel:
       d: the law (or model) to temper.
       temperature: ``T > 0``; ``T = 1`` is ``d`` itself.
     """
-    t = _finite(temperature, "temperature")
+    t = as_finite_float(temperature, "temperature")
     if t <= 0:
         raise ValueError(f"temperature: must be > 0, got {temperature!r}")
     return TemperedModel(_base_model(d), jnp.asarray(t, dtype=jnp.float64))
@@ -277,7 +278,7 @@ def noisy(d, scale: float, seed: int = 0) -> NoisyModel:
       scale: noise standard deviation on the logits (nats), ``>= 0``; 0 is ``d`` itself.
       seed: an int seed or a ``jax.random`` key; the same seed gives the same model.
     """
-    s = _finite(scale, "scale")
+    s = as_finite_float(scale, "scale")
     if s < 0:
         raise ValueError(f"scale: must be >= 0, got {scale!r}")
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
@@ -337,15 +338,3 @@ def as_model(model, d: Distribution) -> ConditionalModel:
     if tuple(out.shape) != d.shape:
         raise ValueError(f"model: answers for shape {tuple(out.shape)}, but the law has {d.shape}")
     return out
-
-
-def _finite(value, argument: str) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{argument}: expected a number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{argument}: expected a number, got {value!r}") from err
-    if not np.isfinite(v):
-        raise ValueError(f"{argument}: must be finite, got {value!r}")
-    return v

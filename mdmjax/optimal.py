@@ -82,6 +82,15 @@ def _as_curve(curve) -> InformationCurve:
     )
 
 
+def _curve_and_steps(curve, steps) -> tuple[InformationCurve, int]:
+    """The curve (as :func:`_as_curve`) and a step count ``1 <= k <= n``, else ``ValueError``."""
+    c = _as_curve(curve)
+    k = as_positive_int(steps, "steps")
+    if k > c.n:
+        raise ValueError(f"steps: must be <= n = {c.n} (each step reveals at least one position)")
+    return c, k
+
+
 def block_cost_matrix(z: jax.Array) -> jax.Array:
     """``C[i, j] = c(i, j)`` for ``0 <= i < j <= n``, ``+inf`` elsewhere."""
     n = z.shape[0]
@@ -281,11 +290,8 @@ def optimal_schedule(curve, steps: int, *, method: str = "auto") -> Schedule:
       ((41, 159), 50.76)
     """
     _x64.require_x64()
-    c = _as_curve(curve)
+    c, k = _curve_and_steps(curve, steps)
     n = c.n
-    k = as_positive_int(steps, "steps")
-    if k > n:
-        raise ValueError(f"steps: must be <= n = {n} (each step reveals at least one position)")
     how = _resolve_method(method, n)
     _check_dp_memory(n, how, k)
     from mdmjax.kl import expected_kl

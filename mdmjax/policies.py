@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mdmjax._validate import as_positive_int
+from mdmjax._validate import as_finite_float, as_positive_int
 
 __all__ = [
     "Policy",
@@ -171,18 +171,6 @@ def _as_order(order) -> tuple[int, ...]:
     return tuple(int(i) for i in arr)
 
 
-def _as_finite_float(value, argument: str) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{argument}: expected a number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{argument}: expected a number, got {value!r}") from err
-    if not np.isfinite(v):
-        raise ValueError(f"{argument}: must be finite, got {value!r}")
-    return v
-
-
 def _check_sum(sizes: tuple[int, ...], n: int, argument: str = "sizes") -> None:
     if sum(sizes) != n:
         raise ValueError(f"{argument}: step sizes sum to {sum(sizes)}, but n = {n}")
@@ -301,7 +289,7 @@ def threshold(tau: float) -> Policy:
     Args:
       tau: the threshold in ``[0, 1]``.
     """
-    t = _as_finite_float(tau, "tau")
+    t = as_finite_float(tau, "tau")
     if not 0.0 <= t <= 1.0:
         raise ValueError(f"tau: a confidence threshold must lie in [0, 1], got {tau!r}")
     return Policy("threshold", tau=t)
@@ -321,7 +309,7 @@ def entropy_bound(gamma: float) -> Policy:
     Args:
       gamma: the entropy budget in nats, ``>= 0``.
     """
-    g = _as_finite_float(gamma, "gamma")
+    g = as_finite_float(gamma, "gamma")
     if g < 0:
         raise ValueError(f"gamma: an entropy budget must be >= 0, got {gamma!r}")
     return Policy("entropy_bound", gamma=g)
@@ -341,7 +329,7 @@ def gumbel_confidence(sizes: Sequence[int], temperature: float) -> Policy:
       temperature: ``> 0``.
     """
     s = _as_step_sizes(sizes)
-    t = _as_finite_float(temperature, "temperature")
+    t = as_finite_float(temperature, "temperature")
     if t <= 0:
         raise ValueError(f"temperature: must be > 0, got {temperature!r}")
     return Policy("gumbel_confidence", sizes=s, temperature=t)

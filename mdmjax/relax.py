@@ -54,7 +54,7 @@ from mdmjax._memory import check_allocation
 from mdmjax._smooth import gaussian_smooth
 from mdmjax._validate import as_positive_int
 from mdmjax.kl import _theorem4, expected_kl
-from mdmjax.optimal import _as_curve, optimal_schedule
+from mdmjax.optimal import _as_curve, _curve_and_steps, optimal_schedule
 from mdmjax.random_sizes import binomial_expected_kl
 from mdmjax.schedules import round_breakpoints, sqrt_rule
 
@@ -463,11 +463,8 @@ def optimize_schedule(
       (True, True)
     """
     _x64.require_x64()
-    c = _as_curve(curve)
+    c, k = _curve_and_steps(curve, steps)
     n = c.n
-    k = as_positive_int(steps, "steps")
-    if k > n:
-        raise ValueError(f"steps: must be <= n = {n} (each step reveals at least one position)")
     if relaxation not in RELAXATIONS:
         raise ValueError(f"relaxation: expected one of {RELAXATIONS}, got {relaxation!r}")
     iters = (

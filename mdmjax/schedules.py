@@ -33,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mdmjax._smooth import gaussian_smooth
-from mdmjax._validate import as_nonnegative_float, as_positive_int
+from mdmjax._validate import as_nonnegative_float, as_positive_float, as_positive_int
 from mdmjax.optimal import _as_curve
 from mdmjax.random_sizes import BinomialSchedule as BinomialSchedule
 from mdmjax.random_sizes import KernelSchedule as KernelSchedule
@@ -88,13 +88,6 @@ def _as_steps(steps, n: int | None = None, argument: str = "steps") -> int:
             f"{argument}: must be <= n = {n} (each step reveals at least one position), got {k}"
         )
     return k
-
-
-def _as_positive_float(value, argument: str) -> float:
-    v = as_nonnegative_float(value, argument)
-    if v <= 0:
-        raise ValueError(f"{argument}: must be > 0, got {value!r}")
-    return v
 
 
 def round_breakpoints(tau: jax.Array, n: int) -> jax.Array:
@@ -208,7 +201,7 @@ def maskgit(n: int, steps: int, gamma: str = "cosine", power: float = 2.0) -> tu
     big_t = _as_steps(steps)
     if gamma not in GAMMAS:
         raise ValueError(f"gamma: expected one of {GAMMAS}, got {gamma!r}")
-    power = _as_positive_float(power, "power")
+    power = as_positive_float(power, "power")
     if n == 1:
         return (1,)
     r = (np.arange(big_t) + 1) / big_t
@@ -241,7 +234,7 @@ def dream(n: int, steps: int, eps: float = 1e-3) -> tuple[int, ...]:
     """
     n = as_positive_int(n, "n")
     big_t = _as_steps(steps)
-    eps = _as_positive_float(eps, "eps")
+    eps = as_positive_float(eps, "eps")
     if eps >= 1:
         raise ValueError(f"eps: must be in (0, 1), got {eps!r}")
     t = np.linspace(1.0, eps, big_t + 1)
@@ -279,7 +272,7 @@ def geometric(n: int, steps: int, ratio: float) -> tuple[int, ...]:
     """
     n = as_positive_int(n, "n")
     k = _as_steps(steps, n)
-    ratio = _as_positive_float(ratio, "ratio")
+    ratio = as_positive_float(ratio, "ratio")
     return from_breakpoints(n, n * _geometric_fractions(k, ratio))
 
 
@@ -376,16 +369,9 @@ def dtc_schedule(n: int, dtc_hat: float, eps: float) -> tuple[int, ...]:
       >>> mdm.schedules.dtc_schedule(20, 1.0, 0.5)
       (1, 1, 1, 1, 1, 2, 3, 4, 6)
     """
-    n = as_positive_int(n, "n")
-    zeta = theorem9_zeta(dtc_hat, eps)
-    if zeta >= n + 1:
-        return (1,) * n
-    lam = theorem9_lambda(n, zeta)
-    down = [n]
-    for _ in range(lam):
-        down.append(down[-1] - down[-1] // zeta)
-    down.extend(range(down[-1] - 1, -1, -1))
-    return _from_partial_sums(down[::-1])
+    # The masked counts N'_t obey the same recursion as the masked counts n - N_t of the TC
+    # schedule (N' - N' // zeta), so the DTC schedule is the TC schedule reversed.
+    return tc_schedule(n, dtc_hat, eps)[::-1]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -448,7 +434,7 @@ def corollary34(n: int, dtc: float, delta: float) -> tuple[int, ...]:
     """
     n = as_positive_int(n, "n")
     dtc = as_nonnegative_float(dtc, "dtc")
-    delta = _as_positive_float(delta, "delta")
+    delta = as_positive_float(delta, "delta")
     k = min(n, math.ceil(dtc / delta**2) + 1)
     return (1,) * (k - 1) + (n - k + 1,)
 
@@ -547,7 +533,7 @@ def adaptive_tc_dtc(curve_or_estimates, eps: float, *, x_max: float | None = Non
     Returns:
       an :class:`AdaptiveSchedule`.
     """
-    eps = _as_positive_float(eps, "eps")
+    eps = as_positive_float(eps, "eps")
     if isinstance(curve_or_estimates, Mapping):
         return _from_estimates(curve_or_estimates, eps)
     from mdmjax.kl import expected_kl

@@ -1,0 +1,48 @@
+"""Random-law parameter draws shared by ``mdm.families`` and ``mdm.curves.family_curve``.
+
+Both modules draw the parameters of their random families here, from the same stream, so that at
+small ``n`` a curve from ``family_curve`` equals the curve of the ``families.by_name`` table.
+Everything computes in ``jax.numpy`` and is usable under ``jax.vmap`` over keys.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+# JAX's rejection sampler for Gamma variates takes seconds to compile, once per draw size, and
+# its run time grows with the size. Each family therefore makes one draw, padded to a power of
+# two (at least 8) when small, so that all families share a few compiled samplers for at most
+# twice the work; draws larger than _BUCKET_MAX are exact-size.
+_BUCKET_MAX = 2**12
+
+
+def log_gamma(key, count: int, alpha: float) -> jax.Array:
+    """``count`` i.i.d. ``log Gamma(alpha, 1)`` variates (log-space: stable for small ``alpha``)."""
+    size = count if count > _BUCKET_MAX else max(8, 1 << (count - 1).bit_length())
+    return jax.random.loggamma(key, jnp.float64(alpha), shape=(size,))[:count]
+
+
+def dirichlet_rows(log_gammas: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """Normalize i.i.d. log-gamma variates along the last axis: ``Dir(alpha)`` rows of ``shape``.
+
+    ``G_k ~ Gamma(alpha)`` i.i.d. gives ``G / sum G ~ Dir(alpha 1)``; in log space this is a
+    softmax (as in ``jax.random.dirichlet``).
+    """
+    return jax.nn.softmax(log_gammas.reshape(shape), axis=-1)
+
+
+def random_markov_parameters(key, q: int, concentration: float) -> tuple[jax.Array, jax.Array]:
+    """``(T, mu)``: a ``(q, q)`` transition with rows ``~ Dir(c 1_q)`` and an initial law ``mu``
+    ``~ Dir(c 1_q)``, all from one draw of ``q^2 + q`` log-gamma variates."""
+    draws = log_gamma(key, q * q + q, concentration)
+    return dirichlet_rows(draws[: q * q], (q, q)), dirichlet_rows(draws[q * q :], (q,))
+
+
+def random_mixture_parameters(
+    key, m: int, n: int, q: int, alpha: float
+) -> tuple[jax.Array, jax.Array]:
+    """``(w, marginals)``: weights ``w ~ Dir(1_m)``, ``(m, n, q)`` marginals ``Dir(alpha 1_q)``."""
+    k_w, k_m = jax.random.split(key)
+    w = dirichlet_rows(log_gamma(k_w, m, 1.0), (m,))
+    return w, dirichlet_rows(log_gamma(k_m, m * n * q, alpha), (m, n, q))
