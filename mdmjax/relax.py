@@ -33,9 +33,11 @@ makes saturating curves work, whose optimum starts with a run of size-1 steps th
 cannot shift together. Finally the result is checked against the exact
 optimum of :func:`mdmjax.optimal_schedule`: ``gap``, ``ok`` and ``message`` are part of the result.
 
-Known failure mode: curves with many jumps (a staircase with more jumps than steps). Which jumps
-get a breakpoint is a combinatorial choice the local slopes do not reveal; the search can end in a
-local optimum, and ``ok`` is then ``False``. A single jump (an MDS code) is found exactly.
+Known failure mode: staircases with more jumps than steps whose jumps lie farther apart than the
+polish window. Which jumps get a breakpoint is a combinatorial choice the local slopes do not
+reveal; the search can end in a local optimum, and ``ok`` is then ``False`` (in a scan of 12
+random staircases with 10-40 jumps at n = 256, 12 of 36 searches at k = 4, 8, 12 ended more than
+1 % off). A single jump (an MDS code) is found exactly.
 """
 
 from __future__ import annotations
