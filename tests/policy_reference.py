@@ -41,21 +41,6 @@ def make_law(shape, seed, kind="dirichlet"):
     return mdm.Distribution.from_probs(p.reshape(shape))
 
 
-def compositions(n):
-    out = []
-    for cut in itertools.product([0, 1], repeat=n - 1):
-        sizes, run = [], 1
-        for c in cut:
-            if c:
-                sizes.append(run)
-                run = 1
-            else:
-                run += 1
-        sizes.append(run)
-        out.append(tuple(sizes))
-    return out
-
-
 # ------------------------------------------------------------------------------------------------
 # The plain-Python reference
 # ------------------------------------------------------------------------------------------------

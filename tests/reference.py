@@ -91,6 +91,23 @@ def compositions(n: int, k: int):
         yield tuple(b[i + 1] - b[i] for i in range(k))
 
 
+def sizes_from_cuts(cuts) -> tuple[int, ...]:
+    """The composition of ``len(cuts) + 1`` whose parts end after every true ``cuts`` entry."""
+    sizes, run = [], 1
+    for cut in cuts:
+        if cut:
+            sizes.append(run)
+            run = 1
+        else:
+            run += 1
+    return (*sizes, run)
+
+
+def all_compositions(n: int) -> list[tuple[int, ...]]:
+    """Every composition of ``n`` into positive parts (2^(n-1) of them)."""
+    return [sizes_from_cuts(c) for c in itertools.product((False, True), repeat=n - 1)]
+
+
 def theorem4_entropy_form(h: np.ndarray, sizes) -> float:
     """Sum_t [ s_t (Hbar_{N_{t-1}+1} - Hbar_{N_{t-1}}) - (Hbar_{N_t} - Hbar_{N_{t-1}}) ]."""
     total, start = 0.0, 0

@@ -9,6 +9,7 @@ import pytest
 import mdmjax as mdm
 from mdmjax import bounds as B
 from mdmjax import schedules as S
+from tests.reference import all_compositions
 
 
 def reed_solomon(n, q, d, shift=0):
@@ -38,21 +39,9 @@ def dirichlet_law(rng, n, q, alpha):
     return mdm.Distribution.from_probs(rng.dirichlet(np.full(q**n, alpha)).reshape((q,) * n))
 
 
-def compositions(n):
-    for cuts in itertools.product([0, 1], repeat=n - 1):
-        sizes, run = [], 1
-        for c in cuts:
-            if c:
-                sizes.append(run)
-                run = 1
-            else:
-                run += 1
-        yield (*sizes, run)
-
-
 def padded(n):
     """All compositions of n as one zero-padded batch (one vmapped expected_kl call)."""
-    comps = list(compositions(n))
+    comps = list(all_compositions(n))
     out = np.zeros((len(comps), n), dtype=np.int64)
     for i, sizes in enumerate(comps):
         out[i, : len(sizes)] = sizes

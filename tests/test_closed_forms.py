@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mdmjax as mdm
+from tests.reference import all_compositions, sizes_from_cuts
 
 F = mdm.families
 ATOL = 1e-10
@@ -35,22 +36,6 @@ def padded_batch(scheds, n):
     for r, s in enumerate(scheds):
         batch[r, : len(s)] = s
     return batch
-
-
-def compositions(n):
-    """All compositions of ``n`` (2^(n-1) of them)."""
-    out = []
-    for cuts in itertools.product((False, True), repeat=n - 1):
-        sizes, run = [], 1
-        for cut in cuts:
-            if cut:
-                sizes.append(run)
-                run = 1
-            else:
-                run += 1
-        sizes.append(run)
-        out.append(tuple(sizes))
-    return out
 
 
 def theorem4_python(z, sizes):
@@ -115,15 +100,7 @@ def random_laws(draw, shapes=SHAPES):
 
 @st.composite
 def a_composition(draw, n):
-    cuts = draw(st.lists(st.booleans(), min_size=n - 1, max_size=n - 1))
-    sizes, run = [], 1
-    for cut in cuts:
-        if cut:
-            sizes.append(run)
-            run = 1
-        else:
-            run += 1
-    return (*sizes, run)
+    return sizes_from_cuts(draw(st.lists(st.booleans(), min_size=n - 1, max_size=n - 1)))
 
 
 @st.composite
@@ -213,7 +190,7 @@ def test_mds_curve_tc_dtc(name):
 def test_mds_expected_kl_on_every_schedule(name):
     law, q, d = MDS_LAWS[name]
     n = law.n
-    scheds = compositions(n)
+    scheds = all_compositions(n)
     closed = np.array([mds_kl(s, d) for s in scheds]) * np.log(q)
     np.testing.assert_allclose(mdm.expected_kl(law, padded_batch(scheds, n)), closed, atol=ATOL)
     c = mdm.information_curve(law)
@@ -224,7 +201,7 @@ def test_mds_expected_kl_on_every_schedule(name):
 # Named closed forms: repetition KL = s_1 - 1, parity KL = 1[s_k >= 2] (units of ln q).
 @pytest.mark.parametrize("n", [2, 5, 10])
 def test_repetition_and_parity_formulas(n):
-    scheds = compositions(n)
+    scheds = all_compositions(n)
     z_rep = np.log(3) * (np.arange(1, n + 1) > 1)
     z_par = np.log(2) * (np.arange(1, n + 1) > n - 1)
     rep = mdm.expected_kl(mdm.InformationCurve.from_z(z_rep), padded_batch(scheds, n))
@@ -255,7 +232,7 @@ def test_mds_enumeration_matches_closed_form(name):
 @pytest.mark.parametrize("name", list(MDS_LAWS))
 def test_mds_enumeration_on_every_schedule(name):
     law, q, d = MDS_LAWS[name]
-    for sizes in compositions(law.n):
+    for sizes in all_compositions(law.n):
         exp, mix = mdm.exact_kl(law, sizes, kind="both")
         assert exp == pytest.approx(mds_kl(sizes, d) * np.log(q), abs=ATOL), sizes
         assert mix == pytest.approx(exp, abs=ATOL), sizes
@@ -282,7 +259,7 @@ def test_n5_table(name):
 @pytest.mark.parametrize("n,c", [(6, 0.3), (9, 1.7)])
 def test_constant_profile(n, c):
     curve = mdm.InformationCurve.from_z(c * np.arange(n))  # f(i) = Z_{i+1} - Z_i = c
-    scheds = compositions(n)
+    scheds = all_compositions(n)
     want = [c * sum(s * (s - 1) / 2 for s in sched) for sched in scheds]
     np.testing.assert_allclose(mdm.expected_kl(curve, padded_batch(scheds, n)), want, atol=ATOL)
 
@@ -431,7 +408,7 @@ def test_refining_never_raises_expected_kl_on_curves(case):
 # ------------------------------------------------------------------------------------------------
 def brute_force_optimum(z, k):
     """Minimum plain-Python Theorem 4 over all compositions of n into exactly k parts."""
-    return min(theorem4_python(z, s) for s in compositions(len(z)) if len(s) == k)
+    return min(theorem4_python(z, s) for s in all_compositions(len(z)) if len(s) == k)
 
 
 def check_optimum(curve, z, k):

@@ -24,19 +24,6 @@ def random_law(rng, shape, zeros=0.0):
     return mdm.Distribution.from_probs((p / p.sum()).reshape(shape))
 
 
-def compositions(n):
-    for cuts in itertools.product((0, 1), repeat=n - 1):
-        sizes, run = [], 1
-        for c in cuts:
-            if c:
-                sizes.append(run)
-                run = 1
-            else:
-                run += 1
-        sizes.append(run)
-        yield tuple(sizes)
-
-
 def brute_mixture_kl(p: np.ndarray, sizes) -> float:
     """Plain Python: average nu_B over every ordered partition, then KL (n <= 5)."""
     n = p.ndim

@@ -14,7 +14,6 @@ import mdmjax as mdm
 from mdmjax import policies as P
 from tests.policy_reference import (
     assert_law,
-    compositions,
     current_block,
     make_law,
     ref_entropy_bound,
@@ -24,6 +23,7 @@ from tests.policy_reference import (
     ref_threshold,
     ref_walk,
 )
+from tests.reference import all_compositions
 
 
 # ------------------------------------------------------------------------------------------------
@@ -33,7 +33,7 @@ from tests.policy_reference import (
 @given(
     seed=st.integers(0, 2**31),
     perm=st.permutations(range(4)),
-    sizes=st.sampled_from(compositions(4)),
+    sizes=st.sampled_from(all_compositions(4)),
     kind=st.sampled_from(["dirichlet", "sparse"]),
 )
 def test_fixed_order_equals_partition_kl(seed, perm, sizes, kind):
@@ -69,7 +69,7 @@ def test_dilated_blocks_and_order():
     seed=st.integers(0, 2**31),
     kind=st.sampled_from(["dirichlet", "sparse", "exchangeable"]),
     score=st.sampled_from(["confidence", "margin", "entropy"]),
-    sizes=st.sampled_from(compositions(4)),
+    sizes=st.sampled_from(all_compositions(4)),
 )
 def test_rank_policies_match_reference(seed, kind, score, sizes):
     d = make_law((2, 2, 2, 2), seed, kind)

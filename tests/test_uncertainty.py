@@ -10,12 +10,7 @@ import pytest
 from hypothesis import given, settings
 
 import mdmjax as mdm
-
-
-def compositions(n, k):
-    for cuts in itertools.combinations(range(1, n), k - 1):
-        b = (0, *cuts, n)
-        yield tuple(b[t + 1] - b[t] for t in range(k))
+from tests.reference import compositions
 
 
 def theorem4_plain(z, sizes):
