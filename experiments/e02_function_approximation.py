@@ -35,7 +35,7 @@ def constant_sizes(n: int, k: int) -> tuple[int, ...]:
 
 def real_laws(quick: bool):
     """(label, builder) pairs; builders may raise ImportError without the data extra."""
-    from mdmjax import real_data
+    from mdmjax import families as real_data
 
     if quick:
         return [

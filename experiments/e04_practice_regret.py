@@ -52,7 +52,7 @@ def laws(run, rng):
     cat = _laws.catalogue(n, rng)
     out = [(f"{k} (n={n})", mdm.information_curve(d)) for k, d in cat.items() if k.startswith(keep)]
     try:
-        from mdmjax import real_data
+        from mdmjax import families as real_data
 
         if run.quick:
             out.append(("digits 3x3", mdm.information_curve(real_data.digits_patches(3, 3))))

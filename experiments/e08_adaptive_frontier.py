@@ -43,7 +43,7 @@ def laws(run):
         return out[:1]
     if not run.quick:
         try:
-            from mdmjax import real_data
+            from mdmjax import families as real_data
 
             out.append(("English 3-letter words", real_data.english_words(3, top=2000)))
             out.append(("digits 3x3 patches", real_data.digits_patches(3, 3)))

@@ -15,20 +15,21 @@ from __future__ import annotations
 
 import math
 
-from mdmjax import _x64
-from mdmjax._validate import as_nonnegative_float, as_positive_int, as_sizes
-from mdmjax.optimal import _as_curve
+from mdmjax._src.precision import scoped_x64
+from mdmjax._src.validate import as_nonnegative_float, as_positive_int, as_sizes
+from mdmjax.curves import as_curve
 
 __all__ = ["li_cai", "smax", "theorem9_steps", "austin_steps", "corollary34_bound"]
 
 
+@scoped_x64
 def _zn_and_smax(curve, sizes) -> tuple[float, int]:
-    _x64.require_x64()
-    c = _as_curve(curve)
+    c = as_curve(curve)
     arr = as_sizes(sizes, c.n, allow_batch=False)
     return float(c.zn), int(arr.max())
 
 
+@scoped_x64
 def li_cai(curve, sizes) -> float:
     """The Li–Cai (2025) bound on the expected KL of a schedule.
 
@@ -52,6 +53,7 @@ def li_cai(curve, sizes) -> float:
     return float((2 ** ((s - 1).bit_length()) - 1) * zn)  # bit_length(s-1) = ceil(log2 s)
 
 
+@scoped_x64
 def smax(curve, sizes) -> float:
     """The ``(s_max - 1) Z_n`` bound on the expected KL (Lavenant–Zanella 2025).
 
@@ -73,6 +75,7 @@ def smax(curve, sizes) -> float:
     return float((s - 1) * zn)
 
 
+@scoped_x64
 def theorem9_steps(n: int, x_hat: float, eps: float) -> float:
     """Chen–Cong–Li (2026) Theorem 9: the step count of the TC/DTC schedules is at most
 
@@ -97,6 +100,7 @@ def theorem9_steps(n: int, x_hat: float, eps: float) -> float:
     return 2 + (1 + math.log(n)) * (1 + math.ceil(x_hat / eps))
 
 
+@scoped_x64
 def austin_steps(n: int, dtc: float, eps: float) -> int:
     """Chen–Cong–Li (2026) Theorem 10 (Austin): ``k ≲ sqrt(DTC · n / ε)``, made explicit.
 
@@ -119,6 +123,7 @@ def austin_steps(n: int, dtc: float, eps: float) -> int:
     return int(min(n, math.floor(2 * math.sqrt(n * dtc / eps) + 1)))
 
 
+@scoped_x64
 def corollary34_bound(n: int, dtc: float, delta: float) -> float:
     """Chen–Cong–Li (2026) Corollary 34: the schedule of :func:`mdmjax.schedules.corollary34`,
     ``(1, .., 1, n - k + 1)`` with ``k = min(n, ceil(DTC/δ²) + 1)``, has ``E KL <= δ² (n - k + 1)``

@@ -14,12 +14,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from mdmjax import _x64
-from mdmjax._memory import check_allocation, table_bytes
+from mdmjax._src.memory import check_allocation, table_bytes
+from mdmjax._src.precision import scoped_x64
+from mdmjax._src.tolerances import MASS_TOLERANCE
 
 __all__ = ["Distribution"]
-
-MASS_TOLERANCE = 1e-9
 
 
 def _is_concrete(x) -> bool:
@@ -42,6 +41,7 @@ class Distribution:
 
     __slots__ = ("probs",)
 
+    @scoped_x64
     def __init__(self, probs):
         self.probs = probs
 
@@ -55,6 +55,7 @@ class Distribution:
 
     # -- constructors ---------------------------------------------------------------------------
     @classmethod
+    @scoped_x64
     def from_probs(cls, p, *, normalize: bool = True) -> Distribution:
         """Validate a probability table and wrap it.
 
@@ -67,7 +68,6 @@ class Distribution:
           ValueError: ``p`` has no positions, an empty axis, negative, NaN or infinite entries, a
             total mass off 1 by more than 1e-9, or would not fit in memory.
         """
-        _x64.require_x64()
         if not _is_concrete(p):
             return cls(jnp.asarray(p, dtype=jnp.float64))
         shape = np.shape(p)
@@ -92,12 +92,12 @@ class Distribution:
         return cls(jnp.asarray(arr))
 
     @classmethod
+    @scoped_x64
     def from_logits(cls, logits) -> Distribution:
         """The law ``p(x) = exp(logits[x]) / sum_y exp(logits[y])``.
 
         ``-inf`` logits give zero probability; NaN and ``+inf`` are rejected.
         """
-        _x64.require_x64()
         shape = np.shape(logits)
         _check_shape(shape, "logits")
         check_allocation(table_bytes(shape), f"a logit table of shape {shape}", argument="logits")
@@ -110,6 +110,7 @@ class Distribution:
         return cls.from_probs(shifted / shifted.sum())
 
     @classmethod
+    @scoped_x64
     def from_samples(cls, samples, num_values, *, smoothing: float = 0.0) -> Distribution:
         """The empirical law of integer samples, with optional additive (Laplace) smoothing.
 
@@ -120,7 +121,6 @@ class Distribution:
           num_values: ``q`` for every position, or a sequence ``(q_1, ..., q_n)``.
           smoothing: pseudo-count added to every cell, ``>= 0``.
         """
-        _x64.require_x64()
         s = np.asarray(samples)
         if s.ndim != 2 or s.shape[0] < 1 or s.shape[1] < 1:
             raise ValueError(
@@ -152,15 +152,18 @@ class Distribution:
 
     # -- properties -----------------------------------------------------------------------------
     @property
+    @scoped_x64
     def n(self) -> int:
         """Number of positions."""
         return int(np.ndim(self.probs))
 
     @property
+    @scoped_x64
     def shape(self) -> tuple[int, ...]:
         """Alphabet sizes ``(q_1, ..., q_n)``."""
         return tuple(int(s) for s in np.shape(self.probs))
 
+    @scoped_x64
     def marginal(self, positions: Sequence[int]) -> jax.Array:
         """The marginal table of ``positions`` (0-indexed), axes kept in increasing order."""
         keep = sorted({int(i) for i in positions})
@@ -169,11 +172,13 @@ class Distribution:
         drop = tuple(i for i in range(self.n) if i not in keep)
         return jnp.sum(self.probs, axis=drop)
 
+    @scoped_x64
     def entropy(self):
         """Joint entropy ``H(X)`` in nats."""
         h = -jnp.sum(jax.scipy.special.xlogy(self.probs, self.probs))
         return float(h) if _is_concrete(h) else h
 
+    @scoped_x64
     def sample(self, key: jax.Array, num_samples: int) -> jax.Array:
         """``num_samples`` draws from the law, an int array of shape ``(num_samples, n)``."""
         flat = jax.random.choice(

@@ -27,11 +27,14 @@ import jax
 import numpy as np
 from jax.sharding import Mesh
 
+from mdmjax._src.precision import scoped_x64
+
 __all__ = ["STATE_AXIS", "state_mesh", "resolve_mesh", "num_shards", "device_memory_limit"]
 
 STATE_AXIS = "states"
 
 
+@scoped_x64
 def state_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:
     """A one-dimensional mesh over ``devices`` (default: all of ``jax.devices()``).
 
@@ -43,6 +46,7 @@ def state_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:
     return Mesh(np.asarray(devs, dtype=object), (STATE_AXIS,))
 
 
+@scoped_x64
 def resolve_mesh(mesh, *, traced: bool) -> Mesh | None:
     """The mesh a kernel should shard over, or ``None`` for the plain single-device path.
 
@@ -69,11 +73,13 @@ def resolve_mesh(mesh, *, traced: bool) -> Mesh | None:
     return mesh
 
 
+@scoped_x64
 def num_shards(mesh: Mesh | None) -> int:
     """Number of devices along the state axis (1 without a mesh)."""
     return 1 if mesh is None else int(mesh.devices.size)
 
 
+@scoped_x64
 def device_memory_limit(mesh: Mesh | None = None) -> int | None:
     """Bytes an accelerator lets one program allocate (``memory_stats()["bytes_limit"]``).
 

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mdmjax as mdm
-from mdmjax.entropy import subset_entropies
+from mdmjax.curves import subset_entropies
 from tests import reference as ref
 
 
@@ -346,12 +346,3 @@ def test_distribution_sample_is_deterministic_given_key():
     assert a.shape == (2000, 2) and np.array_equal(a, b)
     freq = np.bincount(np.ravel_multi_index(np.asarray(a).T, (2, 2)), minlength=4) / 2000
     np.testing.assert_allclose(freq, [0.1, 0.2, 0.3, 0.4], atol=0.05)
-
-
-def test_x64_switched_off_is_an_error():
-    jax.config.update("jax_enable_x64", False)
-    try:
-        with pytest.raises(RuntimeError, match="float64"):
-            mdm.expected_kl(mdm.InformationCurve(jnp.zeros(3)), (3,))
-    finally:
-        jax.config.update("jax_enable_x64", True)

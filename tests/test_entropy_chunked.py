@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mdmjax as mdm
-from mdmjax.entropy import (
+from mdmjax.curves import (
     SubsetEntropyPlan,
     average_subset_entropy,
     plan_subset_entropies,

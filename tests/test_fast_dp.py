@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mdmjax as mdm
-from mdmjax.optimal import DENSE_MAX_N, _resolve_method
+from mdmjax.search._dp import DENSE_MAX_N, _resolve_method
 
 
 def theorem4(z, sizes):

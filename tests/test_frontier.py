@@ -104,7 +104,7 @@ def test_frontier_bad_input(kwargs, match):
 
 
 def test_cli_policies(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", ["mdmjax.cli_policies"])
+    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", ["mdmjax.cli.policies"])
     plot, rows = tmp_path / "frontier.png", tmp_path / "frontier.json"
     code = cli.main(
         ["policies", "--n", "4", "--coupling", "0.8", "--field", "0.1",

@@ -167,7 +167,7 @@ def test_ising_chain_matches_enumeration(rng):
 
 def test_inhomogeneous_blocked_path_matches_enumeration(rng, monkeypatch):
     """Long non-homogeneous chains scan their gaps in blocks; force that path at n = 9."""
-    from mdmjax import _markov_curve
+    from mdmjax.curves import _markov as _markov_curve
 
     monkeypatch.setattr(_markov_curve, "BLOCKED_ABOVE_N", 4)
     n = 9

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 
 import mdmjax as mdm
-from mdmjax._monte_carlo import draw_samples
+from mdmjax.curves import draw_samples
 
 TOL = 1e-10
 

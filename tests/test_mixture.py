@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mdmjax as mdm
-from mdmjax.mixture import lattice_work, mixture_kl, mixture_log_ratio
+from mdmjax.kl import lattice_work, mixture_kl, mixture_log_ratio
 
 LN2 = math.log(2)
 

@@ -13,7 +13,7 @@ from jax.test_util import check_grads
 
 import mdmjax as mdm
 from mdmjax import schedules as S
-from mdmjax.random_sizes import KernelSchedule, RandomScheduleKL, binomial_expected_kl
+from mdmjax.kl import KernelSchedule, RandomScheduleKL, binomial_expected_kl
 
 
 def thm4(z, sizes):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import mdmjax as mdm
-from mdmjax import real_data
+from mdmjax import families as real_data
 
 
 def _hide_module(monkeypatch, name):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from jax.test_util import check_grads
 
 import mdmjax as mdm
-from mdmjax import relax
+from mdmjax.search import _relax as relax
 from mdmjax import schedules as S
 
 N, K = 64, 8  # most searches share this shape, so they share one compilation
@@ -260,7 +260,7 @@ def test_bad_input_raises_naming_the_argument(kwargs, name):
 
 
 def test_cli_optimize(tmp_path, capsys):
-    from mdmjax import cli_schedules
+    from mdmjax.cli import schedules as cli_schedules
 
     np.save(tmp_path / "z.npy", curve_shapes(N)["sigmoid"])
     parser = argparse.ArgumentParser()

@@ -308,7 +308,7 @@ def test_adaptive_sweep_meets_budget_and_counts_its_steps():
     rng = np.random.default_rng(11)
     c = mdm.information_curve(random_law(rng, 6, 2, alpha=0.3))
     for eps in (0.02, 0.1):
-        res = S.adaptive_tc_dtc(c, eps)
+        res = S.theorem9_sweep(c, eps)
         assert_valid(res.sizes, 6)
         assert res.kl == pytest.approx(mdm.expected_kl(c, res.sizes)) and res.kl <= eps
         assert res.steps_spent == sum(t[2] for t in res.trials) >= res.steps
@@ -319,7 +319,7 @@ def test_adaptive_sweep_meets_budget_and_counts_its_steps():
         assert all(t[3] > eps for t in failed)  # the sweep stopped at the first success
         # the guarantee: success by X^ = the first power of 2 >= min(TC, DTC)
         assert res.x_hat <= 2 * max(min(c.tc, c.dtc), eps)
-    est = S.adaptive_tc_dtc({"n": 6, "tc": c.tc, "dtc": c.dtc}, 0.1)
+    est = S.theorem9_sweep({"n": 6, "tc": c.tc, "dtc": c.dtc}, 0.1)
     assert est.kl is None
     assert est.sizes == min(S.tc_schedule(6, c.tc, 0.1), S.dtc_schedule(6, c.dtc, 0.1), key=len)
 
@@ -340,8 +340,8 @@ def test_adaptive_sweep_meets_budget_and_counts_its_steps():
         (lambda: S.dtc_schedule(5, 1.0, float("nan")), "eps"),
         (lambda: S.austin(5, 1.0, -0.1), "eps"),
         (lambda: S.corollary34(5, 1.0, 0.0), "delta"),
-        (lambda: S.adaptive_tc_dtc({"tc": 1.0}, 0.1), "curve_or_estimates"),
-        (lambda: S.adaptive_tc_dtc(mdm.InformationCurve.from_z([0.0, 1.0]), 0.0), "eps"),
+        (lambda: S.theorem9_sweep({"tc": 1.0}, 0.1), "curve_or_estimates"),
+        (lambda: S.theorem9_sweep(mdm.InformationCurve.from_z([0.0, 1.0]), 0.0), "eps"),
     ],
 )
 def test_bad_input_raises_naming_the_argument(call, name):
@@ -353,7 +353,7 @@ def test_bad_input_raises_naming_the_argument(call, name):
 # CLI
 # ------------------------------------------------------------------------------------------------
 def _parser():
-    from mdmjax import cli_schedules
+    from mdmjax.cli import schedules as cli_schedules
 
     parser = argparse.ArgumentParser()
     cli_schedules.register(parser.add_subparsers(dest="command"))

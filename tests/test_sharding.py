@@ -22,8 +22,8 @@ SCRIPT = textwrap.dedent(
     """
     import numpy as np, jax
     import mdmjax as mdm
-    from mdmjax.entropy import plan_subset_entropies, subset_entropies
-    from mdmjax.mixture import mixture_kl, mixture_log_ratio
+    from mdmjax.curves import plan_subset_entropies, subset_entropies
+    from mdmjax.kl import mixture_kl, mixture_log_ratio
     from mdmjax.sharding import state_mesh
 
     assert jax.device_count() == 4, jax.devices()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 
 import mdmjax as mdm
-from mdmjax._steps_vs_n import constant_sizes, cosine_sizes
+from mdmjax.search import constant_sizes, cosine_sizes
 
 
 def kl_numpy(curve, sizes):
@@ -21,11 +21,11 @@ def kl_numpy(curve, sizes):
 
 def test_theorem9_literal_example():
     # zeta = 2, lambda = floor(ln 9 / ln 2) + 2 = 5; N = 0, 5, 7, 8, 9, 9, then 10.
-    assert mdm.curves.theorem9_sizes(10, 1.0, 1.0, "tc") == (5, 2, 1, 1, 1)
+    assert mdm.search.theorem9_sizes(10, 1.0, 1.0, "tc") == (5, 2, 1, 1, 1)
     # DTC: N' = 10, 5, 3, 2, 1, 1, then 0; reversed partial sums 0, 1, 1, 2, 3, 5, 10.
-    assert mdm.curves.theorem9_sizes(10, 1.0, 1.0, "dtc") == (1, 1, 1, 2, 5)
-    assert mdm.curves.theorem9_sizes(10, 0.1, 5.0) == (1,) * 10  # zeta >= n + 1
-    assert mdm.curves.theorem9_sizes(10, 0.1, 0.0) == (10,)
+    assert mdm.search.theorem9_sizes(10, 1.0, 1.0, "dtc") == (1, 1, 1, 2, 5)
+    assert mdm.search.theorem9_sizes(10, 0.1, 5.0) == (1,) * 10  # zeta >= n + 1
+    assert mdm.search.theorem9_sizes(10, 0.1, 0.0) == (10,)
 
 
 @st.composite
@@ -52,7 +52,7 @@ def test_theorem9_guarantee(case):
     curve, eps = case
     n = curve.n
     for kind, bound in (("tc", curve.tc), ("dtc", curve.dtc)):
-        sizes = mdm.curves.theorem9_sizes(n, eps, bound, kind)
+        sizes = mdm.search.theorem9_sizes(n, eps, bound, kind)
         assert sum(sizes) == n and min(sizes) >= 1
         assert kl_numpy(curve, sizes) <= eps + 1e-9
         assert len(sizes) <= 2 + (1 + math.log(n)) * (1 + math.ceil(bound / eps))
@@ -82,14 +82,14 @@ def brute_fewest(curve, maker, eps):
 @pytest.mark.slow
 def test_steps_vs_n_columns_against_references():
     eps = 0.2
-    out = mdm.curves.steps_vs_n("noisy_repetition", [5, 12, 30], eps, eta=0.15, progress=False)
+    out = mdm.search.steps_vs_n("noisy_repetition", [5, 12, 30], eps, eta=0.15, progress=False)
     assert out["n"] == [5, 12, 30]
     for b, n in enumerate(out["n"]):
         curve = mdm.curves.noisy_repetition(n, 0.15)
         assert out["dp"][b] == mdm.min_steps(curve, eps).steps
         assert out["dp_kl"][b] <= eps + 1e-12
-        assert out["theorem9_tc"][b] == len(mdm.curves.theorem9_sizes(n, eps, curve.tc, "tc"))
-        assert out["theorem9_dtc"][b] == len(mdm.curves.theorem9_sizes(n, eps, curve.dtc, "dtc"))
+        assert out["theorem9_tc"][b] == len(mdm.search.theorem9_sizes(n, eps, curve.tc, "tc"))
+        assert out["theorem9_dtc"][b] == len(mdm.search.theorem9_sizes(n, eps, curve.dtc, "dtc"))
         assert out["constant"][b] == brute_fewest(curve, constant_sizes, eps)
         assert out["cosine"][b] == brute_fewest(curve, cosine_sizes, eps)
         for m in ("theorem9_tc", "theorem9_dtc", "constant", "cosine"):
@@ -98,9 +98,9 @@ def test_steps_vs_n_columns_against_references():
 
 
 def test_steps_vs_n_repetition_and_callable():
-    out = mdm.curves.steps_vs_n("repetition", [8, 16], 0.1, progress=False)
+    out = mdm.search.steps_vs_n("repetition", [8, 16], 0.1, progress=False)
     assert out["dp"] == [2, 2] and out["constant"] == [8, 16]
-    out2 = mdm.curves.steps_vs_n(
+    out2 = mdm.search.steps_vs_n(
         lambda n: mdm.curves.repetition(n), [8, 16], 0.1, dp=False, progress=False
     )
     assert out2["dp"] == [None, None] and out2["constant"] == out["constant"]
@@ -118,11 +118,11 @@ def test_steps_vs_n_repetition_and_callable():
 )
 def test_steps_vs_n_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        mdm.curves.steps_vs_n(progress=False, **kwargs)
+        mdm.search.steps_vs_n(progress=False, **kwargs)
 
 
 def test_theorem9_bad_input():
     with pytest.raises(ValueError, match="kind"):
-        mdm.curves.theorem9_sizes(5, 0.1, 1.0, "both")
+        mdm.search.theorem9_sizes(5, 0.1, 1.0, "both")
     with pytest.raises(ValueError, match="eps"):
-        mdm.curves.theorem9_sizes(5, -0.1, 1.0)
+        mdm.search.theorem9_sizes(5, -0.1, 1.0)

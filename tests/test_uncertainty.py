@@ -76,7 +76,7 @@ def test_optimum_interval_matches_brute_force(n, seed):
     c, z, se = random_curve(rng, n)
     k = int(rng.integers(1, n + 1))
     si = mdm.optimal_schedule_interval(c, k, level=0.9)
-    lo_band, hi_band = mdm.uncertainty.z_band(c, 0.9, simultaneous=True)
+    lo_band, hi_band = mdm.kl.z_band(c, 0.9, simultaneous=True)
 
     def corner(sizes, inside, start_vals):
         total, start = 0.0, 0

@@ -11,7 +11,7 @@ from jax.test_util import check_grads
 
 import mdmjax as mdm
 from mdmjax import schedules as S
-from mdmjax import universal as U
+from mdmjax import search as U
 
 
 def thm4(z, sizes):

@@ -1,0 +1,1 @@
+"""Internals shared by every subpackage: validation, keys, memory guard, precision, tolerances."""

@@ -1,0 +1,62 @@
+"""Scoped float64: exact means float64, without touching the user's global JAX configuration.
+
+Importing mdmjax changes no global JAX setting (``jax_enable_x64`` stays as the user left it). Every
+public function runs its body under ``jax.enable_x64(True)`` (:func:`scoped_x64`), so its arrays
+are float64 and its results are float64 (NumPy arrays or Python floats), while a user's float32
+model in the same process stays float32. docs/theory.md §10.
+
+Composing mdmjax kernels (:func:`mdmjax.kl.theorem4` and the other pure kernels) under your own
+``jax.jit``, ``jax.vmap`` or ``jax.grad``: run the transformation inside the same scope,
+
+    >>> import jax, jax.numpy as jnp, mdmjax as mdm
+    >>> with jax.enable_x64(True):
+    ...     z = jnp.array([0.0, 1.0, 1.0, 1.0])
+    ...     float(jax.jit(mdm.kl.theorem4)(z, jnp.array([2, 2, 0])))
+    1.0
+
+A kernel traced with float32 inputs (x64 off while the user's ``jit`` traced it) raises
+:class:`ValueError` instead of rounding silently (:func:`require_float64`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
+import jax
+import numpy as np
+
+__all__ = ["scoped_x64", "require_float64", "is_traced"]
+
+F = TypeVar("F", bound=Callable)
+
+
+def scoped_x64(fn: F) -> F:
+    """Decorator: run ``fn`` under ``jax.enable_x64(True)`` and restore the caller's setting."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with jax.enable_x64(True):
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def is_traced(x) -> bool:
+    """Whether ``x`` is a JAX tracer (inside ``jit``, ``vmap`` or ``grad``)."""
+    return isinstance(x, jax.core.Tracer)
+
+
+def require_float64(x, argument: str) -> None:
+    """Raise ``ValueError`` if a traced floating ``x`` is narrower than float64.
+
+    A tracer's dtype is fixed by the caller's transformation; a float32 tracer means the values
+    were already rounded, and computing on would silently return a float32-exact number.
+    """
+    if is_traced(x) and np.issubdtype(x.dtype, np.floating) and x.dtype != np.float64:
+        raise ValueError(
+            f"{argument}: traced as {x.dtype}, but mdmjax computes in float64. Run your "
+            "jax.jit / jax.vmap / jax.grad inside `with jax.enable_x64(True):` so that the "
+            "inputs are traced as float64"
+        )

@@ -1,0 +1,5 @@
+import sys
+
+from mdmjax.cli import main
+
+sys.exit(main())

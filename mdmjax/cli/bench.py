@@ -1,0 +1,233 @@
+"""``mdmjax bench``: time and memory of the exact kernels, with their references, as JSON.
+
+Examples::
+
+    mdmjax bench --out bench.json --plot bench.png          # all of issue 4's CPU targets
+    mdmjax bench --kernel entropy --n 24 --float32 --out gpu.json
+    mdmjax bench --kernel entropy,mixture --entropy-n 24 --mixture-n 14 --float32 --out gpu.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+KERNELS = ("entropy", "mixture", "dp", "batch")
+
+
+def _ints(text: str) -> list[int]:
+    """``"20"``, ``"10,12,14"`` or ``"10:20"`` / ``"10:24:2"`` (inclusive ranges)."""
+    out: list[int] = []
+    for part in text.split(","):
+        if ":" in part:
+            bits = [int(b) for b in part.split(":")]
+            start, stop = bits[0], bits[1]
+            step = bits[2] if len(bits) > 2 else 1
+            out.extend(range(start, stop + 1, step))
+        elif part:
+            out.append(int(part))
+    if not out:
+        raise ValueError(f"expected integers, got {text!r}")
+    return out
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "bench",
+        help="benchmark the exact kernels (JSON, optional figure)",
+        description=__doc__,
+        formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--kernel",
+        default="all",
+        help=f"comma-separated subset of {','.join(KERNELS)}, or 'all' (default)",
+    )
+    p.add_argument(
+        "--n",
+        default=None,
+        help="sizes for every selected kernel: '20', '10,14', '10:20' or '16:24:2'",
+    )
+    p.add_argument("--entropy-n", default=None, help="sizes of the subset kernel (default 10:20)")
+    p.add_argument("--q", type=int, default=2, help="alphabet size of the subset kernel's laws")
+    p.add_argument(
+        "--ternary-n",
+        default=None,
+        help="extra ternary subset-kernel sizes ('' for none; default 13 unless "
+        "--n/--entropy-n is given)",
+    )
+    p.add_argument(
+        "--numpy-n",
+        default=None,
+        help="n of the per-subset numpy reference ('' for none; default 14 unless "
+        "--n/--entropy-n is given)",
+    )
+    p.add_argument("--mixture-n", default=None, help="sizes of the mixture KL (default 12)")
+    p.add_argument("--dp-n", default=None, help="sizes of the DP (default 100000)")
+    p.add_argument("--dp-k", type=int, default=64, help="steps of the DP (default 64)")
+    p.add_argument(
+        "--float32",
+        action="store_true",
+        help="also run the subset kernel and the mixture KL in float32, with the "
+        "error against float64",
+    )
+    p.add_argument("--out", default="bench.json", help="JSON output path (default bench.json)")
+    p.add_argument(
+        "--plot",
+        nargs="?",
+        const="",
+        default=None,
+        help="write the figure (PNG); default path: --out with .png",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        help="seconds allowed to each measurement (default 900)",
+    )
+    p.add_argument(
+        "--no-isolate",
+        action="store_true",
+        help="run measurements in this process (peak memory is then cumulative)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def load_benchmarks():
+    """The kernel benchmarks (``benchmarks/kernels.py`` of a source checkout), as a module.
+
+    The benchmarks are not part of the installed library; ``mdmjax bench`` is a thin entry into
+    them and needs the repository (an editable install, as the README's commands make).
+    """
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "kernels.py"
+    if not path.is_file():
+        raise ValueError(
+            f"mdmjax bench needs the repository's benchmarks/ folder (looked for {path}); "
+            "install mdmjax from a source checkout with pip install -e ."
+        )
+    spec = importlib.util.spec_from_file_location("mdmjax_benchmarks_kernels", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(args) -> int:
+    bench = load_benchmarks()
+    build_specs, plot_report, run_bench = bench.build_specs, bench.plot_report, bench.run_bench
+
+    kernels = KERNELS if args.kernel == "all" else tuple(k.strip() for k in args.kernel.split(","))
+    bad = [k for k in kernels if k not in KERNELS]
+    if bad:
+        raise ValueError(f"--kernel: unknown {bad}; choose from {KERNELS}")
+    common = _ints(args.n) if args.n else None
+    entropy_n = _ints(args.entropy_n) if args.entropy_n else common
+    mixture_n = _ints(args.mixture_n) if args.mixture_n else (common or [12])
+    dp_n = (
+        _ints(args.dp_n)
+        if args.dp_n
+        else (common if common and "dp" in kernels and len(kernels) == 1 else [100_000])
+    )
+    explicit = args.n is not None or args.entropy_n is not None
+    # With explicit sizes only what was asked is run; otherwise the issue's extra cases too.
+    ternary_text = args.ternary_n if args.ternary_n is not None else ("" if explicit else "13")
+    numpy_text = args.numpy_n if args.numpy_n is not None else ("" if explicit else "14")
+    ternary = _ints(ternary_text) if ternary_text else []
+    numpy_n = _ints(numpy_text)[0] if numpy_text else None
+    specs = build_specs(
+        kernels,
+        entropy_n=entropy_n,
+        entropy_q=args.q,
+        ternary_n=ternary,
+        numpy_n=numpy_n,
+        mixture_n=mixture_n,
+        dp_n=dp_n,
+        dp_k=args.dp_k,
+        float32=args.float32,
+    )
+    report = run_bench(
+        specs, timeout=args.timeout, isolate=not args.no_isolate, progress=not args.quiet
+    )
+    with open(args.out, "w") as fh:
+        json.dump(report, fh, indent=1)
+    _print_summary(report)
+    print(f"wrote {args.out}")
+    if args.plot is not None:
+        path = args.plot or (args.out.rsplit(".", 1)[0] + ".png")
+        plot_report(report, path)
+        print(f"wrote {path}")
+    return 0 if all(r.get("ok") for r in report["results"]) else 1
+
+
+def _print_summary(report: dict) -> None:
+    meta = report["meta"]
+    print(
+        f"device: {meta['device']} ({meta['backend']}, {meta['device_count']} device(s)); "
+        f"load average at start {meta['loadavg_start'][0]:.1f}, at end "
+        f"{meta['loadavg_end'][0]:.1f}"
+    )
+    for r in report["results"]:
+        s = r["spec"]
+        label = f"{s['kind']:<16} " + " ".join(
+            f"{k}={v}" for k, v in s.items() if k not in ("kind", "float32")
+        )
+        if not r.get("ok"):
+            print(f"  {label}: FAILED {r.get('error', '')[:300]}")
+            continue
+        if s["kind"] == "entropy":
+            f = r["float64"]
+            extra = f" roofline {r['roofline_fraction']:.2f}" if "roofline_fraction" in r else ""
+            line = (
+                f"run {f['run_s']:.3f}s first {f['first_call_s']:.2f}s "
+                f"rss {r['peak_rss_bytes'] / 2**30:.2f}GiB{extra}"
+            )
+            if "float32" in r:
+                g = r["float32"]
+                line += (
+                    f" | f32 run {g['run_s']:.3f}s max|dH| {g['max_abs_error_h']:.2e} "
+                    f"max|dZ| {g['max_abs_error_z']:.2e}"
+                )
+            if "numpy_reference" in r:
+                line += f" | numpy {r['numpy_reference']['run_s']:.2f}s"
+        elif s["kind"] == "roofline":
+            line = f"{r['run_s']:.3f}s ({r['ns_per_entry']:.2f} ns/entry" + (
+                ", extrapolated)" if r["extrapolated"] else ")"
+            )
+        elif s["kind"] == "mixture":
+            f = r["float64"]
+            line = f"first {f['first_call_s']:.2f}s run {f['run_s']:.2f}s kl {f['kl']:.6g}"
+            if "float32" in r:
+                line += f" | f32 rel err {r['float32']['rel_error']:.2e}"
+        else:
+            line = f"first {r['first_call_s']:.3f}s run {r['run_s']:.3f}s"
+        print(f"  {label}: {line}")
+    for t in report["targets"]:
+        if "bound" in t:
+            verdict = "met" if t["met"] else "NOT met"
+            print(
+                f"  target {t['name']}: {t['measured']:.4g}{t['unit']} "
+                f"{t['direction']} {t['bound']}{t['unit']} -> {verdict} "
+                f"(ratio {t['ratio_to_bound']:.3g})"
+            )
+        else:
+            print(f"  measured {t['name']}: {t['measured']:.4g}{t['unit']}")
+
+
+def main(argv=None) -> int:  # pragma: no cover  (standalone: python -m mdmjax.cli_bench)
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="mdmjax")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["bench", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return int(args.func(args) or 0)
+    except ValueError as err:
+        print(f"mdmjax bench: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""Ground truth by enumeration: the sampler's output law built as a table, no closed form.
+
+* :func:`partition_kl` — one fixed ordered partition, by building ``nu_B`` as a full table.
+* :func:`exact_kl` — enumerate every ordered partition with the given sizes, build each ``nu_B``
+  and average (``kind="expected"``) or mix (``kind="mixture"``). docs/theory.md §1, §2.1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import xlogy
+
+from mdmjax._src.memory import check_allocation
+from mdmjax._src.precision import scoped_x64
+from mdmjax._src.validate import as_sizes
+from mdmjax.curves import extended_table
+from mdmjax.distribution import Distribution
+
+__all__ = ["partition_kl", "exact_kl", "count_partitions", "ordered_partitions"]
+
+DEFAULT_MAX_PARTITIONS = 2_000_000
+
+
+# ------------------------------------------------------------------------------------------------
+# One fixed ordered partition
+# ------------------------------------------------------------------------------------------------
+def _as_blocks(blocks, n: int) -> tuple[tuple[int, ...], ...]:
+    try:
+        out = tuple(tuple(int(i) for i in b) for b in blocks)
+    except TypeError as err:
+        raise ValueError("blocks: expected a sequence of sequences of positions") from err
+    if not out:
+        raise ValueError("blocks: an ordered partition needs at least one block, got zero steps")
+    if any(len(b) == 0 for b in out):
+        raise ValueError("blocks: every block must be non-empty")
+    flat = [i for b in out for i in b]
+    if sorted(flat) != list(range(n)):
+        raise ValueError(
+            f"blocks: must partition the positions 0..{n - 1} exactly once each, got {out}"
+        )
+    return out
+
+
+def _safe_log(x):
+    return jnp.log(jnp.where(x > 0, x, 1.0))
+
+
+def _kl_tables(p, log_nu):
+    """``sum_{p > 0} p (log p - log nu)``."""
+    return jnp.sum(jnp.where(p > 0, xlogy(p, p) - p * log_nu, 0.0))
+
+
+def _partition_log_nu(probs, blocks):
+    n = probs.ndim
+    log_nu = jnp.zeros(probs.shape)
+    revealed: list[int] = []
+    for block in blocks:
+        denom = jnp.sum(probs, axis=tuple(a for a in range(n) if a not in revealed), keepdims=True)
+        for i in block:
+            keep = set(revealed) | {i}
+            num = jnp.sum(probs, axis=tuple(a for a in range(n) if a not in keep), keepdims=True)
+            log_nu = log_nu + _safe_log(num) - _safe_log(denom)
+        revealed.extend(block)
+    return log_nu
+
+
+@scoped_x64
+def partition_kl(d: Distribution, blocks: Sequence[Sequence[int]]) -> float:
+    """``KL(p || nu_B)`` for one fixed ordered partition ``B_1, .., B_k`` (0-indexed positions).
+
+    The sampler's output law is built as a full table,
+
+    .. math:: \\nu_B(x) = \\prod_t \\prod_{i \\in B_t} p(x_i \\mid x_{A_t}), \\quad
+              A_t = B_1 \\cup \\dots \\cup B_{t-1},
+
+    and the KL is summed over the support of ``p``. THEORY.md §1.
+
+    Raises:
+      ValueError: ``blocks`` is not an ordered partition of ``0..n-1`` into non-empty blocks.
+    """
+    if not isinstance(d, Distribution):
+        raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
+    b = _as_blocks(blocks, d.n)
+    return float(_partition_kl_jit(d.probs, b))
+
+
+@jax.jit
+def _partition_kl_core(probs, log_nu):
+    return _kl_tables(probs, log_nu)
+
+
+def _partition_kl_jit(probs, blocks):
+    return _partition_kl_core(probs, _partition_log_nu(probs, blocks))
+
+
+# ------------------------------------------------------------------------------------------------
+# Enumeration of ordered partitions (the ground truth)
+# ------------------------------------------------------------------------------------------------
+@scoped_x64
+def count_partitions(sizes: Sequence[int]) -> int:
+    """Number of ordered partitions with block sizes ``sizes``: ``n! / prod_t s_t!``."""
+    n = int(sum(sizes))
+    out = math.factorial(n)
+    for s in sizes:
+        out //= math.factorial(int(s))
+    return out
+
+
+@scoped_x64
+def ordered_partitions(sizes: Sequence[int]) -> np.ndarray:
+    """All ordered partitions with these sizes, as an ``(P, n)`` array of block labels.
+
+    Row ``r`` gives, for every position ``i``, the step ``t`` (0-indexed) at which ``i`` is
+    revealed. Built block by block with vectorized numpy indexing (no loop over partitions).
+    """
+    sizes = [int(s) for s in sizes]
+    n = sum(sizes)
+    assign = np.full((1, n), -1, dtype=np.int8 if len(sizes) < 127 else np.int16)
+    remaining = n
+    for t, s in enumerate(sizes):
+        combos = np.asarray(list(itertools.combinations(range(remaining), s)), dtype=np.int64)
+        free = np.nonzero(assign == -1)[1].reshape(assign.shape[0], remaining)
+        chosen = free[:, combos]  # (P, C, s)
+        new = np.repeat(assign[:, None, :], combos.shape[0], axis=1)
+        rows = np.arange(new.shape[0])[:, None, None]
+        cols = np.arange(new.shape[1])[None, :, None]
+        new[rows, cols, chosen] = t
+        assign = new.reshape(-1, n)
+        remaining -= s
+    return assign
+
+
+def _marginal_log_table(probs: jax.Array) -> jax.Array:
+    """``log P(X_S = x_S)`` for every mask ``S`` (rows) and every state ``x`` (columns).
+
+    Gathered from the extended marginal table; zero marginals give 0 (never used on ``p > 0``).
+    """
+    shape = probs.shape
+    n = len(shape)
+    ext = extended_table(probs).reshape(-1)
+    strides = np.cumprod([1] + [q + 1 for q in reversed(shape)])[:-1][::-1]
+    states = np.stack(np.unravel_index(np.arange(math.prod(shape)), shape), axis=0)  # (n, Q)
+    masks = np.arange(2**n)
+    in_s = ((masks[:, None] >> np.arange(n)) & 1).astype(bool)  # (2^n, n)
+    idx = np.where(in_s[:, :, None], states[None], np.asarray(shape)[None, :, None])
+    flat = np.tensordot(idx, strides, axes=([1], [0]))  # (2^n, Q)
+    return _safe_log(ext[jnp.asarray(flat)])
+
+
+@jax.jit
+def _enumerate_kl(probs, labels, weights):
+    """Sum over partitions of ``KL(p||nu_B)`` and of ``nu_B``, scanning chunks of partitions."""
+    n = probs.ndim
+    p = probs.reshape(-1)
+    log_m = _marginal_log_table(probs)
+    bit = 2 ** jnp.arange(n)
+
+    def chunk(carry, xs):
+        lab, w = xs  # (C, n), (C,)
+        before = jnp.sum(
+            jnp.where(lab[:, None, :] < lab[:, :, None], bit[None, None, :], 0), axis=-1
+        )  # (C, n): mask of positions revealed strictly before position i's step
+        log_nu = jnp.sum(log_m[before | bit[None, :]] - log_m[before], axis=1)  # (C, Q)
+        kl = jax.vmap(lambda ln: _kl_tables(p, ln))(log_nu)
+        nu = jnp.exp(log_nu)
+        kl_sum, nu_sum = carry
+        return (kl_sum + jnp.sum(w * kl), nu_sum + jnp.sum(w[:, None] * nu, axis=0)), None
+
+    init = (jnp.zeros(()), jnp.zeros_like(p))
+    (kl_sum, nu_sum), _ = jax.lax.scan(chunk, init, (labels, weights))
+    return kl_sum, nu_sum
+
+
+def _pow2_floor(x: int) -> int:
+    return 1 << (int(x).bit_length() - 1)
+
+
+def _pow2_ceil(x: int) -> int:
+    return 1 << (int(x) - 1).bit_length()
+
+
+@scoped_x64
+def exact_kl(
+    d: Distribution,
+    sizes: Sequence[int],
+    kind: str = "expected",
+    *,
+    max_partitions: int = DEFAULT_MAX_PARTITIONS,
+    method: str = "auto",
+):
+    """Ground-truth KL by enumerating every ordered partition with block sizes ``sizes``.
+
+    No closed form is used: each ``nu_B`` is built from marginals of ``p``
+    (``nu_B(x) = prod_t prod_{i in B_t} P(x_{A_t + i}) / P(x_{A_t})``), vmapped over partitions.
+
+    Args:
+      d: the law.
+      sizes: a schedule of positive ints summing to ``n``.
+      kind: ``"expected"`` for ``mean_B KL(p || nu_B)`` (what Theorem 4 characterizes);
+        ``"mixture"`` for ``KL(p || mean_B nu_B)``, the random-order sampler's actual output law;
+        ``"both"`` for the pair ``(expected, mixture)``.
+      max_partitions: refuse to enumerate more ordered partitions than this.
+      method: ``"enumerate"`` (every ordered partition, as above), ``"dp"`` (the mixture by the
+        subset-lattice DP of :func:`mdmjax.mixture.mixture_kl`, no partition listed; only for
+        ``kind="mixture"``), or ``"auto"``: ``"dp"`` for ``kind="mixture"``, else
+        ``"enumerate"``.
+
+    Raises:
+      ValueError: bad ``sizes``, ``kind`` or ``method``, or more than ``max_partitions``
+        partitions (the message gives the count).
+    """
+    if not isinstance(d, Distribution):
+        raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
+    if kind not in ("expected", "mixture", "both"):
+        raise ValueError(f"kind: expected 'expected', 'mixture' or 'both', got {kind!r}")
+    if method not in ("auto", "enumerate", "dp"):
+        raise ValueError(f"method: expected 'auto', 'enumerate' or 'dp', got {method!r}")
+    if method == "dp" and kind != "mixture":
+        raise ValueError(f"method: 'dp' computes the mixture KL only, got kind={kind!r}")
+    if kind == "mixture" and method in ("auto", "dp"):
+        from mdmjax.kl._mixture import mixture_kl
+
+        return mixture_kl(d, sizes)
+    arr = as_sizes(sizes, d.n, allow_batch=False)
+    count = count_partitions(arr)
+    if count > max_partitions:
+        raise ValueError(
+            f"sizes: {tuple(arr.tolist())} has {count} ordered partitions, more than "
+            f"max_partitions={max_partitions}; use expected_kl (Theorem 4) for the expected KL"
+        )
+    n = d.n
+    num_states = math.prod(d.shape)
+    check_allocation(
+        (2**n) * num_states * 8 * 3,
+        f"the marginal table over 2^{n} subsets and {num_states} states",
+        argument="d",
+    )
+    # Chunk so that one chunk's (C, n, Q) gathers stay near 32 MiB. Chunk size and chunk count
+    # are powers of two so that few distinct shapes are ever compiled.
+    chunk = _pow2_floor(max(1, min(count, (2**22) // max(1, n * num_states))))
+    labels = ordered_partitions(arr)
+    pad = _pow2_ceil(-(-count // chunk)) * chunk - count
+    weights = np.concatenate([np.ones(count), np.zeros(pad)])
+    labels = np.concatenate([labels, np.repeat(labels[:1], pad, axis=0)])
+    labels = labels.astype(np.int32).reshape(-1, chunk, n)
+    weights = weights.reshape(-1, chunk)
+    kl_sum, nu_sum = _enumerate_kl(d.probs, jnp.asarray(labels), jnp.asarray(weights))
+    expected = float(kl_sum) / count
+    p = d.probs.reshape(-1)
+    mixture = float(_kl_tables(p, _safe_log(nu_sum / count)))
+    if kind == "expected":
+        return expected
+    if kind == "mixture":
+        return mixture
+    return expected, mixture

@@ -1,0 +1,17 @@
+"""Conditional models: the ``p̂(x_i | x_A)`` a sampler sees (exact, tempered, noisy, or yours).
+
+docs/theory.md §6 and §8.
+"""
+
+from mdmjax.models._conditional import CallableModel as CallableModel
+from mdmjax.models._conditional import ConditionalModel as ConditionalModel
+from mdmjax.models._conditional import DistributionModel as DistributionModel
+from mdmjax.models._conditional import NoisyModel as NoisyModel
+from mdmjax.models._conditional import TemperedModel as TemperedModel
+from mdmjax.models._conditional import as_model as as_model
+from mdmjax.models._conditional import ext_strides as ext_strides
+from mdmjax.models._conditional import from_distribution as from_distribution
+from mdmjax.models._conditional import markov_approximation as markov_approximation
+from mdmjax.models._conditional import noisy as noisy
+from mdmjax.models._conditional import product_approximation as product_approximation
+from mdmjax.models._conditional import tempered as tempered

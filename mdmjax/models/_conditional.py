@@ -1,0 +1,357 @@
+"""Conditional oracles: the ``p̂(x_i | x_A)`` a sampler sees when its model is imperfect.
+
+A model answers, for a batch of partial assignments, the conditional law of every masked
+position. Partial assignments are int arrays ``y`` of shape ``(N, n)`` with ``y[:, i] = x_i`` for
+revealed ``i`` and ``y[:, i] = q_i`` (one past the last value) for masked ``i``. The answer is a
+float64 array ``(N, n, q_max)``: row ``i`` is ``p̂(x_i = . | x_A)`` for masked ``i`` (zero-padded
+past ``q_i``) and all zeros for revealed ``i``. Models are pytrees, so they pass into ``jax.jit``.
+
+Built-ins:
+
+* :func:`from_distribution` — the exact conditionals of a :class:`~mdmjax.Distribution`: the
+  truth, a law fitted from a few samples (:meth:`Distribution.from_samples`), or an
+  approximation such as :func:`product_approximation` or :func:`markov_approximation`;
+* :func:`tempered` — ``p̂ ∝ p^(1/T)`` per conditional;
+* :func:`noisy` — logits plus seeded Gaussian noise, a fixed function of the node.
+
+**Zero-mass convention.** Where the model's law gives ``P(x_A) = 0`` (a node the sampler can
+still reach through its factorization error) the conditionals are taken uniform on each
+alphabet. No KL or TV value depends on this choice: every ``x`` below such a node has
+``p(x) = 0``.
+
+Learning error (THEORY.md §6): with a model, ``KL(p || nu_hat_B) = factorization +
+sum_t sum_{i in B_t} E_p KL(p(x_i | x_{A_t}) || p̂(x_i | x_{A_t}))``; see
+:func:`mdmjax.evaluate_policy`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from mdmjax._src.memory import check_allocation, table_bytes
+from mdmjax._src.precision import scoped_x64
+from mdmjax._src.validate import as_finite_float
+from mdmjax.curves import extended_table
+from mdmjax.distribution import Distribution
+
+__all__ = [
+    "ConditionalModel",
+    "DistributionModel",
+    "TemperedModel",
+    "NoisyModel",
+    "CallableModel",
+    "from_distribution",
+    "tempered",
+    "noisy",
+    "product_approximation",
+    "markov_approximation",
+    "as_model",
+    "ext_strides",
+]
+
+
+@scoped_x64
+def ext_strides(shape: tuple[int, ...]) -> np.ndarray:
+    """C-order strides of the extended ``(q_1+1, .., q_n+1)`` table, as int64."""
+    dims = [q + 1 for q in shape]
+    return np.asarray([math.prod(dims[i + 1 :]) for i in range(len(dims))], dtype=np.int64)
+
+
+@scoped_x64
+def node_index(y: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """Flat index of partial assignments ``y`` ``(N, n)`` in the extended table."""
+    strides = jnp.asarray(ext_strides(shape))
+    return jnp.sum(y.astype(jnp.int64) * strides[None, :], axis=1)
+
+
+def _value_mask(shape: tuple[int, ...]) -> jax.Array:
+    """``(n, q_max)``: True where ``v < q_i``."""
+    q = np.asarray(shape)
+    return jnp.asarray(np.arange(max(shape))[None, :] < q[:, None])
+
+
+class ConditionalModel:
+    """Base class of conditional oracles; subclasses implement :meth:`conditionals`.
+
+    Attributes:
+      shape: the alphabet sizes ``(q_1, .., q_n)`` the model answers for.
+    """
+
+    shape: tuple[int, ...]
+
+    @scoped_x64
+    def conditionals(self, y: jax.Array) -> jax.Array:  # pragma: no cover - interface
+        """``(N, n, q_max)`` conditionals of the masked positions of ``y`` ``(N, n)``."""
+        raise NotImplementedError
+
+
+def _masked_softmax(logits: jax.Array, keep: jax.Array) -> jax.Array:
+    """Softmax over the last axis restricted to ``keep``; all-False rows give zeros."""
+    lg = jnp.where(keep, logits, -jnp.inf)
+    top = jnp.max(lg, axis=-1, keepdims=True)
+    top = jnp.where(jnp.isfinite(top), top, 0.0)
+    e = jnp.where(keep, jnp.exp(lg - top), 0.0)
+    tot = jnp.sum(e, axis=-1, keepdims=True)
+    return jnp.where(tot > 0, e / jnp.where(tot > 0, tot, 1.0), 0.0)
+
+
+@jax.tree_util.register_pytree_node_class
+class DistributionModel(ConditionalModel):
+    """The exact conditionals of a joint law, read from its extended marginal table.
+
+    ``p(x_i = v | x_A) = P(x_A, x_i = v) / sum_u P(x_A, x_i = u)``; uniform where
+    ``P(x_A) = 0``.
+    """
+
+    @scoped_x64
+    def __init__(self, ext: jax.Array, shape: tuple[int, ...]):
+        self.ext = ext
+        self.shape = tuple(int(q) for q in shape)
+
+    def tree_flatten(self):
+        return (self.ext,), self.shape
+
+    @classmethod
+    def tree_unflatten(cls, shape, children):
+        return cls(children[0], shape)
+
+    @scoped_x64
+    def marginal(self, y: jax.Array) -> jax.Array:
+        """``P(x_A)`` for every partial assignment in ``y``."""
+        return self.ext[node_index(y, self.shape)]
+
+    @scoped_x64
+    def conditionals(self, y: jax.Array) -> jax.Array:
+        shape = self.shape
+        q = jnp.asarray(shape)
+        qmax = max(shape)
+        strides = jnp.asarray(ext_strides(shape))
+        base = node_index(y, shape)
+        masked = y == q[None, :]
+        v = jnp.arange(qmax)
+        valid_v = _value_mask(shape)
+        idx = base[:, None, None] + (v[None, None, :] - q[None, :, None]) * strides[None, :, None]
+        ok = masked[:, :, None] & valid_v[None, :, :]
+        num = jnp.where(ok, self.ext[jnp.where(ok, idx, 0)], 0.0)
+        tot = jnp.sum(num, axis=2, keepdims=True)
+        uniform = jnp.where(valid_v, 1.0 / q[:, None], 0.0)[None, :, :]
+        cond = jnp.where(tot > 0, num / jnp.where(tot > 0, tot, 1.0), uniform)
+        return jnp.where(masked[:, :, None], cond, 0.0)
+
+
+@jax.tree_util.register_pytree_node_class
+class TemperedModel(ConditionalModel):
+    """``p̂(x_i = v | x_A) ∝ p(x_i = v | x_A)^(1 / T)``: sharper for ``T < 1``, flatter above."""
+
+    @scoped_x64
+    def __init__(self, base: ConditionalModel, temperature):
+        self.base = base
+        self.temperature = temperature
+        self.shape = base.shape
+
+    def tree_flatten(self):
+        return (self.base, self.temperature), None
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(*children)
+
+    @scoped_x64
+    def conditionals(self, y: jax.Array) -> jax.Array:
+        cond = self.base.conditionals(y)
+        keep = cond > 0
+        logits = jnp.log(jnp.where(keep, cond, 1.0)) / self.temperature
+        return _masked_softmax(logits, keep)
+
+
+@jax.tree_util.register_pytree_node_class
+class NoisyModel(ConditionalModel):
+    """``p̂(x_i | x_A) = softmax(log p(x_i | x_A) + scale * eps)``, eps standard normal.
+
+    The noise of a node is drawn from ``fold_in(key, node index)`` (its index in the extended
+    table), so it is a fixed function of ``(A, x_A, i, v)`` and of the seed: the same node always
+    gets the same conditionals. Values of zero probability stay at zero.
+    """
+
+    @scoped_x64
+    def __init__(self, base: ConditionalModel, scale, key):
+        self.base = base
+        self.scale = scale
+        self.key = key
+        self.shape = base.shape
+
+    def tree_flatten(self):
+        return (self.base, self.scale, self.key), None
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(*children)
+
+    @scoped_x64
+    def conditionals(self, y: jax.Array) -> jax.Array:
+        cond = self.base.conditionals(y)
+        n, qmax = len(self.shape), max(self.shape)
+        idx = node_index(y, self.shape)
+        lo = (idx % (2**31)).astype(jnp.uint32)
+        hi = (idx // (2**31)).astype(jnp.uint32)
+
+        def draw(a, b):
+            k = jax.random.fold_in(jax.random.fold_in(self.key, a), b)
+            return jax.random.normal(k, (n, qmax), dtype=jnp.float64)
+
+        eps = jax.vmap(draw)(lo, hi)
+        keep = cond > 0
+        logits = jnp.log(jnp.where(keep, cond, 1.0)) + self.scale * eps
+        return _masked_softmax(logits, keep)
+
+
+@jax.tree_util.register_pytree_node_class
+class CallableModel(ConditionalModel):
+    """Wrap a pure, jax-traceable function ``fn(y) -> (N, n, q_max)`` as a model."""
+
+    @scoped_x64
+    def __init__(self, fn: Callable, shape: tuple[int, ...]):
+        self.fn = fn
+        self.shape = tuple(int(q) for q in shape)
+
+    def tree_flatten(self):
+        return (), (self.fn, self.shape)
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(*aux)
+
+    @scoped_x64
+    def conditionals(self, y: jax.Array) -> jax.Array:
+        return jnp.asarray(self.fn(y), dtype=jnp.float64)
+
+
+# ------------------------------------------------------------------------------------------------
+# Constructors
+# ------------------------------------------------------------------------------------------------
+@scoped_x64
+def from_distribution(d: Distribution) -> DistributionModel:
+    """The exact conditionals of ``d`` (e.g. a law fitted from samples, or an approximation).
+
+    Raises:
+      ValueError: ``d`` is not a Distribution, or its ``(q+1)^n`` marginal table would not fit.
+    """
+    if not isinstance(d, Distribution):
+        raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
+    shape = d.shape
+    check_allocation(
+        table_bytes([q + 1 for q in shape]) * 2,
+        f"the (q+1)^n marginal table of a law of shape {shape}",
+        argument="d",
+    )
+    ext = _extended_flat(d.probs)
+    return DistributionModel(ext, shape)
+
+
+@jax.jit
+def _extended_flat(probs):
+    return extended_table(probs).reshape(-1)
+
+
+def _base_model(d_or_model, argument: str = "d") -> ConditionalModel:
+    if isinstance(d_or_model, Distribution):
+        return from_distribution(d_or_model)
+    if isinstance(d_or_model, ConditionalModel):
+        return d_or_model
+    raise ValueError(
+        f"{argument}: expected a Distribution or a ConditionalModel, got "
+        f"{type(d_or_model).__name__}"
+    )
+
+
+@scoped_x64
+def tempered(d, temperature: float) -> TemperedModel:
+    """The conditionals of ``d`` (a Distribution or a model) raised to ``1 / temperature``.
+
+    Args:
+      d: the law (or model) to temper.
+      temperature: ``T > 0``; ``T = 1`` is ``d`` itself.
+    """
+    t = as_finite_float(temperature, "temperature")
+    if t <= 0:
+        raise ValueError(f"temperature: must be > 0, got {temperature!r}")
+    return TemperedModel(_base_model(d), jnp.asarray(t, dtype=jnp.float64))
+
+
+@scoped_x64
+def noisy(d, scale: float, seed: int = 0) -> NoisyModel:
+    """The conditionals of ``d`` with seeded Gaussian logit noise of standard deviation ``scale``.
+
+    Args:
+      d: the law (or model).
+      scale: noise standard deviation on the logits (nats), ``>= 0``; 0 is ``d`` itself.
+      seed: an int seed or a ``jax.random`` key; the same seed gives the same model.
+    """
+    s = as_finite_float(scale, "scale")
+    if s < 0:
+        raise ValueError(f"scale: must be >= 0, got {scale!r}")
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+        key = jax.random.key(int(seed))
+    elif isinstance(seed, jax.Array) and jnp.issubdtype(seed.dtype, jax.dtypes.prng_key):
+        key = seed
+    else:
+        raise ValueError(f"seed: expected an int or a jax.random key, got {seed!r}")
+    return NoisyModel(_base_model(d), jnp.asarray(s, dtype=jnp.float64), key)
+
+
+@scoped_x64
+def product_approximation(d: Distribution) -> Distribution:
+    """The product of the marginals of ``d``: ``prod_i p(x_i)``."""
+    if not isinstance(d, Distribution):
+        raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
+    probs = np.ones(())
+    for i in range(d.n):
+        probs = np.multiply.outer(probs, np.asarray(d.marginal([i])))
+    return Distribution.from_probs(probs / probs.sum())
+
+
+@scoped_x64
+def markov_approximation(d: Distribution) -> Distribution:
+    """The first-order Markov chain with the pairwise marginals of ``d`` along ``0, 1, .., n-1``.
+
+    ``p̂(x) = p(x_1) prod_i p(x_{i+1} | x_i)`` (transitions uniform where ``p(x_i) = 0``).
+    """
+    if not isinstance(d, Distribution):
+        raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
+    probs = np.asarray(d.marginal([0]))
+    for i in range(d.n - 1):
+        pair = np.asarray(d.marginal([i, i + 1]))
+        row = pair.sum(axis=1, keepdims=True)
+        trans = np.where(row > 0, pair / np.where(row > 0, row, 1.0), 1.0 / pair.shape[1])
+        probs = probs[..., None] * trans.reshape((1,) * i + trans.shape)
+    return Distribution.from_probs(probs / probs.sum())
+
+
+@scoped_x64
+def as_model(model, d: Distribution) -> ConditionalModel:
+    """Resolve ``evaluate_policy``'s ``model=``: ``None`` is the truth ``d`` itself.
+
+    Accepts a :class:`ConditionalModel`, a :class:`Distribution` (its exact conditionals) or a
+    jax-traceable callable ``fn(y) -> (N, n, q_max)``.
+    """
+    if model is None:
+        return from_distribution(d)
+    if isinstance(model, Distribution):
+        out = from_distribution(model)
+    elif isinstance(model, ConditionalModel):
+        out = model
+    elif callable(model):
+        out = CallableModel(model, d.shape)
+    else:
+        raise ValueError(
+            "model: expected None, a Distribution, an mdmjax.models.ConditionalModel or a "
+            f"callable, got {type(model).__name__}"
+        )
+    if tuple(out.shape) != d.shape:
+        raise ValueError(f"model: answers for shape {tuple(out.shape)}, but the law has {d.shape}")
+    return out

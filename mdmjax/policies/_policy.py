@@ -1,0 +1,607 @@
+"""Unmasking policies: which masked positions a masked-diffusion sampler reveals next.
+
+A policy sees the revealed set ``A``, the values ``x_A`` and the conditionals ``p(x_i | x_A)`` of
+every masked ``i`` (exact, or a model's: :mod:`mdmjax.models`). It returns the set ``B`` to reveal;
+the tokens of ``B`` are then drawn independently from those conditionals (THEORY.md §1, §7). The
+exact output law of any policy is computed by :func:`mdmjax.evaluate_policy`.
+
+Scores (THEORY.md §7), computed from the conditionals the sampler sees:
+
+* confidence ``c_i = max_v p(x_i = v | x_A)`` (higher first);
+* margin ``top1 - top2`` of ``p(x_i = . | x_A)`` (higher first; ``top2 = 0`` when ``q_i = 1``);
+* entropy ``H(X_i | x_A)`` (lower first).
+
+**Tie rule.** A top-``s`` choice is made greedily, one position at a time: among the positions
+not yet chosen, those whose score is within ``TIE_TOLERANCE = 1e-12`` of the best are tied, and
+the lowest position index wins. The same tolerance is used where a score meets a parameter:
+``threshold`` accepts ``c_i >= tau - 1e-12`` and ``entropy_bound`` accepts a sum ``<= gamma +
+1e-12``.
+
+**Step budgets.** A policy with fixed sizes ``(s_1, .., s_k)`` (``random``, ``fixed_order``,
+``confidence``, ``margin``, ``entropy``, ``gumbel_confidence``) reveals ``s_t`` positions at step
+``t``; used on its own the sizes must be positive and sum to ``n`` (``ValueError`` otherwise), so a
+step never asks for more positions than remain. Inside :func:`semi_autoregressive` the sizes are
+mapped onto blocks, and a step larger than what remains in its block reveals what remains (see
+there). ``threshold`` and ``entropy_bound`` are adaptive: their number of steps is random.
+
+Policies are small frozen dataclasses (hashable, comparable); they hold no arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from mdmjax._src.precision import scoped_x64
+from mdmjax._src.tolerances import TIE_TOLERANCE
+from mdmjax._src.validate import as_finite_float, as_positive_int
+
+__all__ = [
+    "Policy",
+    "random",
+    "fixed_order",
+    "dilated",
+    "dilated_blocks",
+    "confidence",
+    "margin",
+    "entropy",
+    "threshold",
+    "entropy_bound",
+    "semi_autoregressive",
+    "gumbel_confidence",
+    "uniform_sizes",
+    "TIE_TOLERANCE",
+]
+
+
+_ADAPTIVE = ("threshold", "entropy_bound")
+
+
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    """An unmasking policy. Build one with the constructors of :mod:`mdmjax.policies`.
+
+    Attributes:
+      kind: ``"random"``, ``"fixed_order"``, ``"dilated"``, ``"confidence"``, ``"margin"``,
+        ``"entropy"``, ``"threshold"``, ``"entropy_bound"``, ``"semi_autoregressive"`` or
+        ``"gumbel_confidence"``.
+      sizes: the step sizes of a fixed-size policy, else ``None``.
+      order: the reveal order of ``fixed_order`` / ``dilated`` (0-indexed positions), else
+        ``None``.
+      tau: ``threshold``'s confidence threshold.
+      gamma: ``entropy_bound``'s entropy budget (nats).
+      temperature: ``gumbel_confidence``'s temperature.
+      base: ``dilated``'s base.
+      block_length: ``semi_autoregressive``'s block length.
+      inner: ``semi_autoregressive``'s policy inside a block.
+    """
+
+    kind: str
+    sizes: tuple[int, ...] | None = None
+    order: tuple[int, ...] | None = None
+    tau: float | None = None
+    gamma: float | None = None
+    temperature: float | None = None
+    base: int | None = None
+    block_length: int | None = None
+    inner: Policy | None = None
+
+    @property
+    @scoped_x64
+    def adaptive(self) -> bool:
+        """Whether the number of steps is random (the sizes depend on the conditionals)."""
+        if self.kind == "semi_autoregressive":
+            return self.inner.adaptive
+        return self.kind in _ADAPTIVE
+
+    @property
+    @scoped_x64
+    def stochastic(self) -> bool:
+        """Whether the choice of positions is random given the conditionals."""
+        if self.kind == "semi_autoregressive":
+            return self.inner.stochastic
+        return self.kind in ("random", "gumbel_confidence")
+
+    @property
+    @scoped_x64
+    def steps(self) -> int | None:
+        """Number of steps of a fixed-size policy used on its own, else ``None``."""
+        return None if self.sizes is None else len(self.sizes)
+
+    @property
+    @scoped_x64
+    def label(self) -> str:
+        """A short human-readable description, e.g. ``'confidence(2,2,1)'``."""
+        sizes = "" if self.sizes is None else ",".join(str(s) for s in self.sizes)
+        if self.kind in ("random", "confidence", "margin", "entropy"):
+            return f"{self.kind}({sizes})"
+        if self.kind == "fixed_order":
+            return f"fixed_order({','.join(str(i) for i in self.order)}; {sizes})"
+        if self.kind == "dilated":
+            return f"dilated(n={len(self.order)}, base={self.base})"
+        if self.kind == "threshold":
+            return f"threshold({self.tau:g})"
+        if self.kind == "entropy_bound":
+            return f"entropy_bound({self.gamma:g})"
+        if self.kind == "gumbel_confidence":
+            return f"gumbel_confidence({sizes}; T={self.temperature:g})"
+        return f"semi_autoregressive({self.block_length}, {self.inner.label})"
+
+    @scoped_x64
+    def blocks(self) -> tuple[tuple[int, ...], ...] | None:
+        """The ordered partition of ``fixed_order`` / ``dilated``, else ``None``."""
+        if self.order is None:
+            return None
+        ends = np.cumsum(self.sizes)
+        return tuple(
+            tuple(self.order[e - s : e]) for s, e in zip(self.sizes, ends.tolist(), strict=True)
+        )
+
+
+# ------------------------------------------------------------------------------------------------
+# Argument checks
+# ------------------------------------------------------------------------------------------------
+def _as_step_sizes(sizes, argument: str = "sizes") -> tuple[int, ...]:
+    """Positive integers, at least one; their sum is checked against ``n`` at evaluation."""
+    arr = np.asarray(sizes)
+    if arr.dtype == object or arr.ndim != 1:
+        raise ValueError(f"{argument}: expected a 1-D sequence of positive integers, got {sizes!r}")
+    if arr.size == 0:
+        raise ValueError(f"{argument}: a schedule needs at least one step, got zero steps")
+    if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
+        raise ValueError(f"{argument}: expected integers, got dtype {arr.dtype}")
+    if arr.dtype.kind == "f" and (not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr))):
+        raise ValueError(f"{argument}: step sizes must be integers, got {arr.tolist()}")
+    arr = arr.astype(np.int64)
+    if np.any(arr < 1):
+        raise ValueError(f"{argument}: every step size must be >= 1, got {arr.tolist()}")
+    return tuple(int(s) for s in arr)
+
+
+def _as_order(order) -> tuple[int, ...]:
+    arr = np.asarray(order)
+    if arr.dtype == object or arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"order: expected a non-empty 1-D permutation of 0..n-1, got {order!r}")
+    if arr.dtype.kind not in "iu":
+        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.int64)
+        else:
+            raise ValueError(f"order: expected integers, got dtype {arr.dtype}")
+    if sorted(arr.tolist()) != list(range(arr.size)):
+        raise ValueError(
+            f"order: must be a permutation of 0..{arr.size - 1} (each position once), "
+            f"got {arr.tolist()}"
+        )
+    return tuple(int(i) for i in arr)
+
+
+def _check_sum(sizes: tuple[int, ...], n: int, argument: str = "sizes") -> None:
+    if sum(sizes) != n:
+        raise ValueError(f"{argument}: step sizes sum to {sum(sizes)}, but n = {n}")
+
+
+# ------------------------------------------------------------------------------------------------
+# Constructors
+# ------------------------------------------------------------------------------------------------
+@scoped_x64
+def random(sizes: Sequence[int]) -> Policy:
+    """The papers' sampler: at step ``t``, ``s_t`` masked positions chosen uniformly at random.
+
+    Its output law is the mixture ``nu = mean_B nu_B`` over ordered partitions with these sizes,
+    so its KL is :func:`mdmjax.exact_kl` with ``kind="mixture"`` (THEORY.md §1).
+
+    Args:
+      sizes: positive step sizes summing to ``n``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.policies.random((2, 1)).label
+      'random(2,1)'
+    """
+    return Policy("random", sizes=_as_step_sizes(sizes))
+
+
+@scoped_x64
+def fixed_order(order: Sequence[int], sizes: Sequence[int]) -> Policy:
+    """Reveal ``order`` left to right: block ``t`` is ``order[N_{t-1}:N_t]``.
+
+    The output law is ``nu_B`` of the ordered partition ``B`` (THEORY.md §1), so the KL is
+    :func:`mdmjax.partition_kl`.
+
+    Args:
+      order: a permutation of ``0..n-1``.
+      sizes: positive step sizes summing to ``n = len(order)``.
+    """
+    o = _as_order(order)
+    s = _as_step_sizes(sizes)
+    _check_sum(s, len(o))
+    return Policy("fixed_order", sizes=s, order=o)
+
+
+@scoped_x64
+def dilated_blocks(n: int, base: int = 2) -> tuple[tuple[int, ...], ...]:
+    """The ordered partition of the dilated (DUS) order, coarse to fine.
+
+    Luxembourg, Permuter & Nachmani (2025), "Plan for Speed: Dilated Scheduling for Masked
+    Diffusion Language Models". With ``R = ceil(log_base n)`` rounds, round ``t = 1..R`` reveals
+    the still-masked positions ``i`` (0-indexed) with ``i mod d_t == 0``, where the dilation is
+    ``d_t = max(1, floor(n / base^t))``; rounds that find nothing are dropped. The last round has
+    ``d_R = 1`` and reveals everything left. ``n = 1`` is one round.
+
+    Examples:
+      >>> from mdmjax.policies import dilated_blocks
+      >>> dilated_blocks(8)
+      ((0, 4), (2, 6), (1, 3, 5, 7))
+      >>> dilated_blocks(12)
+      ((0, 6), (3, 9), (1, 2, 4, 5, 7, 8, 10, 11))
+    """
+    n = as_positive_int(n, "n")
+    base = as_positive_int(base, "base", minimum=2)
+    rounds = 1
+    while base**rounds < n:
+        rounds += 1
+    revealed = np.zeros(n, dtype=bool)
+    blocks = []
+    for t in range(1, rounds + 1):
+        dilation = max(1, n // base**t)
+        pick = (~revealed) & (np.arange(n) % dilation == 0)
+        if t == rounds:
+            pick = ~revealed
+        if pick.any():
+            blocks.append(tuple(int(i) for i in np.nonzero(pick)[0]))
+            revealed |= pick
+    return tuple(blocks)
+
+
+@scoped_x64
+def dilated(n: int, base: int = 2) -> Policy:
+    """The dilated unmasking schedule (DUS) on ``n`` positions: a fixed coarse-to-fine order.
+
+    Spread-out positions first (weakly dependent under a Markov-like law), then the gaps. The
+    blocks are :func:`dilated_blocks`: e.g. ``n = 8``: ``{0,4}, {2,6}, {1,3,5,7}``; about
+    ``log_base n`` steps. Evaluated like :func:`fixed_order`.
+
+    Args:
+      n: number of positions (must equal the law's ``n``).
+      base: the dilation base, ``>= 2``.
+    """
+    blocks = dilated_blocks(n, base)
+    order = tuple(i for b in blocks for i in b)
+    return Policy("dilated", sizes=tuple(len(b) for b in blocks), order=order, base=int(base))
+
+
+@scoped_x64
+def confidence(sizes: Sequence[int]) -> Policy:
+    """Top-``s_t`` masked positions by confidence ``max_v p(x_i = v | x_A)`` (LLaDA, MaskGIT).
+
+    Ties within ``1e-12`` go to the lower position index.
+    """
+    return Policy("confidence", sizes=_as_step_sizes(sizes))
+
+
+@scoped_x64
+def margin(sizes: Sequence[int]) -> Policy:
+    """Top-``s_t`` masked positions by margin ``top1 - top2`` of ``p(x_i | x_A)`` (Dream)."""
+    return Policy("margin", sizes=_as_step_sizes(sizes))
+
+
+@scoped_x64
+def entropy(sizes: Sequence[int]) -> Policy:
+    """The ``s_t`` masked positions of lowest entropy ``H(X_i | x_A)`` (Dream ``alg="entropy"``)."""
+    return Policy("entropy", sizes=_as_step_sizes(sizes))
+
+
+@scoped_x64
+def threshold(tau: float) -> Policy:
+    """Fast-dLLM: the top-1 by confidence plus every other masked token with confidence >= tau.
+
+    Wu et al. (2025), "Fast-dLLM". The comparison allows ``1e-12`` of slack:
+    ``c_i >= tau - 1e-12``. At least one position is revealed per step, so at most ``n`` steps.
+
+    Args:
+      tau: the threshold in ``[0, 1]``.
+    """
+    t = as_finite_float(tau, "tau")
+    if not 0.0 <= t <= 1.0:
+        raise ValueError(f"tau: a confidence threshold must lie in [0, 1], got {tau!r}")
+    return Policy("threshold", tau=t)
+
+
+@scoped_x64
+def entropy_bound(gamma: float) -> Policy:
+    """EB-sampler: sort the masked positions by entropy, ascending; reveal the longest prefix
+    whose entropy sum minus its largest entropy is ``<= gamma``.
+
+    Ben-Hamu et al. (2025), "Accelerated Sampling from Masked Diffusion Models via Entropy
+    Bounded Unmasking". With the positions sorted by ``H_(1) <= H_(2) <= ..`` (ties within
+    ``1e-12`` to the lower index), the policy reveals the first ``k`` for the largest ``k >= 1``
+    with
+
+    .. math:: \\sum_{j \\le k} H_{(j)} - \\max_{j \\le k} H_{(j)} \\le \\gamma + 10^{-12}.
+
+    Args:
+      gamma: the entropy budget in nats, ``>= 0``.
+    """
+    g = as_finite_float(gamma, "gamma")
+    if g < 0:
+        raise ValueError(f"gamma: an entropy budget must be >= 0, got {gamma!r}")
+    return Policy("entropy_bound", gamma=g)
+
+
+@scoped_x64
+def gumbel_confidence(sizes: Sequence[int], temperature: float) -> Policy:
+    """Randomized confidence (MaskGIT's Gumbel-top-k; Dream's ``alg_temp``).
+
+    At step ``t`` the keys ``log c_i + temperature * G_i`` (``G_i`` i.i.d. standard Gumbel) of
+    the masked positions are ranked and the top ``s_t`` revealed. Equivalently the revealed set
+    follows Plackett–Luce sampling without replacement with weights ``w_i = c_i^(1/temperature)``:
+    the exact evaluation averages over all subsets with their Plackett–Luce probabilities. As
+    ``temperature -> 0`` it tends to :func:`confidence`.
+
+    Args:
+      sizes: positive step sizes summing to ``n``.
+      temperature: ``> 0``.
+    """
+    s = _as_step_sizes(sizes)
+    t = as_finite_float(temperature, "temperature")
+    if t <= 0:
+        raise ValueError(f"temperature: must be > 0, got {temperature!r}")
+    return Policy("gumbel_confidence", sizes=s, temperature=t)
+
+
+@scoped_x64
+def semi_autoregressive(block_length: int, inner: Policy) -> Policy:
+    """Semi-autoregressive blocks (LLaDA, Fast-dLLM): ``inner`` runs inside the current block.
+
+    The positions are cut into consecutive blocks ``[0, L), [L, 2L), ..`` of ``L = block_length``
+    (the last one shorter when ``L`` does not divide ``n``); ``b = ceil(n / L)`` blocks. The
+    current block is the first one with a masked position; the inner policy chooses among the
+    current block's masked positions only, and the next block starts when the current one is
+    full.
+
+    How a fixed-size ``inner`` (``random``, ``confidence``, ``margin``, ``entropy``,
+    ``gumbel_confidence``) is mapped to blocks, with ``k = len(inner.sizes)``:
+
+    * ``sum(inner.sizes) == L`` (checked first): the sizes are the schedule of every block. In a
+      shorter last block, a step larger than what remains reveals what remains, and the steps
+      after the block is full are dropped (no oracle call).
+    * ``sum(inner.sizes) == n``: the step budget ``k`` is split evenly over the blocks: block
+      ``j`` (0-indexed) gets ``k // b`` steps, plus one if ``j < k mod b`` (the remainder goes to
+      the first blocks). Inside a block of ``L_j`` positions with ``k_j`` steps the sizes are
+      LLaDA's uniform split ``floor(L_j / k_j) + 1[i < L_j mod k_j]``. When ``k_j > L_j`` the
+      block has more steps than positions: it takes ``L_j`` steps of size 1 and the surplus
+      steps are dropped, so the total can fall below ``k``. ``k < b`` is a ``ValueError``.
+
+    A ``fixed_order`` or ``dilated`` inner of ``L`` positions is the within-block order (e.g.
+    DUS per block: ``semi_autoregressive(L, dilated(L))``); in a shorter last block its blocks
+    are restricted to the positions that exist and empty steps are dropped. ``threshold`` and
+    ``entropy_bound`` run unchanged on the current block (their top-1 and their sort are within
+    the block).
+
+    Args:
+      block_length: ``L >= 1``.
+      inner: any policy but another ``semi_autoregressive``.
+    """
+    L = as_positive_int(block_length, "block_length")
+    if not isinstance(inner, Policy):
+        raise ValueError(f"inner: expected a Policy, got {type(inner).__name__}")
+    if inner.kind == "semi_autoregressive":
+        raise ValueError("inner: semi_autoregressive policies cannot be nested")
+    if inner.order is not None and len(inner.order) != L:
+        raise ValueError(
+            f"inner: a {inner.kind} order inside semi_autoregressive is the order within one "
+            f"block, so it needs block_length = {L} positions, got {len(inner.order)}"
+        )
+    return Policy("semi_autoregressive", block_length=L, inner=inner)
+
+
+# ------------------------------------------------------------------------------------------------
+# Sizes
+# ------------------------------------------------------------------------------------------------
+@scoped_x64
+def uniform_sizes(m: int, k: int) -> tuple[int, ...]:
+    """LLaDA's uniform split of ``m`` positions into ``k`` steps (THEORY.md §7).
+
+    ``s_i = floor(m / k) + 1[i < m mod k]`` (the larger steps first).
+
+    Examples:
+      >>> from mdmjax.policies import uniform_sizes
+      >>> uniform_sizes(7, 3)
+      (3, 2, 2)
+    """
+    m = as_positive_int(m, "m")
+    k = as_positive_int(k, "k")
+    if k > m:
+        raise ValueError(f"k: at most m = {m} steps of size >= 1, got {k}")
+    return tuple(m // k + (1 if i < m % k else 0) for i in range(k))
+
+
+# ------------------------------------------------------------------------------------------------
+# The plan: a policy resolved against n, level by level (used by mdmjax.evaluate)
+# ------------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """One step of a fixed schedule: ``size`` positions among ``candidates`` (bool ``(n,)``)."""
+
+    size: int
+    candidates: tuple[bool, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """A policy resolved for ``n`` positions.
+
+    Attributes:
+      select: ``"rank"`` (top-``s`` by score), ``"threshold"``, ``"entropy_bound"``,
+        ``"random"`` or ``"gumbel"``.
+      score: ``"confidence"``, ``"margin"``, ``"entropy"``, ``"priority"`` or ``"none"``.
+      steps: the fixed schedule (one :class:`Step` per step), or ``None`` for adaptive ones.
+      block_length: for an adaptive policy inside blocks, else ``n`` (one block).
+      priority: ``(n,)`` static scores of a fixed order (higher first), else zeros.
+      param: ``tau``, ``gamma`` or ``1 / temperature``.
+      blocks: the ordered partition when the plan is a fixed partition, else ``None``.
+      random_sizes: the sizes of a top-level ``random`` policy (for the expected decomposition).
+    """
+
+    select: str
+    score: str
+    steps: tuple[Step, ...] | None
+    block_length: int
+    priority: tuple[float, ...]
+    param: float
+    blocks: tuple[tuple[int, ...], ...] | None = None
+    random_sizes: tuple[int, ...] | None = None
+
+
+_SELECT = {
+    "random": ("random", "none"),
+    "fixed_order": ("rank", "priority"),
+    "dilated": ("rank", "priority"),
+    "confidence": ("rank", "confidence"),
+    "margin": ("rank", "margin"),
+    "entropy": ("rank", "entropy"),
+    "gumbel_confidence": ("gumbel", "confidence"),
+    "threshold": ("threshold", "confidence"),
+    "entropy_bound": ("entropy_bound", "entropy"),
+}
+
+
+def _param(policy: Policy) -> float:
+    if policy.kind == "threshold":
+        return policy.tau
+    if policy.kind == "entropy_bound":
+        return policy.gamma
+    if policy.kind == "gumbel_confidence":
+        return 1.0 / policy.temperature
+    return 0.0
+
+
+def _semi_ar_steps(n: int, L: int, inner: Policy) -> tuple[list[Step], list[float] | None]:
+    """The fixed schedule of a semi-autoregressive policy with a fixed-size inner policy."""
+    starts = list(range(0, n, L))
+    lengths = [min(L, n - a) for a in starts]
+    nb = len(starts)
+    steps: list[Step] = []
+    priority = None
+
+    def block_mask(j):
+        a = starts[j]
+        return tuple(a <= i < a + lengths[j] for i in range(n))
+
+    if inner.order is not None:  # a within-block fixed order (fixed_order / dilated of L)
+        rank = np.empty(L, dtype=np.int64)
+        rank[list(inner.order)] = np.arange(L)
+        priority = [0.0] * n
+        for j, a in enumerate(starts):
+            for r in range(lengths[j]):
+                priority[a + r] = float(-(a + int(rank[r])))
+            for blk in inner.blocks():
+                s = sum(1 for r in blk if r < lengths[j])
+                if s:
+                    steps.append(Step(s, block_mask(j)))
+        return steps, priority
+    total, k = sum(inner.sizes), len(inner.sizes)
+    if total == L:
+        for j in range(nb):
+            left = lengths[j]
+            for s in inner.sizes:
+                take = min(s, left)
+                if take:
+                    steps.append(Step(take, block_mask(j)))
+                left -= take
+        return steps, priority
+    if total == n:
+        if k < nb:
+            raise ValueError(
+                f"inner: {k} steps cannot cover {nb} blocks of length {L} (n = {n}); each block "
+                "needs at least one step"
+            )
+        for j in range(nb):
+            kj = min(k // nb + (1 if j < k % nb else 0), lengths[j])
+            for s in uniform_sizes(lengths[j], kj):
+                steps.append(Step(s, block_mask(j)))
+        return steps, priority
+    raise ValueError(
+        f"inner: step sizes sum to {total}; inside semi_autoregressive they must sum to the "
+        f"block length {L} (a per-block schedule) or to n = {n} (a budget split over blocks)"
+    )
+
+
+@scoped_x64
+def plan(policy: Policy, n: int) -> Plan:
+    """Resolve ``policy`` for a law on ``n`` positions, validating sizes and orders against ``n``.
+
+    Raises:
+      ValueError: sizes that do not sum to ``n``, an order of the wrong length, or a
+        semi-autoregressive budget that cannot cover the blocks.
+    """
+    if not isinstance(policy, Policy):
+        raise ValueError(f"policy: expected an mdmjax.policies.Policy, got {type(policy).__name__}")
+    everything = (True,) * n
+    zeros = (0.0,) * n
+    if policy.kind == "semi_autoregressive":
+        inner, L = policy.inner, policy.block_length
+        select, score = _SELECT[inner.kind]
+        if inner.adaptive:
+            return Plan(select, score, None, min(L, n), zeros, _param(inner))
+        steps, priority = _semi_ar_steps(n, L, inner)
+        blocks = None
+        if priority is not None:
+            order = np.argsort(-np.asarray(priority), kind="stable")
+            ends = np.cumsum([s.size for s in steps])
+            blocks = tuple(
+                tuple(int(i) for i in order[e - s.size : e])
+                for s, e in zip(steps, ends, strict=True)
+            )
+        return Plan(
+            select,
+            score,
+            tuple(steps),
+            n,
+            tuple(priority) if priority is not None else zeros,
+            _param(inner),
+            blocks=blocks,
+        )
+    select, score = _SELECT[policy.kind]
+    if policy.adaptive:
+        return Plan(select, score, None, n, zeros, _param(policy))
+    if policy.order is not None and len(policy.order) != n:
+        raise ValueError(f"policy: its order covers {len(policy.order)} positions, but n = {n}")
+    _check_sum(policy.sizes, n)
+    steps = tuple(Step(s, everything) for s in policy.sizes)
+    priority = zeros
+    if policy.order is not None:
+        pr = np.empty(n)
+        pr[list(policy.order)] = -np.arange(n, dtype=np.float64)
+        priority = tuple(float(v) for v in pr)
+    return Plan(
+        select,
+        score,
+        steps,
+        n,
+        priority,
+        _param(policy),
+        blocks=policy.blocks(),
+        random_sizes=policy.sizes if policy.kind == "random" else None,
+    )
+
+
+@scoped_x64
+def combinations_mask(m: int, s: int) -> np.ndarray:
+    """All ``C(m, s)`` subsets of ``s`` among ``m`` slots, as a bool array ``(C(m, s), m)``.
+
+    Built from the ``2^m`` bit masks (vectorized) for ``m <= 20``, rows in increasing mask
+    order; from ``itertools.combinations`` above that (the table itself is the cost there).
+    """
+    if m > 20:
+        import itertools
+
+        idx = np.asarray(list(itertools.combinations(range(m), s)), dtype=np.int64)
+        rows = np.zeros((idx.shape[0], m), dtype=bool)
+        rows[np.arange(idx.shape[0])[:, None], idx] = True
+        return rows
+    masks = np.arange(2**m, dtype=np.int64)
+    bits = ((masks[:, None] >> np.arange(m)) & 1).astype(bool)
+    return bits[bits.sum(axis=1) == s]

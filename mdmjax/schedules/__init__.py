@@ -1,0 +1,37 @@
+"""Schedules: step counts fixed in advance, as practitioners run them and as the theory prescribes.
+
+* practice (:mod:`mdmjax.schedules._practice`): :func:`constant` (LLaDA), :func:`maskgit` and
+  :func:`cosine` (MaskGIT), :func:`dream`; random sizes :func:`ancestral` (MDLM/MD4) and
+  :func:`binomial` (Zhao–Cai), valued exactly over their sizes;
+* theory (:mod:`mdmjax.schedules._theory`): :func:`tc_schedule`, :func:`dtc_schedule`,
+  :func:`theorem9_sweep` (Theorem 9), :func:`austin`, :func:`corollary34`, :func:`sqrt_rule`,
+  :func:`geometric`;
+* tools: :func:`from_breakpoints`, :func:`round_breakpoints`.
+
+Adaptive *policies* (which tokens to reveal, chosen from the model's conditionals) are in
+:mod:`mdmjax.policies`. docs/theory.md §4 and §7.
+"""
+
+from mdmjax.kl import ALPHAS as ALPHAS
+from mdmjax.kl import BinomialSchedule as BinomialSchedule
+from mdmjax.kl import KernelSchedule as KernelSchedule
+from mdmjax.kl import RandomScheduleKL as RandomScheduleKL
+from mdmjax.kl import ancestral as ancestral
+from mdmjax.kl import binomial as binomial
+from mdmjax.schedules._breakpoints import from_breakpoints as from_breakpoints
+from mdmjax.schedules._breakpoints import round_breakpoints as round_breakpoints
+from mdmjax.schedules._practice import GAMMAS as GAMMAS
+from mdmjax.schedules._practice import constant as constant
+from mdmjax.schedules._practice import cosine as cosine
+from mdmjax.schedules._practice import dream as dream
+from mdmjax.schedules._practice import maskgit as maskgit
+from mdmjax.schedules._theory import Theorem9Sweep as Theorem9Sweep
+from mdmjax.schedules._theory import austin as austin
+from mdmjax.schedules._theory import corollary34 as corollary34
+from mdmjax.schedules._theory import dtc_schedule as dtc_schedule
+from mdmjax.schedules._theory import geometric as geometric
+from mdmjax.schedules._theory import sqrt_rule as sqrt_rule
+from mdmjax.schedules._theory import tc_schedule as tc_schedule
+from mdmjax.schedules._theory import theorem9_lambda as theorem9_lambda
+from mdmjax.schedules._theory import theorem9_sweep as theorem9_sweep
+from mdmjax.schedules._theory import theorem9_zeta as theorem9_zeta

@@ -1,0 +1,322 @@
+"""The optimal k-step schedule: best left-Riemann step approximation of ``Z`` (THEORY.md §2).
+
+By Theorem 4 the expected KL of sizes ``s`` is a sum of block costs. With 0-indexed breakpoints
+``0 = N_0 < N_1 < .. < N_k = n`` and ``S[m] = sum_{p < m} z[p]`` (``z[p] = Z_{p+1}``), the block
+covering positions ``N_{t-1} .. N_t - 1`` costs
+
+.. math:: c(i, j) = S[j] - S[i] - (j - i)\\, Z_{i+1}, \\qquad i = N_{t-1},\\ j = N_t,
+
+and the optimum is ``D_k[n]`` of the dynamic programme ``D_t[j] = min_{i<j} D_{t-1}[i] + c(i, j)``.
+
+Two exact solvers of the same programme:
+
+* ``"dense"``: every ``(i, j)`` pair, ``O(k n^2)`` work and ``O(n^2)`` memory, vectorized over
+  ``j`` and scanned over ``t``. The reference.
+* ``"monotone"``: ``c`` satisfies the quadrangle (Monge) inequality, because for
+  ``a <= b <= c <= d``,
+  ``c(a, c) + c(b, d) - c(a, d) - c(b, c) = (d - c)(Z_{a+1} - Z_{b+1}) <= 0`` when ``Z`` is
+  non-decreasing. So the leftmost optimal predecessor ``opt_t(j)`` is non-decreasing in ``j``
+  (Aggarwal et al. 1987; Galil–Park 1992), and each layer is a divide-and-conquer over ``j``:
+  the rows of one recursion level are solved together, each searching only between the optima
+  of its two neighbours of the coarser level. ``O(k n log n)`` work, ``O(n)`` memory per layer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from mdmjax._src.memory import check_allocation
+from mdmjax._src.precision import scoped_x64
+from mdmjax._src.tolerances import EPS_SLACK
+from mdmjax._src.validate import as_nonnegative_float, as_positive_int
+from mdmjax.curves import InformationCurve, as_curve
+from mdmjax.kl import block_cost_matrix
+
+__all__ = ["Schedule", "optimal_schedule", "min_steps", "DP_METHODS"]
+
+
+DP_METHODS = ("auto", "dense", "monotone")
+# "auto" uses the dense reference up to this n, the monotone solver above it.
+DENSE_MAX_N = 512
+
+
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """A schedule with its exact expected KL.
+
+    Attributes:
+      sizes: the step sizes ``(s_1, .., s_k)``, positive and summing to ``n``.
+      kl: Theorem 4's expected KL of ``sizes``, in nats.
+    """
+
+    sizes: tuple[int, ...]
+    kl: float
+
+    @property
+    @scoped_x64
+    def steps(self) -> int:
+        """Number of steps ``k``."""
+        return len(self.sizes)
+
+    @property
+    @scoped_x64
+    def breakpoints(self) -> tuple[int, ...]:
+        """Partial sums ``(N_1, .., N_k)``."""
+        return tuple(int(v) for v in np.cumsum(self.sizes))
+
+
+def _curve_and_steps(curve, steps) -> tuple[InformationCurve, int]:
+    """The curve (as :func:`_as_curve`) and a step count ``1 <= k <= n``, else ``ValueError``."""
+    c = as_curve(curve)
+    k = as_positive_int(steps, "steps")
+    if k > c.n:
+        raise ValueError(f"steps: must be <= n = {c.n} (each step reveals at least one position)")
+    return c, k
+
+
+def _dp_step(cost, d_prev):
+    total = d_prev[:, None] + cost
+    return jnp.min(total, axis=0), jnp.argmin(total, axis=0).astype(jnp.int32)
+
+
+def _initial(n):
+    return jnp.where(jnp.arange(n + 1) == 0, 0.0, jnp.inf)
+
+
+@functools.partial(jax.jit, static_argnames=("steps",))
+def _dp(z, steps):
+    cost = block_cost_matrix(z)
+
+    def body(d, _):
+        d_new, arg = _dp_step(cost, d)
+        return d_new, arg
+
+    d, args = jax.lax.scan(body, _initial(z.shape[0]), None, length=steps)
+    return d[-1], args
+
+
+# ------------------------------------------------------------------------------------------------
+# The monotone (quadrangle-inequality) solver
+# ------------------------------------------------------------------------------------------------
+def _monotone_layer(d_prev: jax.Array, z: jax.Array, prefix: jax.Array, opt0: jax.Array):
+    """One layer ``D_t[j] = min_{i<j} D_{t-1}[i] + c(i, j)`` with leftmost argmins.
+
+    Divide and conquer over the rows ``j = 1..n`` by levels: at the level of step ``h`` (a power
+    of two, halving from the largest ``h <= n`` down to 1) the rows are ``j_r = h(2r+1)``; their
+    neighbours ``j_r -/+ h`` are multiples of ``2h``, solved at coarser levels, and by
+    monotonicity row ``r`` only searches ``[lo_r, hi_r] = [opt(2hr), min(opt(2h(r+1)), j_r-1)]``.
+
+    The breakpoints ``lo_r`` split ``i = 0..n`` into pieces ``[lo_r, lo_{r+1})``; since
+    ``hi_r <= lo_{r+1}``, each candidate of row ``r`` lies in piece ``r`` except possibly its
+    right end ``hi_r``, evaluated apart. So a level is one pass over ``i`` and a ``segment_min``
+    per piece: ``O(n)`` with static shapes. The piece of ``i`` is carried from level to level:
+    the next level's breakpoints interleave the old ones with this level's optima, so
+    ``piece' = 2 piece + [opt(j_piece) <= i]`` (no sort, scatter or prefix sum). The levels run
+    in a ``lax.fori_loop``; rows past ``n`` are masked.
+
+    Args:
+      d_prev: ``D_{t-1}``, shape ``(n+1,)``, ``+inf`` where infeasible.
+      z: ``Z``, shape ``(n,)``, non-decreasing.
+      prefix: ``S``, shape ``(n+1,)``.
+      opt0: zeros of shape ``(n+1,)``, int32 (passed in so that XLA does not constant-fold).
+
+    Returns:
+      ``(D_t, opt_t)``, with ``opt_t[0] = 0`` and ``D_t[0] = +inf``.
+    """
+    n = z.shape[0]
+    levels = max(1, n.bit_length())
+    k = max(1, (n + 1) // 2)
+    r = jnp.arange(k, dtype=jnp.int32)
+    i = jnp.arange(n + 1, dtype=jnp.int32)
+    z_i = jnp.concatenate([z, z[-1:]])  # z[i] for i = 0..n (i = n is never a candidate)
+
+    def cost(i_, j_):
+        return d_prev[i_] + (prefix[j_] - prefix[i_]) - (j_ - i_).astype(z.dtype) * z_i[i_]
+
+    def level(step, carry):
+        opt, best, piece = carry
+        h = jnp.left_shift(jnp.int32(1), levels - 1 - step)
+        last = (n - h) // (2 * h)  # live rows h(2r+1) <= n (no int32 overflow for large r)
+        live = r <= last
+        rr = jnp.minimum(r, last)
+        rows = h * (2 * rr + 1)
+        lo = opt[2 * h * rr]
+        up = rows + h
+        hi = jnp.minimum(jnp.where(up <= n, opt[jnp.minimum(up, n)], n), rows - 1)
+        seg = jnp.minimum(piece, k - 1)
+        j = h * (2 * seg + 1)
+        valid = (piece <= last) & (i < j)
+        # cost(i, j) with i = 0..n read directly (no gather along i)
+        val = d_prev + (prefix[jnp.minimum(j, n)] - prefix) - (j - i).astype(z.dtype) * z_i
+        val = jnp.where(valid, val, jnp.inf)
+        seg_min = jax.ops.segment_min(val, seg, num_segments=k, indices_are_sorted=True)
+        cand = jnp.where(valid & (val == seg_min[seg]), i, n + 1)
+        seg_arg = jax.ops.segment_min(cand, seg, num_segments=k, indices_are_sorted=True)
+        end_val = cost(hi, rows)  # the right end hi_r, which may lie in the next piece
+        row_min = jnp.minimum(seg_min, end_val)
+        arg = jnp.where(seg_min <= end_val, seg_arg, hi)
+        arg = jnp.where(jnp.isinf(row_min), lo, arg)  # an all-infinite row (j < t) keeps lo
+        target = jnp.where(live, rows, n + 1)
+        opt = opt.at[target].set(arg, mode="drop")
+        best = best.at[target].set(row_min, mode="drop")
+        split = (piece <= last) & (arg[seg] <= i)
+        piece = 2 * piece + split.astype(jnp.int32)
+        return opt, best, piece
+
+    best0 = jnp.full(n + 1, jnp.inf, d_prev.dtype)
+    opt, best, _ = jax.lax.fori_loop(0, levels, level, (opt0, best0, opt0))
+    return best, opt
+
+
+@functools.partial(jax.jit, static_argnames=("steps",))
+def _dp_monotone_jit(z, opt0, steps):
+    prefix = jnp.concatenate([jnp.zeros(1, z.dtype), jnp.cumsum(z)])
+
+    def body(d, _):
+        return _monotone_layer(d, z, prefix, opt0)
+
+    d, args = jax.lax.scan(body, _initial(z.shape[0]), None, length=steps)
+    return d[-1], args
+
+
+def _dp_monotone(z, steps):
+    return _dp_monotone_jit(z, jnp.zeros(z.shape[0] + 1, jnp.int32), steps)
+
+
+@jax.jit
+def _fewest_steps_monotone_jit(z, eps, opt0):
+    n = z.shape[0]
+    prefix = jnp.concatenate([jnp.zeros(1, z.dtype), jnp.cumsum(z)])
+
+    def cond(state):
+        t, d = state
+        return (t < n) & (d[n] > eps)
+
+    def body(state):
+        t, d = state
+        return t + 1, _monotone_layer(d, z, prefix, opt0)[0]
+
+    d1 = _monotone_layer(_initial(n), z, prefix, opt0)[0]
+    t, _ = jax.lax.while_loop(cond, body, (jnp.asarray(1), d1))
+    return t
+
+
+def _fewest_steps_monotone(z, eps):
+    return _fewest_steps_monotone_jit(z, eps, jnp.zeros(z.shape[0] + 1, jnp.int32))
+
+
+def _resolve_method(method: str, n: int) -> str:
+    if method not in DP_METHODS:
+        raise ValueError(f"method: expected one of {DP_METHODS}, got {method!r}")
+    if method == "auto":
+        return "dense" if n <= DENSE_MAX_N else "monotone"
+    return method
+
+
+def _backtrack(args: np.ndarray, n: int) -> tuple[int, ...]:
+    sizes = []
+    j = n
+    for t in range(args.shape[0] - 1, -1, -1):
+        i = int(args[t, j])
+        sizes.append(j - i)
+        j = i
+    assert j == 0
+    return tuple(reversed(sizes))
+
+
+def _check_dp_memory(n: int, method: str, steps: int = 1) -> None:
+    if method == "dense":
+        check_allocation(
+            3 * (n + 1) ** 2 * 8,
+            f"the O(n^2) block-cost matrix for n = {n}",
+            hint="Use method='monotone' (the quadrangle-inequality DP), which needs O(n).",
+            argument="curve",
+        )
+    check_allocation(
+        steps * (n + 1) * 4 + 16 * (n + 1) * 8,
+        f"the DP's predecessor table for {steps} steps and n = {n}",
+        argument="steps",
+    )
+
+
+@scoped_x64
+def optimal_schedule(curve, steps: int, *, method: str = "auto") -> Schedule:
+    """The schedule with exactly ``steps`` steps that minimizes Theorem 4's expected KL.
+
+    The minimum over compositions of ``n`` into ``steps`` positive parts of the l1 distance
+    between ``Z`` and its left-Riemann step function (Chen–Cong–Li 2026, §3), by exact dynamic
+    programming: ``O(k n^2)`` (``"dense"``) or, using the quadrangle inequality of the block
+    cost, ``O(k n log n)`` (``"monotone"``; see the module docstring).
+
+    Args:
+      curve: an :class:`InformationCurve` (or a :class:`Distribution`).
+      steps: the number of steps ``k``, ``1 <= k <= n``.
+      method: ``"dense"``, ``"monotone"``, or ``"auto"`` (dense for ``n <= 512``).
+
+    Returns:
+      a :class:`Schedule` with ``sizes`` and ``kl``.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> n = 200; z = np.log(np.arange(1, n + 1)) / np.log(n)
+      >>> s = mdm.optimal_schedule(mdm.InformationCurve.from_z(z), 2)
+      >>> s.sizes, round(s.kl, 4)
+      ((41, 159), 50.76)
+    """
+    c, k = _curve_and_steps(curve, steps)
+    n = c.n
+    how = _resolve_method(method, n)
+    _check_dp_memory(n, how, k)
+    from mdmjax.kl import expected_kl
+
+    z = jnp.asarray(c.z, dtype=jnp.float64)
+    _, args = (_dp if how == "dense" else _dp_monotone)(z, k)
+    sizes = _backtrack(np.asarray(args), n)
+    return Schedule(sizes, expected_kl(c, sizes))
+
+
+@jax.jit
+def _fewest_steps(z, eps):
+    n = z.shape[0]
+    cost = block_cost_matrix(z)
+
+    def cond(state):
+        t, d = state
+        return (t < n) & (d[n] > eps)
+
+    def body(state):
+        t, d = state
+        return t + 1, _dp_step(cost, d)[0]
+
+    d1 = _dp_step(cost, _initial(n))[0]
+    t, _ = jax.lax.while_loop(cond, body, (jnp.asarray(1), d1))
+    return t
+
+
+@scoped_x64
+def min_steps(curve, eps: float, *, method: str = "auto") -> Schedule:
+    """The fewest steps ``k`` whose optimal expected KL is ``<= eps``, with that schedule.
+
+    The optimum is non-increasing in ``k`` and zero at ``k = n``, so the answer exists for every
+    ``eps >= 0``. A slack of ``1e-12`` nats absorbs rounding when ``eps`` equals an optimum.
+
+    Args:
+      curve: an :class:`InformationCurve` (or a :class:`Distribution`).
+      eps: the KL budget in nats, ``>= 0``.
+      method: ``"dense"``, ``"monotone"``, or ``"auto"``, as in :func:`optimal_schedule`.
+
+    Returns:
+      the :class:`Schedule` of :func:`optimal_schedule` at the smallest feasible ``k``.
+    """
+    c = as_curve(curve)
+    budget = as_nonnegative_float(eps, "eps")
+    how = _resolve_method(method, c.n)
+    _check_dp_memory(c.n, how)
+    fewest = _fewest_steps if how == "dense" else _fewest_steps_monotone
+    k = int(fewest(jnp.asarray(c.z, dtype=jnp.float64), budget + EPS_SLACK))
+    return optimal_schedule(c, k, method=how)
