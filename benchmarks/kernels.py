@@ -323,7 +323,7 @@ def _worker_batch_laws(spec: dict) -> dict:
     from mdmjax.distribution import Distribution
 
     n, count = spec["n"], spec["count"]
-    # The noisy repeated bit (THEORY.md §5) at `count` noise levels: U ~ Ber(1/2),
+    # The noisy repeated bit (docs/theory.md §5) at `count` noise levels: U ~ Ber(1/2),
     # X_i = U xor W_i, W_i ~ Ber(eta).
     eta = np.linspace(0.01, 0.49, count)
     ones = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).sum(axis=1)

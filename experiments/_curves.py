@@ -1,4 +1,4 @@
-"""Closed-form information curves at any ``n`` (THEORY.md §4–5), for the large-n experiments.
+"""Closed-form information curves at any ``n`` (docs/theory.md §4–5), for the large-n experiments.
 
 * MDS codes of dimension ``d`` over ``F_q`` (repetition ``d = 1``, parity ``d = n - 1``,
   Reed–Solomon): ``Z_j = ln q · 1[j > d]``.
@@ -34,7 +34,7 @@ def _binary_entropy(p: np.ndarray) -> np.ndarray:
 
 
 def noisy_repetition_g(n: int, eta: float) -> np.ndarray:
-    """``g(m)`` for ``m = 0..n-1`` (nats), by THEORY.md §5 in log space."""
+    """``g(m)`` for ``m = 0..n-1`` (nats), by docs/theory.md §5 in log space."""
     le, l1e = math.log(eta), math.log1p(-eta)
     out = np.empty(n)
     for m in range(n):

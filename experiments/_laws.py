@@ -1,7 +1,7 @@
 """Small laws for the experiments, built directly with numpy from their definitions.
 
 These are deliberately independent of ``mdmjax.families`` (they are the definitions of
-THEORY.md written out by hand), so an experiment that compares mdmjax against enumeration does
+docs/theory.md written out by hand), so an experiment that compares mdmjax against enumeration does
 not lean on the code it checks. Every builder returns a validated :class:`mdmjax.Distribution`.
 """
 

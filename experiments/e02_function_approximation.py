@@ -29,7 +29,7 @@ STEPS = (2, 4, 8)
 
 
 def constant_sizes(n: int, k: int) -> tuple[int, ...]:
-    """LLaDA's constant schedule, remainder front-loaded (THEORY.md §7)."""
+    """LLaDA's constant schedule, remainder front-loaded (docs/theory.md §7)."""
     return tuple(n // k + (1 if t < n % k else 0) for t in range(k))
 
 

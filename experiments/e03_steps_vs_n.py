@@ -12,7 +12,7 @@ when ``min(TC, DTC) = O(1)``. This script measures, for growing ``n``, the fewes
 
 on families whose ``min(TC, DTC)`` stays bounded (repetition, parity, noisy repetition), grows
 like ``log n`` (Reed–Solomon of dimension or co-dimension 2, where ``q > n``), or grows linearly
-(Markov chains). Curves: closed forms for the codes and noisy repetition (THEORY.md §5), exact
+(Markov chains). Curves: closed forms for the codes and noisy repetition (docs/theory.md §5), exact
 large-n Markov curves from ``mdm.curves.markov_chain`` where available (else enumeration at small
 n). It fits the steps against ``ln n`` (slope) and ``ln steps`` against ``ln n`` (exponent).
 

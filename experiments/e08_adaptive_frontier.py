@@ -26,7 +26,7 @@ REQUIRES = ("mdmjax.policies",)
 
 
 def constant(n: int, k: int) -> tuple[int, ...]:
-    """LLaDA's uniform split, remainder front-loaded (THEORY.md §7)."""
+    """LLaDA's uniform split, remainder front-loaded (docs/theory.md §7)."""
     return tuple(n // k + (1 if t < n % k else 0) for t in range(k))
 
 

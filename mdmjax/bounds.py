@@ -1,4 +1,4 @@
-"""Upper bounds on the expected KL and on the number of steps (THEORY.md §4).
+"""Upper bounds on the expected KL and on the number of steps (docs/theory.md §4).
 
 * :func:`li_cai` — Li–Cai (2025): ``(2^ceil(log2 s_max) - 1)/n · sum_i I(X_i; X_-i)``.
 * :func:`smax` — ``(s_max - 1) Z_n`` (Lavenant–Zanella 2025; Chen–Cong–Li 2026): sharper,
@@ -36,7 +36,7 @@ def li_cai(curve, sizes) -> float:
     .. math:: E\\,KL \\le \\frac{2^{\\lceil \\log_2 s_{\\max} \\rceil} - 1}{n}
               \\sum_i I(X_i; X_{-i}) = (2^{\\lceil \\log_2 s_{\\max} \\rceil} - 1)\\, Z_n,
 
-    using ``sum_i I(X_i; X_-i) = n Z_n`` (THEORY.md §3). It is never below :func:`smax`, and
+    using ``sum_i I(X_i; X_-i) = n Z_n`` (docs/theory.md §3). It is never below :func:`smax`, and
     equal to it when ``s_max`` is a power of 2.
 
     Args:

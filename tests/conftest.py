@@ -1,10 +1,18 @@
-"""Test configuration: float64 and strict rank promotion for the whole suite (see STYLE.md)."""
+"""Test configuration: the numerics rules of the project hold for the whole suite.
+
+* x64 stays OFF globally, as in a user's process: the library must scope float64 itself
+  (``mdmjax._src.precision``). JAX's warning that a float64 request was truncated to float32 is
+  an error here, so any computation that leaks out of the scoped context fails its test.
+  Test code that builds its own float64 JAX arrays does so under ``jax.enable_x64(True)``.
+* dtype promotion is ``strict`` and rank promotion ``raise`` (STYLE.md), so silent promotion
+  and broadcasting bugs surface.
+"""
 
 import jax
 import numpy as np
 import pytest
 
-jax.config.update("jax_enable_x64", True)
+jax.config.update("jax_numpy_dtype_promotion", "strict")
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
 from hypothesis import settings  # noqa: E402

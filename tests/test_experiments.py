@@ -79,7 +79,7 @@ def test_e01_numbers(quick_root):
     assert summary["held"] is True
     assert summary["max_abs_error"] < 1e-10
     assert summary["min_mixture_gap"] >= -1e-12
-    # The table shows the MDS families with a zero mixture gap (THEORY.md §1) and a strictly
+    # The table shows the MDS families with a zero mixture gap (docs/theory.md §1) and a strictly
     # positive one elsewhere: an independent sanity check of the enumeration itself.
     rows = {r[0]: r for r in summary["tables"][0]["rows"]}
     assert float(rows["repetition (q=2)"][4]) < 1e-12

@@ -21,6 +21,7 @@ A kernel traced with float32 inputs (x64 off while the user's ``jit`` traced it)
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -32,13 +33,45 @@ __all__ = ["scoped_x64", "require_float64", "is_traced"]
 F = TypeVar("F", bound=Callable)
 
 
+_DEPTH = threading.local()
+
+
+def _to_host(x):
+    """A concrete float64/int64 JAX array as a NumPy array; anything else unchanged.
+
+    A float64 JAX array handed back to a caller without x64 would be silently truncated to
+    float32 by the caller's next ``jnp`` operation; a NumPy array keeps its precision.
+    """
+    if (
+        isinstance(x, jax.Array)
+        and not isinstance(x, jax.core.Tracer)
+        and np.issubdtype(x.dtype, np.number)
+        and x.is_fully_addressable
+    ):
+        return np.asarray(x)
+    return x
+
+
 def scoped_x64(fn: F) -> F:
-    """Decorator: run ``fn`` under ``jax.enable_x64(True)`` and restore the caller's setting."""
+    """Decorator: run ``fn`` under ``jax.enable_x64(True)`` and restore the caller's setting.
+
+    At the outermost decorated call, concrete JAX arrays in the result (also inside tuples,
+    dicts and pytrees such as :class:`~mdmjax.InformationCurve`) are returned as NumPy arrays, so
+    that they stay float64 in a caller whose x64 is off. Traced values are returned as they are.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with jax.enable_x64(True):
-            return fn(*args, **kwargs)
+        depth = getattr(_DEPTH, "value", 0)
+        _DEPTH.value = depth + 1
+        try:
+            with jax.enable_x64(True):
+                out = fn(*args, **kwargs)
+        finally:
+            _DEPTH.value = depth
+        if depth == 0 and out is not None:
+            out = jax.tree_util.tree_map(_to_host, out)
+        return out
 
     return wrapper  # type: ignore[return-value]
 

@@ -1,6 +1,6 @@
 """Closed-form information curves at any ``n``: products and the noisy repeated bit.
 
-Noisy repeated bit (THEORY.md §5): ``U ~ Ber(1/2)``, ``X_i = U xor W_i``, ``W_i ~ Ber(eta)``.
+Noisy repeated bit (docs/theory.md §5): ``U ~ Ber(1/2)``, ``X_i = U xor W_i``, ``W_i ~ Ber(eta)``.
 Given ``m`` revealed bits with ``c`` ones, ``P(U = 1 | c) = p_c = b_c / (a_c + b_c)`` and
 
 .. math::
@@ -161,7 +161,7 @@ def noisy_repetition(n: int, eta: float = 0.1) -> InformationCurve:
 
 @scoped_x64
 def product(marginals) -> InformationCurve:
-    """A product law: every subset entropy is additive, so ``Z ≡ 0`` (THEORY.md §5).
+    """A product law: every subset entropy is additive, so ``Z ≡ 0`` (docs/theory.md §5).
 
     Args:
       marginals: ``(n, q)`` probability vectors (one per position), for ``Hbar``.

@@ -1,7 +1,7 @@
 """Information curves of uniform laws on linear codes over a prime field ``F_q``.
 
 ``X = u G (+ w)`` with ``u`` uniform on ``F_q^k``: ``H(X_S) = rank(G_S) ln q`` for the columns
-``G_S``, so (Chen–Cong–Li 2026, Theorem 24; THEORY.md §4)
+``G_S``, so (Chen–Cong–Li 2026, Theorem 24; docs/theory.md §4)
 
 .. math:: Z_j = \\ln q \\cdot \\Pr[M_i \\ne 0 \\text{ and } M_i \\in \\mathrm{span}(M_S)],
           \\quad |S| = j - 1,\\ i \\notin S.
@@ -63,7 +63,7 @@ def mds_code(n: int, d: int, q: int) -> InformationCurve:
 
     .. math:: Z_j = \\ln q \\cdot 1[j > d], \\quad TC = (n - d) \\ln q, \\quad DTC = d \\ln q
 
-    (THEORY.md §4–5; Chen–Cong–Li 2026, Theorem 24). ``d = 0`` is the point mass (``Z ≡ 0``).
+    (docs/theory.md §4–5; Chen–Cong–Li 2026, Theorem 24). ``d = 0`` is the point mass (``Z ≡ 0``).
 
     Examples:
       >>> import numpy as np, mdmjax as mdm

@@ -1,6 +1,6 @@
 """InformationCurve: the average subset entropies ``Hbar`` and the information curve ``Z``.
 
-Definitions (THEORY.md §2, Chen–Cong–Li 2026; Lavenant–Zanella 2025), ``j`` 1-indexed:
+Definitions (docs/theory.md §2, Chen–Cong–Li 2026; Lavenant–Zanella 2025), ``j`` 1-indexed:
 
 .. math::
 
@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from mdmjax._src.precision import scoped_x64
+from mdmjax._src.precision import require_float64, scoped_x64
 from mdmjax._src.tolerances import Z_TOLERANCE
 from mdmjax.curves._subset_entropy import average_subset_entropy, subset_entropies
 from mdmjax.distribution import Distribution
@@ -197,6 +197,7 @@ def information_curve(d: Distribution | jax.Array) -> InformationCurve:
       >>> np.round(np.asarray(c.z) / np.log(2), 12).tolist()
       [0.0, 1.0, 1.0]
     """
+    require_float64(d.probs if isinstance(d, Distribution) else d, "d")
     probs = d.probs if isinstance(d, Distribution) else jnp.asarray(d, dtype=jnp.float64)
     n = probs.ndim
     h = subset_entropies(probs)
@@ -205,7 +206,7 @@ def information_curve(d: Distribution | jax.Array) -> InformationCurve:
 
 @scoped_x64
 def as_curve(curve, *, argument: str = "curve", allow_batch: bool = False) -> InformationCurve:
-    """An :class:`InformationCurve` from a curve or a :class:`Distribution` (whose curve is computed).
+    """An :class:`InformationCurve` from a curve, or from a :class:`Distribution` (computed).
 
     The one argument check for every function that takes a curve.
 
@@ -217,7 +218,8 @@ def as_curve(curve, *, argument: str = "curve", allow_batch: bool = False) -> In
         return information_curve(curve)
     if not isinstance(curve, InformationCurve):
         raise ValueError(
-            f"{argument}: expected an InformationCurve or a Distribution, got {type(curve).__name__}"
+            f"{argument}: expected an InformationCurve or a Distribution, "
+            f"got {type(curve).__name__}"
         )
     if not allow_batch and np.ndim(curve.z) != 1:
         raise ValueError(f"{argument}: expected a single curve, got a batch")

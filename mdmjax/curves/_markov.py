@@ -33,7 +33,8 @@ the gap ``d`` only, so with ``T(d) = sum_a c(a, a+d)`` the whole profile costs `
 These probability weights are carried from ``j`` to ``j + 1`` by exact rational ratios inside a
 ``lax.scan`` (never forming a binomial coefficient: the log-space values ``log C(n, j)`` reach
 ``~ 7000`` at ``n = 10^4``, where float64 keeps only ``1e-12`` of them). Then
-``Z_j = g(0) - g(j-1)`` (THEORY.md §2). Nothing large cancels: the result matches enumeration to
+``Z_j = g(0) - g(j-1)`` (docs/theory.md §2). Nothing large cancels: the result matches
+enumeration to
 ``1e-13`` and stays non-decreasing to rounding.
 
 Cost: ``O(n q^3 + n^2)`` for a homogeneous chain, ``O(n^2 q^3)`` for a non-homogeneous one.

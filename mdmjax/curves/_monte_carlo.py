@@ -1,7 +1,7 @@
 """Monte-Carlo information curves, with standard errors, for laws with tractable conditionals.
 
 Estimator (Chen–Cong–Li 2026 define ``Z_j`` as the mean mutual information between a fresh token
-and ``j - 1`` revealed ones, THEORY.md §2). For ``r = 1..m`` draw ``x^r ~ p`` and a uniform
+and ``j - 1`` revealed ones, docs/theory.md §2). For ``r = 1..m`` draw ``x^r ~ p`` and a uniform
 permutation ``pi^r`` of the positions, independently. For every ``j = 1..n`` let
 ``S = {pi_1, .., pi_{j-1}}`` and ``i = pi_j``; then
 

@@ -39,7 +39,7 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from mdmjax._src.memory import format_bytes, memory_limit
-from mdmjax._src.precision import scoped_x64
+from mdmjax._src.precision import require_float64, scoped_x64
 from mdmjax.sharding import STATE_AXIS, device_memory_limit, num_shards, resolve_mesh
 
 __all__ = [
@@ -421,6 +421,8 @@ def subset_entropies(
         shape = tuple(np.shape(probs))
         if len(shape) < 1 or min(shape) < 1:
             raise ValueError(f"probs: expected a table with n >= 1 non-empty axes, got {shape}")
+    if traced and dtype == np.dtype(np.float64):
+        require_float64(probs, "probs")
     if isinstance(probs, jax.Array):
         probs = probs.astype(dtype)
     else:  # host data stays on the host until the jitted kernel places it (also multi-host)

@@ -1,4 +1,4 @@
-"""Named joint laws (probability tables): products, codes, Markov chains, Ising, mixtures, real data.
+"""Named joint laws (probability tables): products, codes, Markov, Ising, mixtures, real data.
 
 Every constructor returns a validated :class:`~mdmjax.Distribution`. ``mdm.families.markov_chain``
 returns a *table* (small ``n``); ``mdm.curves.markov_chain`` returns the *curve* at any ``n``.

@@ -14,8 +14,8 @@ deterministic given it, and compute in ``jax.numpy`` so that a batch of laws is 
     tables = jax.vmap(lambda k: dirichlet(k, (2,) * 6).probs)(keys)  # (100, 2, 2, 2, 2, 2, 2)
 
 The uniform laws on MDS codes (:func:`repetition`, :func:`parity`, :func:`reed_solomon`) have the
-closed-form information curve ``Z_j = ln q · 1[j > d]`` (THEORY.md §4–5; Chen–Cong–Li 2026,
-Theorem 5/24), and :func:`noisy_repetition` has the closed-form profile of THEORY.md §5.
+closed-form information curve ``Z_j = ln q · 1[j > d]`` (docs/theory.md §4–5; Chen–Cong–Li 2026,
+Theorem 5/24), and :func:`noisy_repetition` has the closed-form profile of docs/theory.md §5.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def _digit_sum(n: int, q: int, modulus: int | None = None) -> np.ndarray:
 def product(marginals: Sequence) -> Distribution:
     """The product law ``p(x) = prod_i p_i(x_i)`` (independent positions).
 
-    Every subset entropy is additive, so ``Z ≡ 0`` and every schedule has KL 0 (THEORY.md §5).
+    Every subset entropy is additive, so ``Z ≡ 0`` and every schedule has KL 0 (docs/theory.md §5).
 
     Args:
       marginals: a sequence of ``n >= 1`` one-dimensional probability vectors; alphabets may
@@ -253,7 +253,7 @@ def repetition(n: int, q: int = 2) -> Distribution:
     """The uniform law on the ``q`` constant sequences ``(a, .., a)``.
 
     An MDS code of dimension ``d = 1``: ``Z_j = ln q · 1[j > 1]``, and a schedule's expected KL is
-    ``(s_1 - 1) ln q`` (THEORY.md §5).
+    ``(s_1 - 1) ln q`` (docs/theory.md §5).
 
     Examples:
       >>> import mdmjax as mdm
@@ -275,7 +275,7 @@ def parity(n: int, q: int = 2) -> Distribution:
     """The uniform law on ``{x in Z_q^n : x_1 + .. + x_n = 0 mod q}``.
 
     An MDS code of dimension ``d = n - 1``: ``Z_j = ln q · 1[j = n]``; a schedule's expected KL
-    is ``ln q · 1[s_k >= 2]`` (THEORY.md §5).
+    is ``ln q · 1[s_k >= 2]`` (docs/theory.md §5).
     """
     n = as_positive_int(n, "n")
     q = as_positive_int(q, "q")
@@ -400,7 +400,7 @@ def noisy_repetition(n: int, eta: float) -> Distribution:
     .. math:: p(x) = \\tfrac12\\left(\\eta^{k}(1-\\eta)^{n-k} + \\eta^{n-k}(1-\\eta)^{k}\\right),
               \\quad k = \\textstyle\\sum_i x_i.
 
-    Its conditional-entropy profile ``g(m)`` has the closed form of THEORY.md §5.
+    Its conditional-entropy profile ``g(m)`` has the closed form of docs/theory.md §5.
 
     Args:
       n: number of positions, ``>= 1``.

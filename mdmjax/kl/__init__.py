@@ -1,4 +1,4 @@
-"""Valuing a schedule: Theorem 4 (the one formula), enumeration, mixture KL, random sizes, intervals.
+"""Valuing a schedule: Theorem 4 (the one formula), enumeration, mixture KL, random sizes.
 
 * :func:`theorem4` — the pure kernel (jit, vmap, grad); :func:`expected_kl` wraps it;
   :func:`block_cost_matrix` and :func:`relaxed_theorem4` are its block and fractional forms.

@@ -79,7 +79,7 @@ def partition_kl(d: Distribution, blocks: Sequence[Sequence[int]]) -> float:
     .. math:: \\nu_B(x) = \\prod_t \\prod_{i \\in B_t} p(x_i \\mid x_{A_t}), \\quad
               A_t = B_1 \\cup \\dots \\cup B_{t-1},
 
-    and the KL is summed over the support of ``p``. THEORY.md §1.
+    and the KL is summed over the support of ``p``. docs/theory.md §1.
 
     Raises:
       ValueError: ``blocks`` is not an ordered partition of ``0..n-1`` into non-empty blocks.

@@ -2,7 +2,7 @@
 
 The sampler with sizes ``s = (s_1..s_k)`` draws a uniformly random ordered partition
 ``B_1..B_k`` with those sizes and outputs ``nu_B``, so its output law is the mixture
-(THEORY.md §1; Chen–Cong–Li 2026, Lavenant–Zanella 2025)
+(docs/theory.md §1; Chen–Cong–Li 2026, Lavenant–Zanella 2025)
 
 .. math:: \\nu(x) = \\frac{1}{\\#} \\sum_B \\prod_t \\prod_{i \\in B_t}
           \\frac{P(x_{A_t \\cup i})}{P(x_{A_t})}, \\qquad \\# = \\frac{n!}{\\prod_t s_t!},
@@ -245,7 +245,7 @@ def mixture_kl(d: Distribution, sizes, *, dtype=jnp.float64, mesh=None) -> float
     .. math:: KL(p \\| \\nu) = \\sum_{p(x) > 0} p(x) \\log \\frac{p(x)}{\\nu(x)}, \\qquad
               \\nu = \\operatorname{mean}_B \\nu_B
 
-    (THEORY.md §1). By convexity it is at most the expected KL of Theorem 4, with equality for
+    (docs/theory.md §1). By convexity it is at most the expected KL of Theorem 4, with equality for
     uniform laws on MDS codes. The per-outcome terms are summed with :func:`math.fsum`, so the
     result does not depend on how the outcomes were split over devices.
 
@@ -265,7 +265,7 @@ def mixture_kl(d: Distribution, sizes, *, dtype=jnp.float64, mesh=None) -> float
       >>> import numpy as np, mdmjax as mdm
       >>> p = np.zeros((2, 2, 2)); p[0, 0, 0] = p[1, 1, 1] = 0.5
       >>> d = mdm.Distribution.from_probs(p)
-      >>> round(mdm.mixture_kl(d, (2, 1)) / np.log(2), 12)  # repetition: s_1 - 1 bits
+      >>> round(float(mdm.mixture_kl(d, (2, 1)) / np.log(2)), 12)  # repetition: s_1 - 1 bits
       1.0
     """
     log_ratio = mixture_log_ratio(d, sizes, dtype=dtype, mesh=mesh).reshape(-1)

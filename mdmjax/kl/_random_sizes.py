@@ -4,7 +4,7 @@ A random-size schedule is a Markov chain on the revealed count ``N_0 = 0 -> N_1 
 with per-step kernels ``K_t[m, m'] = P(N_t = m' | N_{t-1} = m)`` (zero for ``m' < m``). The
 positions revealed at a step are a uniformly random subset of the masked ones, as in MDLM/MD4
 ancestral sampling, so given the sizes the expected KL is Theorem 4 (Chen–Cong–Li 2026), and over
-the sizes it is the average of Theorem 4 (Zhao–Cai 2026; THEORY.md §4):
+the sizes it is the average of Theorem 4 (Zhao–Cai 2026; docs/theory.md §4):
 
 .. math::
 
@@ -513,7 +513,7 @@ def ancestral(n: int, steps: int, alpha: str = "loglinear", power: float = 2.0) 
 
     The grid is ``t_i = 1 - i/T``, ``i = 0..T``. Going from ``t = t_i`` to ``s = t_{i+1}`` each
     masked token is revealed with probability ``(alpha_s - alpha_t) / (1 - alpha_t)``, so step
-    sizes are Binomial (THEORY.md §7). Signal levels ``alpha_t``:
+    sizes are Binomial (docs/theory.md §7). Signal levels ``alpha_t``:
 
     - ``"loglinear"`` (MDLM) and ``"linear"`` (MD4's name for the same): ``1 - t``, giving
       reveal probabilities ``1 / (T - i)``;

@@ -19,7 +19,7 @@ still reach through its factorization error) the conditionals are taken uniform 
 alphabet. No KL or TV value depends on this choice: every ``x`` below such a node has
 ``p(x) = 0``.
 
-Learning error (THEORY.md §6): with a model, ``KL(p || nu_hat_B) = factorization +
+Learning error (docs/theory.md §6): with a model, ``KL(p || nu_hat_B) = factorization +
 sum_t sum_{i in B_t} E_p KL(p(x_i | x_{A_t}) || p̂(x_i | x_{A_t}))``; see
 :func:`mdmjax.evaluate_policy`.
 """

@@ -2,7 +2,7 @@
 
 A node of the tree is a partial assignment ``(A, x_A)`` with its probability of being reached.
 At a node the policy's choice of ``B`` is a deterministic function of the conditionals
-``p(x_i | x_A)`` (THEORY.md §7), or, for ``random`` and ``gumbel_confidence``, a known law over
+``p(x_i | x_A)`` (docs/theory.md §7), or, for ``random`` and ``gumbel_confidence``, a known law over
 subsets. Each child ``(A ∪ B, x_{A ∪ B})`` has probability
 ``weight * P(B) * prod_{i in B} p(x_i | x_A)``, the tokens of ``B`` being drawn independently.
 Fully revealed children are leaves and add their weight to the output law ``nu`` and to the law
@@ -40,7 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import xlogy
 
-from mdmjax import policies as _policies
+import mdmjax.policies._policy as _policies
 from mdmjax._src.memory import check_allocation, table_bytes
 from mdmjax._src.precision import scoped_x64
 from mdmjax.curves import subset_entropies
@@ -68,7 +68,7 @@ class PolicyEvaluation:
       tv: total variation ``(1/2) sum_x |p(x) - nu(x)|``.
       expected_steps: ``E[K]``, ``K`` the number of steps (oracle calls).
       steps_distribution: ``(n + 1,)`` array, ``P(K = k)``.
-      factorization: the factorization term of THEORY.md §6 for a fixed partition
+      factorization: the factorization term of docs/theory.md §6 for a fixed partition
         (``fixed_order``, ``dilated``, a semi-autoregressive fixed order), or its expectation
         over ordered partitions for ``random`` (Theorem 4); else ``None``.
       learning: the learning term ``sum_t sum_{i in B_t} E_p KL(p(x_i|x_{A_t}) ||
@@ -498,7 +498,7 @@ def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
 
 
 # ------------------------------------------------------------------------------------------------
-# Learning error (THEORY.md §6)
+# Learning error (docs/theory.md §6)
 # ------------------------------------------------------------------------------------------------
 def _kl_rows(p, p_hat):
     """``KL(p || p_hat)`` over the last axis; ``inf`` where ``p_hat`` misses mass of ``p``."""
@@ -580,7 +580,7 @@ def _expected_learning(truth, model, sizes) -> float:
 
 
 def _partition_factorization(d: Distribution, blocks) -> float:
-    """``sum_t [sum_{i in B_t} H(X_i | X_{A_t}) - H(X_{B_t} | X_{A_t})]`` (THEORY.md §2)."""
+    """``sum_t [sum_{i in B_t} H(X_i | X_{A_t}) - H(X_{B_t} | X_{A_t})]`` (docs/theory.md §2)."""
     h = np.asarray(subset_entropies(d.probs))
     total = 0.0
     a = 0
@@ -617,7 +617,7 @@ def evaluate_policy(d: Distribution, policy: Policy, model=None) -> PolicyEvalua
     ``None``); the KL and TV are against the truth ``d``.
 
     For a fixed partition (``fixed_order``, ``dilated``, a semi-autoregressive fixed order) the
-    result also carries the exact split of THEORY.md §6 (Lavenant–Zanella 2025):
+    result also carries the exact split of docs/theory.md §6 (Lavenant–Zanella 2025):
 
     .. math:: KL(p \\| \\hat\\nu_B) = \\sum_t \\Big[\\sum_{i \\in B_t} H(X_i | X_{A_t})
               - H(X_{B_t} | X_{A_t})\\Big] + \\sum_t \\sum_{i \\in B_t}

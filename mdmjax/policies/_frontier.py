@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from mdmjax import policies as P
+import mdmjax.policies._policy as P
 from mdmjax._src.precision import scoped_x64
 from mdmjax.curves import information_curve
 from mdmjax.distribution import Distribution

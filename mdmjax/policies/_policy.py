@@ -2,10 +2,11 @@
 
 A policy sees the revealed set ``A``, the values ``x_A`` and the conditionals ``p(x_i | x_A)`` of
 every masked ``i`` (exact, or a model's: :mod:`mdmjax.models`). It returns the set ``B`` to reveal;
-the tokens of ``B`` are then drawn independently from those conditionals (THEORY.md §1, §7). The
+the tokens of ``B`` are then drawn independently from those conditionals (docs/theory.md §1,
+§7). The
 exact output law of any policy is computed by :func:`mdmjax.evaluate_policy`.
 
-Scores (THEORY.md §7), computed from the conditionals the sampler sees:
+Scores (docs/theory.md §7), computed from the conditionals the sampler sees:
 
 * confidence ``c_i = max_v p(x_i = v | x_A)`` (higher first);
 * margin ``top1 - top2`` of ``p(x_i = . | x_A)`` (higher first; ``top2 = 0`` when ``q_i = 1``);
@@ -190,7 +191,7 @@ def random(sizes: Sequence[int]) -> Policy:
     """The papers' sampler: at step ``t``, ``s_t`` masked positions chosen uniformly at random.
 
     Its output law is the mixture ``nu = mean_B nu_B`` over ordered partitions with these sizes,
-    so its KL is :func:`mdmjax.exact_kl` with ``kind="mixture"`` (THEORY.md §1).
+    so its KL is :func:`mdmjax.exact_kl` with ``kind="mixture"`` (docs/theory.md §1).
 
     Args:
       sizes: positive step sizes summing to ``n``.
@@ -207,7 +208,7 @@ def random(sizes: Sequence[int]) -> Policy:
 def fixed_order(order: Sequence[int], sizes: Sequence[int]) -> Policy:
     """Reveal ``order`` left to right: block ``t`` is ``order[N_{t-1}:N_t]``.
 
-    The output law is ``nu_B`` of the ordered partition ``B`` (THEORY.md §1), so the KL is
+    The output law is ``nu_B`` of the ordered partition ``B`` (docs/theory.md §1), so the KL is
     :func:`mdmjax.partition_kl`.
 
     Args:
@@ -402,7 +403,7 @@ def semi_autoregressive(block_length: int, inner: Policy) -> Policy:
 # ------------------------------------------------------------------------------------------------
 @scoped_x64
 def uniform_sizes(m: int, k: int) -> tuple[int, ...]:
-    """LLaDA's uniform split of ``m`` positions into ``k`` steps (THEORY.md §7).
+    """LLaDA's uniform split of ``m`` positions into ``k`` steps (docs/theory.md §7).
 
     ``s_i = floor(m / k) + 1[i < m mod k]`` (the larger steps first).
 

@@ -22,7 +22,7 @@ GAMMAS = ("cosine", "linear", "pow", "log", "exp")
 
 
 # ------------------------------------------------------------------------------------------------
-# Practice (THEORY.md §7)
+# Practice (docs/theory.md §7)
 # ------------------------------------------------------------------------------------------------
 @scoped_x64
 def constant(n: int, steps: int) -> tuple[int, ...]:
@@ -55,7 +55,7 @@ def _gamma(name: str, r: np.ndarray, n: int, power: float) -> np.ndarray:
 
 @scoped_x64
 def maskgit(n: int, steps: int, gamma: str = "cosine", power: float = 2.0) -> tuple[int, ...]:
-    """MaskGIT's gamma-schedules (Chang et al. 2022), THEORY.md §7.
+    """MaskGIT's gamma-schedules (Chang et al. 2022), docs/theory.md §7.
 
     With ``r = (k+1)/T`` the masked count after step ``k`` is
     ``max(1, min(M_k - 1, floor(n gamma(r))))`` (MaskGIT's clip: the lower bound 1 wins, so a
@@ -105,7 +105,7 @@ def cosine(n: int, steps: int) -> tuple[int, ...]:
 
 @scoped_x64
 def dream(n: int, steps: int, eps: float = 1e-3) -> tuple[int, ...]:
-    """Dream's schedule (Ye et al. 2025), THEORY.md §7.
+    """Dream's schedule (Ye et al. 2025), docs/theory.md §7.
 
     ``t = linspace(1, eps, T+1)``; with ``M_i`` masked before step ``i``,
     ``s_i = int(M_i (1 - t_{i+1}/t_i))`` for ``i < T - 1``, and the last step takes the rest.

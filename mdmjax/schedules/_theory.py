@@ -317,7 +317,7 @@ def theorem9_sweep(curve_or_estimates, eps: float, *, x_max: float | None = None
     power of 2 ``>= x_max``, both :func:`tc_schedule` and :func:`dtc_schedule` are built and
     scored by Theorem 4; the sweep stops at the first ``X̂`` where one of them meets ``eps`` and
     returns the one with fewer steps. ``x_max`` defaults to ``n Z_n = TC + DTC`` (at most
-    ``n log q``, the bound of THEORY.md §4); Theorem 9 guarantees success once
+    ``n log q``, the bound of docs/theory.md §4); Theorem 9 guarantees success once
     ``X̂ >= min(TC, DTC)``, so the sweep ends by then. The steps spent by the whole sweep are
     reported (``steps_spent``): that is the price of not knowing TC and DTC.
 

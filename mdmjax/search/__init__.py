@@ -1,4 +1,4 @@
-"""Searching schedules: the exact DP optimum, the optax relaxations, universal fits, steps against n.
+"""Searching schedules: the exact DP optimum, optax relaxations, universal fits, steps vs n.
 
 * :func:`optimal_schedule`, :func:`min_steps` — exact dynamic programmes (dense ``O(k n^2)`` and
   monotone ``O(k n log n)``) over Theorem 4's block costs;

@@ -1,4 +1,4 @@
-"""The optimal k-step schedule: best left-Riemann step approximation of ``Z`` (THEORY.md §2).
+"""The optimal k-step schedule: best left-Riemann step approximation of ``Z`` (docs/theory.md §2).
 
 By Theorem 4 the expected KL of sizes ``s`` is a sum of block costs. With 0-indexed breakpoints
 ``0 = N_0 < N_1 < .. < N_k = n`` and ``S[m] = sum_{p < m} z[p]`` (``z[p] = Z_{p+1}``), the block

@@ -121,7 +121,7 @@ def relaxed_kl(curve, breakpoints) -> float:
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
-      >>> from mdmjax.relax import relaxed_kl
+      >>> from mdmjax.search import relaxed_kl
       >>> c = mdm.InformationCurve.from_z(np.array([0.0, 1.0, 1.0, 1.0]))
       >>> relaxed_kl(c, [2.0]) == mdm.expected_kl(c, (2, 2))
       True

@@ -5,10 +5,10 @@ expected KL of every schedule from Theorem 4 (``mdm.expected_kl``). Four answers
 
 * ``dp`` — the optimum, ``mdm.min_steps`` (exact DP);
 * ``theorem9_tc`` / ``theorem9_dtc`` — Chen–Cong–Li (2026) Theorem 9 schedules built from
-  ``eps`` and ``X̂ = TC`` (big steps first) or ``X̂ = DTC`` (small steps first), THEORY.md §4;
+  ``eps`` and ``X̂ = TC`` (big steps first) or ``X̂ = DTC`` (small steps first), docs/theory.md §4;
   the theorem guarantees ``KL <= eps`` with ``k <= 2 + (1 + ln n)(1 + ceil(X̂ / eps))``;
 * ``constant`` / ``cosine`` — the smallest ``T`` whose LLaDA-uniform or MaskGIT-cosine schedule
-  (THEORY.md §7) has ``KL <= eps``, reported as its number of non-empty steps.
+  (docs/theory.md §7) has ``KL <= eps``, reported as its number of non-empty steps.
 
 The Theorem 9 and constant schedules come from the public catalogue ``mdm.schedules``. The cosine
 schedule stays local: it evaluates ``cos(pi (k+1) / (2T))`` where ``mdm.schedules.cosine``
@@ -67,7 +67,7 @@ def theorem9_sizes(n: int, eps: float, bound: float, kind: str = "tc") -> tuple[
 
 @scoped_x64
 def constant_sizes(n: int, steps: int) -> tuple[int, ...]:
-    """LLaDA uniform: ``s_k = floor(n / T) + 1[k < n mod T]``, ``T = steps`` (THEORY.md §7).
+    """LLaDA uniform: ``s_k = floor(n / T) + 1[k < n mod T]``, ``T = steps`` (docs/theory.md §7).
 
     ``mdm.schedules.constant``; here ``steps <= n``, so no step is empty.
     """
@@ -77,7 +77,7 @@ def constant_sizes(n: int, steps: int) -> tuple[int, ...]:
 @scoped_x64
 def cosine_sizes(n: int, steps: int) -> tuple[int, ...]:
     """MaskGIT cosine: masked count after step ``k`` is ``clip(floor(n cos(pi r / 2)), 1, M_k - 1)``
-    with ``r = (k+1)/T``, and 0 after the last step (THEORY.md §7). Empty steps are dropped."""
+    with ``r = (k+1)/T``, and 0 after the last step (docs/theory.md §7). Empty steps are dropped."""
     masked = n
     sizes = []
     for k in range(steps):  # a loop over steps

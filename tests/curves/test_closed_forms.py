@@ -1,7 +1,7 @@
-"""THEORY.md §5 closed forms, TC/DTC against dit and entropy sums, and Theorem-4 properties.
+"""docs/theory.md §5 closed forms, TC/DTC against dit and entropy sums, and Theorem-4 properties.
 
 Every expected value here comes from a route independent of the code under test: a closed form
-of THEORY.md §5, ``dit``, direct sums of entropies computed with numpy, enumeration of ordered
+of docs/theory.md §5, ``dit``, direct sums of entropies computed with numpy, enumeration of ordered
 partitions (``exact_kl``), or a plain-Python Theorem 4 and brute force over all compositions.
 """
 
@@ -72,7 +72,7 @@ def dtc_direct(probs):
 
 
 def mds_kl(sizes, d):
-    """THEORY.md §5, in units of ln q: ``N_{t*} - d`` if ``N_{t*-1} < d``, else 0."""
+    """docs/theory.md §5, in units of ln q: ``N_{t*} - d`` if ``N_{t*-1} < d``, else 0."""
     before = 0
     for s in sizes:
         if before < d + 1 <= before + s:
@@ -238,7 +238,7 @@ def test_mds_enumeration_on_every_schedule(name):
         assert mix == pytest.approx(exp, abs=ATOL), sizes
 
 
-N5_TABLE = {  # THEORY.md §5, units of ln q, schedules (5), (2,3), (3,2), (1,1,3)
+N5_TABLE = {  # docs/theory.md §5, units of ln q, schedules (5), (2,3), (3,2), (1,1,3)
     "parity n=5 q=2": [1, 1, 1, 1],
     "repetition n=5 q=3": [4, 1, 2, 0],
     "RS n=5 q=5 d=2 (all of F_5)": [3, 0, 1, 0],
@@ -269,7 +269,7 @@ def binary_entropy(x):
 
 
 def noisy_bit_g(m, eta):
-    """THEORY.md §5: ``g(m) = sum_c 1/2 C(m,c) (a_c + b_c) H_b(p_c (1-eta) + (1-p_c) eta)``."""
+    """docs/theory.md §5: ``g(m) = sum_c 1/2 C(m,c) (a_c + b_c) H_b(p_c (1-eta) + (1-p_c) eta)``."""
     total = 0.0
     for c in range(m + 1):
         a = eta**c * (1 - eta) ** (m - c)
@@ -317,7 +317,7 @@ def test_tc_dtc_against_dit_and_entropy_sums(law):
     assert c.dtc == pytest.approx(dtc, abs=1e-10)
     assert c.tc == pytest.approx(tc_direct(probs), abs=1e-10)
     assert c.dtc == pytest.approx(dtc_direct(probs), abs=1e-10)
-    # TC + DTC = sum_i I(X_i; X_-i) = n Z_n (THEORY.md §3)
+    # TC + DTC = sum_i I(X_i; X_-i) = n Z_n (docs/theory.md §3)
     n, h = probs.ndim, entropy(probs)
     mi = sum(
         entropy(marginal(probs, (i,)))
@@ -355,7 +355,7 @@ def test_theorem4_matches_enumeration(case):
     law, sizes = case
     exp, mix = mdm.exact_kl(law, sizes, kind="both")
     assert mdm.expected_kl(law, sizes) == pytest.approx(exp, abs=ATOL)
-    assert mix <= exp + 1e-12  # convexity (THEORY.md §1)
+    assert mix <= exp + 1e-12  # convexity (docs/theory.md §1)
     assert mix >= -1e-12
 
 

@@ -75,7 +75,7 @@ def test_linear_code_exact_matches_enumeration(qn, k, seed):
 
 
 def test_theory_table_n5():
-    """THEORY.md §5 table: expected KL in units of ln q."""
+    """docs/theory.md §5 table: expected KL in units of ln q."""
     table = {
         "parity": (mdm.curves.parity(5, 2), 2, (1, 1, 1, 1)),
         "repetition": (mdm.curves.repetition(5, 3), 3, (4, 1, 2, 0)),

@@ -229,7 +229,7 @@ def test_noisy_repetition_matches_enumeration(n, eta):
 
 
 def test_noisy_repetition_theory_formula_large_n():
-    """THEORY.md §5's g(m) with exact Decimal binomials at m = 300 (independent of Loader)."""
+    """docs/theory.md §5's g(m) with exact Decimal binomials at m = 300 (independent of Loader)."""
     n, eta = 301, 0.2
     getcontext().prec = 60
     e = Decimal(eta)

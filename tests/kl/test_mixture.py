@@ -115,7 +115,7 @@ def test_dp_matches_plain_python(rng):
 
 
 def test_closed_forms():
-    # Parity on 5 bits (an MDS code): mixture = expected = 1[s_k >= 2] bits (THEORY.md §5).
+    # Parity on 5 bits (an MDS code): mixture = expected = 1[s_k >= 2] bits (docs/theory.md §5).
     p = np.zeros((2,) * 5)
     for x in itertools.product((0, 1), repeat=5):
         if sum(x) % 2 == 0:

@@ -1,4 +1,4 @@
-"""Learning error (THEORY.md §6) and conditional models."""
+"""Learning error (docs/theory.md §6) and conditional models."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.policy_reference import (
 
 
 # ------------------------------------------------------------------------------------------------
-# Learning error (THEORY.md §6)
+# Learning error (docs/theory.md §6)
 # ------------------------------------------------------------------------------------------------
 def brute_learning(p, q_hat, blocks):
     """sum_x p(x) sum_t sum_{i in B_t} log p(x_i | x_A) / q̂(x_i | x_A), by enumeration."""

@@ -110,7 +110,7 @@ def test_smax_is_attained_by_repetition_with_the_largest_block_first():
 
 
 def test_mds_closed_form_and_bounds():
-    # Expected KL of an MDS code of dimension d: N_t* - d (THEORY.md §5), in units of log q
+    # Expected KL of an MDS code of dimension d: N_t* - d (docs/theory.md §5), in units of log q
     d = reed_solomon(4, 5, 2)
     c = mdm.information_curve(d)
     lq = math.log(5)

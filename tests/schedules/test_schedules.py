@@ -39,7 +39,7 @@ def random_curve(rng, n):
 
 
 # ------------------------------------------------------------------------------------------------
-# Plain-Python references of THEORY.md §7 (no numpy, no shared code with the package)
+# Plain-Python references of docs/theory.md §7 (no numpy, no shared code with the package)
 # ------------------------------------------------------------------------------------------------
 def ref_llada(n, steps):
     return tuple(s for s in (n // steps + (k < n % steps) for k in range(steps)) if s)
@@ -251,7 +251,7 @@ def test_theorem9_and_austin_guarantees_on_many_curves():
 
 
 def test_mds_code_theory_schedules():
-    # Z_j = log q 1[j > d]: TC = (n - d) log q, DTC = d log q (THEORY.md §4)
+    # Z_j = log q 1[j > d]: TC = (n - d) log q, DTC = d log q (docs/theory.md §4)
     n, d, lq = 60, 4, math.log(7)
     c = mdm.InformationCurve.from_z(lq * (np.arange(1, n + 1) > d))
     assert c.dtc == pytest.approx(d * lq) and c.tc == pytest.approx((n - d) * lq)
@@ -279,7 +279,7 @@ def test_sqrt_rule_constant_profile_gives_equal_blocks():
     n, k = 120, 6
     c = mdm.InformationCurve.from_z(0.01 * np.arange(n))
     assert S.sqrt_rule(c, k) == (20,) * 6
-    # and it is optimal there: KL = c sum s(s-1)/2 is minimized by equal sizes (THEORY.md §5)
+    # and it is optimal there: KL = c sum s(s-1)/2 is minimized by equal sizes (docs/theory.md §5)
     assert mdm.expected_kl(c, S.sqrt_rule(c, k)) == pytest.approx(mdm.optimal_schedule(c, k).kl)
 
 

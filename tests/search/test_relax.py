@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from jax.test_util import check_grads
 
 import mdmjax as mdm
-from mdmjax.search import _relax as relax
 from mdmjax import schedules as S
+from mdmjax.search import _relax as relax
 
 N, K = 64, 8  # most searches share this shape, so they share one compilation
 
