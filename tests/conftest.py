@@ -1,8 +1,14 @@
 """Test configuration: float64 and strict rank promotion for the whole suite (see STYLE.md)."""
 
+import os
+
 import jax
 import numpy as np
 import pytest
+
+# In-process calls of the CLI's main() must not switch on the persistent compilation cache for the
+# whole test session (nor write to the user's cache): tests that want it set a folder themselves.
+os.environ["MDMJAX_CACHE_DIR"] = "off"
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_rank_promotion", "raise")
