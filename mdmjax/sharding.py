@@ -1,6 +1,6 @@
 """Sharding the state axis of the exact kernels over devices, with JAX's own ``jax.sharding``.
 
-The subset-entropy kernel (:mod:`mdmjax.entropy`) and the mixture-KL DP (:mod:`mdmjax.mixture`)
+The subset-entropy kernel (:mod:`mdmjax.curves`) and the mixture-KL DP (:mod:`mdmjax.kl`)
 both loop over many independent pieces of one law: rows of the partly extended marginal table,
 or outcomes ``x``. Those pieces form the *state axis*. Here it is laid out over a one-dimensional
 :class:`jax.sharding.Mesh` whose single axis is named :data:`STATE_AXIS`; the kernels split it with
@@ -9,7 +9,8 @@ same order as a single-device run.
 
 Several hosts: call ``jax.distributed.initialize()`` in every process before anything else; then
 ``jax.devices()`` lists the devices of all hosts, :func:`state_mesh` spans them, and every process
-runs the same program on the same law (see ``docs/scaling.md``). Nothing here is home-made
+runs the same program on the same law (see ``docs/scaling.md``; ``tests/test_multiprocess.py``
+runs two processes on one machine with gloo CPU collectives). Nothing here is home-made
 multiprocessing.
 
 Examples:

@@ -8,9 +8,15 @@
   and broadcasting bugs surface.
 """
 
+import os
+
 import jax
 import numpy as np
 import pytest
+
+# In-process calls of the CLI's main() must not switch on the persistent compilation cache for the
+# whole test session (nor write to the user's cache): tests that want it set a folder themselves.
+os.environ["MDMJAX_CACHE_DIR"] = "off"
 
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 jax.config.update("jax_numpy_rank_promotion", "raise")

@@ -24,9 +24,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mdmjax",
         description="Exact evaluation of masked-diffusion unmasking schedules.",
     )
+    no_cache = dict(
+        action="store_true", help="do not use the compilation cache (see MDMJAX_CACHE_DIR)"
+    )
+    parser.add_argument("--no-cache", **no_cache)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for command_parser in sub.choices.values():  # also accepted after the sub-command
+        command_parser.add_argument("--no-cache", **no_cache, default=argparse.SUPPRESS)
     return parser
 
 
@@ -36,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
+    if not args.no_cache:  # warm starts: reuse compiled kernels ($MDMJAX_CACHE_DIR, 'off' disables)
+        from mdmjax._src.compilation_cache import enable_compilation_cache
+
+        try:
+            enable_compilation_cache()
+        except ValueError as err:
+            print(f"mdmjax: warning: compilation cache off: {err}", file=sys.stderr)
     try:
         return int(args.func(args) or 0)
     except ValueError as err:

@@ -34,6 +34,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from mdmjax._src.memory import check_allocation, format_bytes
@@ -167,7 +168,11 @@ def _compiled(shape, sizes, chunk, mesh, dtype):
             stream, mesh=mesh, in_specs=(P(STATE_AXIS), P(), P()), out_specs=P(STATE_AXIS)
         )(digits, log_ext, steps)
 
-    return jax.jit(run)
+    if mesh is None:
+        return jax.jit(run)
+    # Replicate the per-outcome results on every device (a gather), so that every process of a
+    # multi-process run can read them; the values are those of the single-device path.
+    return jax.jit(run, out_shardings=NamedSharding(mesh, P()))
 
 
 @scoped_x64
