@@ -145,7 +145,8 @@ def as_probability_table(value, argument: str = "p", *, normalize: bool = True):
         nonfinite = table.size - np.count_nonzero(finite)
         negative = np.count_nonzero(table < 0)
         smallest = table.min() if not nonfinite else table[finite].min(initial=np.inf)
-        mass = table.sum() if not nonfinite else None
+        with np.errstate(over="ignore"):  # an overflowing mass is refused just below
+            mass = table.sum() if not nonfinite else None
     if int(nonfinite):
         raise ValueError(
             f"{argument}: {int(nonfinite)} entries are NaN or infinite; probabilities must be "
