@@ -16,7 +16,12 @@ import numpy as np
 
 from mdmjax._src.memory import check_allocation, table_bytes
 from mdmjax._src.precision import scoped_x64
-from mdmjax._src.tolerances import MASS_TOLERANCE
+from mdmjax._src.tables import (
+    as_probability_table,
+    as_real_array,
+    check_table_dtype,
+    check_table_shape,
+)
 
 __all__ = ["Distribution"]
 
@@ -29,8 +34,12 @@ def _is_concrete(x) -> bool:
 class Distribution:
     """A joint law ``p(x_1, ..., x_n)`` stored as a dense float64 table.
 
-    Build one with :meth:`from_probs`, :meth:`from_logits` or :meth:`from_samples`; they validate.
-    The bare constructor does not validate and exists for ``jit``/``vmap`` (pytree unflattening).
+    Build one with :meth:`from_probs`, :meth:`from_logits` or :meth:`from_samples`; they validate
+    everything. The bare constructor ``Distribution(probs)`` also accepts a batch of tables of one
+    shape (leading batch axes), so it cannot check the total mass (it does not know ``n``); it
+    refuses what no table or batch can be: strings, ragged lists, non-real dtypes (bool,
+    complex, ...), 0-d or empty arrays and, for concrete values, NaN, infinite or negative
+    entries. A traced ``probs`` is stored as given.
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
@@ -43,7 +52,7 @@ class Distribution:
 
     @scoped_x64
     def __init__(self, probs):
-        self.probs = probs
+        self.probs = _as_leaf(probs)
 
     # -- pytree ---------------------------------------------------------------------------------
     def tree_flatten(self):
@@ -51,7 +60,10 @@ class Distribution:
 
     @classmethod
     def tree_unflatten(cls, aux, children):
-        return cls(*children)
+        # JAX rebuilds pytrees with tracers, sentinels and axis specs as leaves: no checks here.
+        obj = object.__new__(cls)
+        obj.probs = children[0]
+        return obj
 
     # -- constructors ---------------------------------------------------------------------------
     @classmethod
@@ -59,37 +71,41 @@ class Distribution:
     def from_probs(cls, p, *, normalize: bool = True) -> Distribution:
         """Validate a probability table and wrap it.
 
+        The table may be given in any real dtype. Its total mass must be 1 within the input
+        dtype's own resolution: 1e-9 for float64 (and integer) tables, about
+        ``64 sqrt(size) eps`` for float32 or float16 ones (so a table normalized in float32 is
+        accepted; :func:`mdmjax._src.tolerances.mass_tolerance`). The stored table is float64,
+        and with ``normalize`` it is divided by its total mass computed in float64, so it sums to
+        1 to float64 precision whatever the input precision.
+
+        Inside the caller's ``jit``/``vmap`` (a traced ``p``) only the dtype and shape are
+        checked; the values cannot be.
+
         Args:
           p: array-like of shape ``(q_1, ..., q_n)``, ``n >= 1``: ``p[x_1, ..., x_n]``.
-          normalize: divide by the total mass (which must already be within 1e-9 of 1), so that
-            the stored table sums to 1 to machine precision.
+          normalize: divide by the total mass (renormalize in float64). Without it the values
+            are stored as given (in float64), off 1 by up to the tolerance above.
+
+        Returns:
+          a :class:`Distribution` whose ``probs`` is a float64 array.
 
         Raises:
-          ValueError: ``p`` has no positions, an empty axis, negative, NaN or infinite entries, a
-            total mass off 1 by more than 1e-9, or would not fit in memory.
+          ValueError: starting with ``"p: "``: a string, bytes, a ragged nested list or an object
+            array; a bool, complex or other non-real dtype; no positions (a 0-d array) or an
+            empty axis; negative, NaN or infinite entries; a total mass off 1 by more than the
+            tolerance; a table that would not fit in memory.
+
+        Examples:
+          >>> import numpy as np, mdmjax as mdm
+          >>> p32 = np.random.default_rng(0).random((2, 3)).astype(np.float32)
+          >>> d = mdm.Distribution.from_probs(p32 / p32.sum())  # normalized in float32
+          >>> d.probs.dtype, abs(float(d.probs.sum()) - 1) < 1e-15
+          (dtype('float64'), True)
         """
-        if not _is_concrete(p):
-            return cls(jnp.asarray(p, dtype=jnp.float64))
-        shape = np.shape(p)
-        _check_shape(shape, "p")
-        check_allocation(table_bytes(shape), f"a probability table of shape {shape}", argument="p")
-        arr = np.asarray(p, dtype=np.float64)
-        if not np.all(np.isfinite(arr)):
-            bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-            raise ValueError(f"p: {bad} entries are NaN or infinite; probabilities must be finite")
-        if np.any(arr < 0):
-            raise ValueError(
-                f"p: {int(np.count_nonzero(arr < 0))} entries are negative "
-                f"(smallest {arr.min():.3g}); probabilities must be >= 0"
-            )
-        mass = float(arr.sum())
-        if abs(mass - 1.0) > MASS_TOLERANCE:
-            raise ValueError(
-                f"p: total mass is {mass!r}, not 1 (tolerance {MASS_TOLERANCE}); normalize it first"
-            )
-        if normalize:
-            arr = arr / mass
-        return cls(jnp.asarray(arr))
+        table = as_probability_table(p, "p", normalize=normalize)
+        obj = object.__new__(cls)
+        obj.probs = jnp.asarray(table, dtype=jnp.float64)
+        return obj
 
     @classmethod
     @scoped_x64
@@ -98,10 +114,10 @@ class Distribution:
 
         ``-inf`` logits give zero probability; NaN and ``+inf`` are rejected.
         """
-        shape = np.shape(logits)
-        _check_shape(shape, "logits")
+        raw = as_real_array(logits, "logits")
+        shape = tuple(int(s) for s in raw.shape)
         check_allocation(table_bytes(shape), f"a logit table of shape {shape}", argument="logits")
-        arr = np.asarray(logits, dtype=np.float64)
+        arr = np.asarray(raw, dtype=np.float64)
         if np.any(np.isnan(arr)) or np.any(arr == np.inf):
             raise ValueError("logits: entries must not be NaN or +inf")
         if not np.any(np.isfinite(arr)):
@@ -190,10 +206,31 @@ class Distribution:
         return f"Distribution(n={self.n}, shape={self.shape})"
 
 
-def _check_shape(shape: tuple[int, ...], argument: str) -> None:
-    if len(shape) < 1:
+def _as_leaf(probs):
+    """The bare constructor's checks (no mass: ``probs`` may be a batch); see the class docstring.
+
+    Arrays (NumPy or JAX, concrete or traced) are stored as given; other array-likes (lists) are
+    converted to a float64 ``jax.Array``.
+    """
+    if isinstance(probs, jax.core.Tracer | jax.ShapeDtypeStruct):
+        check_table_dtype(probs.dtype, "probs")
+        check_table_shape(tuple(probs.shape), "probs")
+        return probs
+    values = as_real_array(probs, "probs")
+    if isinstance(values, jax.Array):
+        nonfinite, negative = (int(v) for v in _nonfinite_negative(values))
+    else:
+        nonfinite = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
+        negative = int(np.count_nonzero(values < 0))
+    if nonfinite:
         raise ValueError(
-            f"{argument}: a law needs at least 1 position, got a scalar (shape {shape})"
+            f"probs: {nonfinite} entries are NaN or infinite; probabilities must be finite"
         )
-    if min(shape) < 1:
-        raise ValueError(f"{argument}: every axis needs at least one value, got shape {shape}")
+    if negative:
+        raise ValueError(f"probs: {negative} entries are negative; probabilities must be >= 0")
+    return probs if isinstance(probs, np.ndarray | jax.Array) else jnp.asarray(values, jnp.float64)
+
+
+@jax.jit
+def _nonfinite_negative(table: jax.Array):
+    return jnp.sum(~jnp.isfinite(table)), jnp.sum(table < 0)

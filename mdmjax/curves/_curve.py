@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mdmjax._src.precision import require_float64, scoped_x64
+from mdmjax._src.tables import as_probability_table
 from mdmjax._src.tolerances import Z_TOLERANCE
 from mdmjax.curves._subset_entropy import average_subset_entropy, subset_entropies
 from mdmjax.distribution import Distribution
@@ -185,10 +186,18 @@ def information_curve(d: Distribution | jax.Array) -> InformationCurve:
     """The exact information curve of a law, by enumerating all ``2^n`` subset entropies.
 
     Args:
-      d: a :class:`Distribution` (or a bare probability table, assumed valid).
+      d: a :class:`Distribution`, or a bare probability table, which is validated exactly as
+        :meth:`Distribution.from_probs` does (a table normalized in float32 is accepted and
+        renormalized in float64); inside the caller's ``jit``/``vmap`` a traced table is
+        checked for dtype and shape only.
 
     Returns:
       an :class:`InformationCurve` with ``hbar`` and ``z`` in nats.
+
+    Raises:
+      ValueError: starting with ``"d: "``, for a table that :meth:`Distribution.from_probs`
+        refuses (strings, ragged lists, bool or complex dtypes, 0-d or empty arrays, negative,
+        NaN or infinite entries, a total mass off 1), or one too large for memory.
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
@@ -198,15 +207,17 @@ def information_curve(d: Distribution | jax.Array) -> InformationCurve:
       [0.0, 1.0, 1.0]
     """
     require_float64(d.probs if isinstance(d, Distribution) else d, "d")
-    probs = d.probs if isinstance(d, Distribution) else jnp.asarray(d, dtype=jnp.float64)
-    n = probs.ndim
-    h = subset_entropies(probs)
+    if not isinstance(d, Distribution):  # the checks of Distribution.from_probs, naming "d"
+        table = jnp.asarray(as_probability_table(d, "d"), dtype=jnp.float64)
+        d = Distribution.tree_unflatten(None, (table,))  # already validated: wrap, don't recheck
+    n = d.probs.ndim
+    h = subset_entropies(d)
     return InformationCurve.from_hbar(average_subset_entropy(h, n))
 
 
 @scoped_x64
 def as_curve(curve, *, argument: str = "curve", allow_batch: bool = False) -> InformationCurve:
-    """An :class:`InformationCurve` from a curve, or from a :class:`Distribution` (computed).
+    """An :class:`InformationCurve` from a curve or a :class:`Distribution` (its curve computed).
 
     The one argument check for every function that takes a curve.
 
@@ -217,10 +228,8 @@ def as_curve(curve, *, argument: str = "curve", allow_batch: bool = False) -> In
     if isinstance(curve, Distribution):
         return information_curve(curve)
     if not isinstance(curve, InformationCurve):
-        raise ValueError(
-            f"{argument}: expected an InformationCurve or a Distribution, "
-            f"got {type(curve).__name__}"
-        )
+        kind = type(curve).__name__
+        raise ValueError(f"{argument}: expected an InformationCurve or a Distribution, got {kind}")
     if not allow_batch and np.ndim(curve.z) != 1:
         raise ValueError(f"{argument}: expected a single curve, got a batch")
     return curve

@@ -40,6 +40,8 @@ from jax.sharding import PartitionSpec as P
 
 from mdmjax._src.memory import format_bytes, memory_limit
 from mdmjax._src.precision import require_float64, scoped_x64
+from mdmjax._src.tables import as_probability_table
+from mdmjax.distribution import Distribution
 from mdmjax.sharding import STATE_AXIS, device_memory_limit, num_shards, resolve_mesh
 
 __all__ = [
@@ -391,7 +393,10 @@ def subset_entropies(
     then chosen from the per-example shape, and the memory guard is the caller's business).
 
     Args:
-      probs: a probability table of shape ``(q_1, ..., q_n)`` (or a :class:`Distribution`).
+      probs: a :class:`Distribution`, or a probability table of shape ``(q_1, ..., q_n)``,
+        validated exactly as :meth:`Distribution.from_probs` does and renormalized in float64
+        (a table normalized in float32 is accepted); a traced table (inside the caller's
+        ``jit``/``vmap``) is checked for dtype and shape only.
       dtype: ``float64`` (default; exact) or ``float32`` (faster on accelerators; its error is
         measured by ``mdmjax bench --float32``, typically ``1e-6`` relative).
       mesh: ``None`` (shard the rows over all devices when there are several), ``False`` (one
@@ -403,8 +408,10 @@ def subset_entropies(
       ``h[0] = 0`` and ``h[2^n - 1] = H(X)``.
 
     Raises:
-      ValueError: no chunking fits the memory limit (the message gives the estimate and the
-        limit), or ``dtype``/``mesh``/``plan`` is invalid.
+      ValueError: ``probs`` is not a valid table (strings, ragged lists, bool or complex dtypes,
+        0-d or empty arrays, negative, NaN or infinite entries, a total mass off 1: the message
+        starts with ``"probs: "``); no chunking fits the memory limit (the message gives the
+        estimate and the limit); or ``dtype``/``mesh``/``plan`` is invalid.
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
@@ -415,12 +422,11 @@ def subset_entropies(
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise ValueError(f"dtype: expected float64 or float32, got {dtype}")
-    probs = getattr(probs, "probs", probs)
+    if isinstance(probs, Distribution):
+        probs = probs.probs  # validated when it was built
+    else:  # a raw table: the checks of Distribution.from_probs, then renormalized in float64
+        probs = as_probability_table(probs, "probs")
     traced = isinstance(probs, jax.core.Tracer)
-    if not traced:
-        shape = tuple(np.shape(probs))
-        if len(shape) < 1 or min(shape) < 1:
-            raise ValueError(f"probs: expected a table with n >= 1 non-empty axes, got {shape}")
     if traced and dtype == np.dtype(np.float64):
         require_float64(probs, "probs")
     if isinstance(probs, jax.Array):

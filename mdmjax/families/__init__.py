@@ -1,26 +1,51 @@
 """Named joint laws (probability tables): products, codes, Markov, Ising, mixtures, real data.
 
-Every constructor returns a validated :class:`~mdmjax.Distribution`. ``mdm.families.markov_chain``
-returns a *table* (small ``n``); ``mdm.curves.markov_chain`` returns the *curve* at any ``n``.
-docs/theory.md §5.
+Every constructor returns a validated :class:`~mdmjax.Distribution` whose table sums to 1 in
+float64. Tables are built by broadcasting (loops run over positions, edges or polynomial degrees,
+never over states), and the memory guard runs on the table size *before* anything is allocated,
+so ``repetition(40)`` raises ``ValueError`` with the estimated bytes instead of exhausting memory.
+
+Modules, one concept each:
+
+- ``_products``: :func:`product`, :func:`random_product`, :func:`dirichlet` (``Z ≡ 0`` for a
+  product, docs/theory.md §5.1);
+- ``_codes``: :func:`repetition`, :func:`parity`, :func:`linear_code`, :func:`reed_solomon`
+  (MDS codes: ``Z_j = ln q · 1[j > d]``, docs/theory.md §5.2–5.3) and :func:`noisy_repetition`
+  (the noisy repeated bit, docs/theory.md §5.5);
+- ``_markov``: :func:`markov_chain`, :func:`random_markov_chain`;
+- ``_ising``: :func:`ising`;
+- ``_mixtures``: :func:`mixture_of_products`, :func:`random_mixture_of_products`;
+- ``_registry``: :data:`FAMILY_NAMES` and :func:`by_name` (for the CLI);
+- ``_real_data``: :func:`english_words`, :func:`digits_patches` (optional extra).
+
+Random families take an explicit ``jax.random`` key, are deterministic given it, and compute in
+``jax.numpy`` so that a batch of laws is one ``jax.vmap`` over keys::
+
+    keys = jax.random.split(jax.random.key(0), 100)
+    tables = jax.vmap(lambda k: dirichlet(k, (2,) * 6).probs)(keys)  # (100, 2, 2, 2, 2, 2, 2)
+
+Tables versus curves: ``mdm.families.markov_chain`` returns a :class:`~mdmjax.Distribution` (the
+dense ``q^n`` table, so small ``n`` only), while ``mdm.curves.markov_chain`` returns an
+:class:`~mdmjax.InformationCurve` computed from the chain's structure at any ``n``
+(docs/theory.md §9.1). The same holds for the other names the two subpackages share.
 """
 
-from mdmjax.families._laws import FAMILY_NAMES as FAMILY_NAMES
-from mdmjax.families._laws import by_name as by_name
-from mdmjax.families._laws import dirichlet as dirichlet
-from mdmjax.families._laws import ising as ising
-from mdmjax.families._laws import linear_code as linear_code
-from mdmjax.families._laws import markov_chain as markov_chain
-from mdmjax.families._laws import mixture_of_products as mixture_of_products
-from mdmjax.families._laws import noisy_repetition as noisy_repetition
-from mdmjax.families._laws import parity as parity
-from mdmjax.families._laws import product as product
-from mdmjax.families._laws import random_markov_chain as random_markov_chain
-from mdmjax.families._laws import random_mixture_of_products as random_mixture_of_products
-from mdmjax.families._laws import random_product as random_product
-from mdmjax.families._laws import reed_solomon as reed_solomon
-from mdmjax.families._laws import repetition as repetition
+from mdmjax.families._codes import linear_code as linear_code
+from mdmjax.families._codes import noisy_repetition as noisy_repetition
+from mdmjax.families._codes import parity as parity
+from mdmjax.families._codes import reed_solomon as reed_solomon
+from mdmjax.families._codes import repetition as repetition
+from mdmjax.families._ising import ising as ising
+from mdmjax.families._markov import markov_chain as markov_chain
+from mdmjax.families._markov import random_markov_chain as random_markov_chain
+from mdmjax.families._mixtures import mixture_of_products as mixture_of_products
+from mdmjax.families._mixtures import random_mixture_of_products as random_mixture_of_products
+from mdmjax.families._products import dirichlet as dirichlet
+from mdmjax.families._products import product as product
+from mdmjax.families._products import random_product as random_product
 from mdmjax.families._real_data import digit_patch_samples as digit_patch_samples
 from mdmjax.families._real_data import digits_patches as digits_patches
 from mdmjax.families._real_data import english_word_weights as english_word_weights
 from mdmjax.families._real_data import english_words as english_words
+from mdmjax.families._registry import FAMILY_NAMES as FAMILY_NAMES
+from mdmjax.families._registry import by_name as by_name
