@@ -666,7 +666,7 @@ def plot_report(report: dict, path: str) -> str:
             ax_t.loglog(
                 [r["entries"] for r in roof],
                 [r["run_s"] for r in roof],
-                "k--",
+                "k+--",
                 alpha=0.6,
                 lw=1,
                 label=f"roofline xlogy+sum, q={q}",
