@@ -29,6 +29,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (no usage block): ``mdmjax report: error: --n: ...``."""
 
     def error(self, message: str):
+        if message.startswith("argument "):  # "argument --n: invalid int value" -> "--n: ..."
+            message = message[len("argument ") :]
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -47,7 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     from mdmjax.cli._law import flag_message, parse_params
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help (0) or a usage error (2, one line already printed)
+        return int(exit_.code or 0)
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
