@@ -100,8 +100,11 @@ def add_law_arguments(
     )
     g.add_argument("--seed", type=int, default=0, help="seed for random families (default 0)")
     g.add_argument("--from-npy", metavar="FILE", help="a probability table saved by numpy.save")
-    if z_npy:
-        g.add_argument("--z-npy", metavar="FILE", help="an information curve Z_1..Z_n (1-D .npy)")
+    g.add_argument(  # hidden where a table is needed, so that law_spec can say why
+        "--z-npy",
+        metavar="FILE",
+        help="an information curve Z_1..Z_n (1-D .npy)" if z_npy else argparse.SUPPRESS,
+    )
     if samples:
         g.add_argument(
             "--samples",
