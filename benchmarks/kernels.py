@@ -1,7 +1,7 @@
 """Benchmarks of the exact kernels, each ratio measured against its reference in the same run.
 
-Every measurement runs in a fresh Python process (``python benchmarks/kernels.py --worker SPEC``), so
-that its peak memory (``ru_maxrss``, and the accelerator's ``peak_bytes_in_use`` where there is
+Every measurement runs in a fresh Python process (``python benchmarks/kernels.py --worker SPEC``),
+so that its peak memory (``ru_maxrss``, and the accelerator's ``peak_bytes_in_use`` where there is
 one) is its own; the processes run one after another. Compilation is timed apart from the run
 (``jax.jit(...).lower(...).compile()``), and ``first_call_s`` is their sum.
 
@@ -16,6 +16,11 @@ Kernels and their references (issue 4):
 * ``dp`` — :func:`mdmjax.optimal_schedule` (monotone DP) at large ``n``.
 * ``batch`` — 1000 schedules against one curve in one :func:`mdmjax.expected_kl` call, and
   ``jax.vmap(mdmjax.information_curve)`` over 64 laws of one family.
+
+Every steady-state time is per call: the call repeats until ``MIN_MEASURE_S`` (0.2 s) has passed
+(``calls`` records how many), so that tiny cases are measured rather than timer noise (a roofline
+fraction above 1 at ``n = 8`` was a single call of a few microseconds). Workers run under
+``jax.enable_x64(True)`` (importing mdmjax changes no global flag).
 
 ``float32`` runs compute the same quantity in float32 right after the float64 run, in the same
 process, and report their error against it.
@@ -82,33 +87,49 @@ def _law(shape, seed: int = 0) -> np.ndarray:
     return (p / p.sum()).reshape(shape)
 
 
-def _timed(fn, *args, repeat: int = 1):
-    """Best wall time of ``repeat`` runs (and the CPU time of that run), and the result."""
+#: Each timing repeats the call until this many seconds have passed, and reports the time per
+#: call: a single run of a tiny case (microseconds) is timer noise, not a measurement.
+MIN_MEASURE_S = 0.2
+
+
+def _per_call(fn, *args, min_time: float = MIN_MEASURE_S):
+    """Call ``fn(*args)`` until ``min_time`` s have passed: ``(s/call, CPU s/call, calls, out)``."""
     import jax
 
-    best, best_cpu, out = math.inf, math.inf, None
-    for _ in range(repeat):
-        c0, t0 = time.process_time(), time.perf_counter()
+    calls, out = 0, None
+    c0, t0 = time.process_time(), time.perf_counter()
+    while True:
         out = jax.block_until_ready(fn(*args))
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        calls += 1
+        wall = time.perf_counter() - t0
+        if wall >= min_time:
+            break
+    return wall / calls, (time.process_time() - c0) / calls, calls, out
+
+
+def _timed(fn, *args, repeat: int = 1):
+    """Best per-call wall time over ``repeat`` measurements of at least ``MIN_MEASURE_S`` each
+    (and that measurement's CPU time per call and number of calls), and the result."""
+    best, best_cpu, best_calls, out = math.inf, math.inf, 0, None
+    for _ in range(repeat):
+        wall, cpu, calls, out = _per_call(fn, *args)
         if wall < best:
-            best, best_cpu = wall, cpu
-    return best, best_cpu, out
+            best, best_cpu, best_calls = wall, cpu, calls
+    return best, best_cpu, best_calls, out
 
 
 def _twice(fn):
-    """Call ``fn()`` twice: ``(result of the first call, its wall s, its CPU s, second wall s)``.
+    """``(result of the first call, its wall s, its CPU s, steady-state s per call, calls)``.
 
-    The first call includes tracing and compilation; the second is the steady-state run.
+    The first call includes tracing and compilation; the steady state repeats the call until
+    ``MIN_MEASURE_S`` has passed and reports the time per call.
     """
     c0, t0 = time.process_time(), time.perf_counter()
     out = fn()
     first = time.perf_counter() - t0
     cpu_first = time.process_time() - c0
-    t0 = time.perf_counter()
-    fn()
-    again = time.perf_counter() - t0
-    return out, first, cpu_first, again
+    again, _, calls, _ = _per_call(fn)
+    return out, first, cpu_first, again, calls
 
 
 def _compile(jitted, *args):
@@ -154,11 +175,12 @@ def _worker_entropy(spec: dict) -> dict:
         )
         x = jax.device_put(jnp.asarray(p, dtype=dtype))
         compiled, compile_s = _compile(_compiled_kernel(plan, mesh), x)
-        run_s, cpu_s, h = _timed(compiled, x, repeat=repeat)
+        run_s, cpu_s, calls, h = _timed(compiled, x, repeat=repeat)
         results[name] = np.asarray(h, dtype=np.float64)
         out[name] = {
             "compile_s": compile_s,
             "run_s": run_s,
+            "calls": calls,
             "cpu_s": cpu_s,
             "first_call_s": compile_s + run_s,
             "ns_per_entry": run_s / out["entries"] * 1e9,
@@ -173,8 +195,7 @@ def _worker_entropy(spec: dict) -> dict:
         }
         del x, h
     if "float32" in results:
-        from mdmjax.curves import InformationCurve
-        from mdmjax.curves import average_subset_entropy
+        from mdmjax.curves import InformationCurve, average_subset_entropy
 
         h64, h32 = results["float64"], results["float32"]
         z64 = np.asarray(InformationCurve.from_hbar(average_subset_entropy(jnp.asarray(h64), n)).z)
@@ -206,10 +227,11 @@ def _worker_roofline(spec: dict) -> dict:
     x = jax.device_put(jnp.asarray(np.random.default_rng(1).random(measured)))
     roof = jax.jit(lambda v: -jnp.sum(xlogy(v, v)))
     compiled, _ = _compile(roof, x)
-    run_s, cpu_s, _ = _timed(compiled, x, repeat=3)
+    run_s, cpu_s, calls, _ = _timed(compiled, x, repeat=3)
     per_entry = run_s / measured
     return {
         "entries": entries,
+        "calls": calls,
         "measured_entries": measured,
         "extrapolated": measured < entries,
         "measured_s": run_s,
@@ -253,12 +275,15 @@ def _worker_mixture(spec: dict) -> dict:
     for name, dtype in [("float64", jnp.float64)] + (
         [("float32", jnp.float32)] if spec.get("float32") else []
     ):
-        kl, first, cpu_first, again = _twice(lambda dtype=dtype: mixture_kl(d, sizes, dtype=dtype))
+        kl, first, cpu_first, again, calls = _twice(
+            lambda dtype=dtype: mixture_kl(d, sizes, dtype=dtype)
+        )
         values[name] = kl
         out[name] = {
             "first_call_s": first,
             "cpu_first_call_s": cpu_first,
             "run_s": again,
+            "calls": calls,
             "compile_s": max(0.0, first - again),
             "kl": kl,
         }
@@ -277,7 +302,7 @@ def _worker_dp(spec: dict) -> dict:
     n, k, method = spec["n"], spec["k"], spec.get("method", "auto")
     # A concave curve with a slowly saturating profile (Z_j = ln j / ln n).
     curve = InformationCurve.from_z(np.log(np.arange(1, n + 1)) / np.log(n))
-    s, first, cpu_first, again = _twice(lambda: optimal_schedule(curve, k, method=method))
+    s, first, cpu_first, again, calls = _twice(lambda: optimal_schedule(curve, k, method=method))
     return {
         "n": n,
         "k": k,
@@ -285,6 +310,7 @@ def _worker_dp(spec: dict) -> dict:
         "first_call_s": first,
         "cpu_first_call_s": cpu_first,
         "run_s": again,
+        "calls": calls,
         "kl": s.kl,
         "sizes_head": list(s.sizes[:8]),
         **_peaks(),
@@ -304,12 +330,13 @@ def _worker_batch_schedules(spec: dict) -> dict:
         cuts = np.sort(rng.choice(np.arange(1, n), size=k - 1, replace=False))
         batch[row, :k] = np.diff(np.concatenate([[0], cuts, [n]]))
     curve = InformationCurve.from_z(np.log(np.arange(1, n + 1)) / np.log(n))
-    kl, first, _, again = _twice(lambda: expected_kl(curve, batch))
+    kl, first, _, again, calls = _twice(lambda: expected_kl(curve, batch))
     return {
         "n": n,
         "count": count,
         "first_call_s": first,
         "run_s": again,
+        "calls": calls,
         "mean_kl": float(np.mean(kl)),
         **_peaks(),
     }
@@ -333,12 +360,13 @@ def _worker_batch_laws(spec: dict) -> dict:
     )
     batch = Distribution(jnp.asarray(probs.reshape((count,) + (2,) * n)))
     fn = jax.vmap(information_curve)
-    curves, first, _, again = _twice(lambda: jax.block_until_ready(fn(batch)))
+    curves, first, _, again, calls = _twice(lambda: jax.block_until_ready(fn(batch)))
     return {
         "n": n,
         "count": count,
         "first_call_s": first,
         "run_s": again,
+        "calls": calls,
         "z_shape": list(np.shape(curves.z)),
         **_peaks(),
     }
@@ -356,9 +384,12 @@ _WORKERS = {
 
 def run_worker(spec: dict) -> dict:
     """Run one measurement in this process and return its record."""
-    import mdmjax  # noqa: F401  (float64 on)
+    import jax
 
-    result = _WORKERS[spec["kind"]](spec)
+    # Importing mdmjax changes no global flag: the worker's own arrays (the float64 runs) need
+    # float64 enabled here, in this process.
+    with jax.enable_x64(True):
+        result = _WORKERS[spec["kind"]](spec)
     return {"spec": spec, "ok": True, **result}
 
 
@@ -549,8 +580,28 @@ def plot_report(report: dict, path: str) -> str:
     import matplotlib.pyplot as plt
 
     res = [r for r in report["results"] if r.get("ok")]
-    fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
-    (ax_t, ax_m), (ax_mix, ax_dp) = axes
+    kinds = {r["spec"]["kind"] for r in res}
+    panels = []  # only panels with data: an empty axis says nothing
+    if kinds & {"entropy", "roofline"}:
+        panels.append("time")
+    if "entropy" in kinds:
+        panels.append("memory")
+    if "mixture" in kinds:
+        panels.append("mixture")
+    if "dp" in kinds:
+        panels.append("dp")
+    if kinds & {"batch_schedules", "batch_laws"}:
+        panels.append("batch")
+    if not panels:
+        raise ValueError("--plot: no successful measurement to plot")
+    cols = min(2, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    fig, grid = plt.subplots(rows, cols, figsize=(5.5 * cols, 4.25 * rows), squeeze=False)
+    axes = dict(zip(panels, grid.flat, strict=False))
+    for extra in list(grid.flat)[len(panels) :]:
+        extra.remove()
+    ax_t, ax_m = axes.get("time"), axes.get("memory")
+    ax_mix, ax_dp, ax_b = axes.get("mixture"), axes.get("dp"), axes.get("batch")
     for q, marker in ((2, "o"), (3, "s"), (4, "^")):
         ent = sorted(
             (r for r in res if r["spec"]["kind"] == "entropy" and r["spec"]["q"] == q),
@@ -611,47 +662,62 @@ def plot_report(report: dict, path: str) -> str:
                     ms=9,
                     label="numpy per-subset reference",
                 )
-        if roof:
+        if roof and ax_t is not None:
             ax_t.loglog(
                 [r["entries"] for r in roof],
                 [r["run_s"] for r in roof],
-                "k--",
+                "k+--",
                 alpha=0.6,
                 lw=1,
                 label=f"roofline xlogy+sum, q={q}",
             )
-    ax_t.set(
-        xlabel="extended-table entries (q+1)^n",
-        ylabel="seconds",
-        title="subset-entropy kernel: time",
-    )
-    ax_m.set(
-        xlabel="extended-table entries (q+1)^n", ylabel="GiB", title="subset-entropy kernel: memory"
-    )
+    if ax_t is not None:
+        ax_t.set(
+            xlabel="extended-table entries (q+1)^n",
+            ylabel="seconds per call",
+            title="subset-entropy kernel: time",
+        )
+    if ax_m is not None:
+        ax_m.set(
+            xlabel="extended-table entries (q+1)^n",
+            ylabel="GiB",
+            title="subset-entropy kernel: memory",
+        )
     mix = sorted(
         (r for r in res if r["spec"]["kind"] == "mixture"),
         key=lambda r: r["lattice_work"] * 2 ** r["spec"]["n"],
     )
-    if mix:
+    if mix and ax_mix is not None:
         x = [r["lattice_work"] * r["spec"]["q"] ** r["spec"]["n"] for r in mix]
         ax_mix.loglog(x, [r["float64"]["run_s"] for r in mix], "o", label="run (f64)")
         ax_mix.loglog(x, [r["float64"]["first_call_s"] for r in mix], "x", label="first call (f64)")
         for r, xv in zip(mix, x, strict=True):
             ax_mix.annotate(str(tuple(r["sizes"])), (xv, r["float64"]["run_s"]), fontsize=6)
         ax_mix.legend(fontsize=7)
-    ax_mix.set(xlabel="lattice work x outcomes", ylabel="seconds", title="mixture-KL DP")
+        ax_mix.set(xlabel="lattice work x outcomes", ylabel="seconds", title="mixture-KL DP")
     dp = sorted((r for r in res if r["spec"]["kind"] == "dp"), key=lambda r: r["n"])
-    if dp:
+    if dp and ax_dp is not None:
         ax_dp.loglog([r["n"] for r in dp], [r["run_s"] for r in dp], "o-", label="run")
         ax_dp.loglog(
             [r["n"] for r in dp], [r["first_call_s"] for r in dp], "x--", label="first call"
         )
         ax_dp.legend(fontsize=7)
-    ax_dp.set(xlabel="n", ylabel="seconds", title="optimal-schedule DP (monotone)")
+        ax_dp.set(xlabel="n", ylabel="seconds", title="optimal-schedule DP (monotone)")
+    if ax_b is not None:
+        batch = [r for r in res if r["spec"]["kind"] in ("batch_schedules", "batch_laws")]
+        names = [f"{r['spec']['kind']}\nn={r['n']} x{r['count']}" for r in batch]
+        xs = np.arange(len(batch))
+        ax_b.bar(xs - 0.2, [r["first_call_s"] for r in batch], 0.4, label="first call")
+        ax_b.bar(xs + 0.2, [r["run_s"] for r in batch], 0.4, label="run (per call)")
+        ax_b.set_xticks(xs, names, fontsize=7)
+        ax_b.set_yscale("log")
+        ax_b.set(ylabel="seconds", title="batched evaluation")
+        ax_b.legend(fontsize=7)
     for ax in (ax_t, ax_m):
-        if ax.lines:
+        if ax is not None and ax.lines:
             ax.legend(fontsize=7)
-        ax.grid(True, which="both", alpha=0.2)
+        if ax is not None:
+            ax.grid(True, which="both", alpha=0.2)
     meta = report.get("meta", {})
     fig.suptitle(
         f"mdmjax bench on {meta.get('device', '?')} ({meta.get('backend', '?')}), "

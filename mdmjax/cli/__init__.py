@@ -2,13 +2,19 @@
 
 Sub-commands live in their own modules; each exposes ``register(subparsers)``, which adds a
 parser and sets ``func(args) -> int`` as its default. Add a module to ``SUBCOMMAND_MODULES`` to
-expose it.
+expose it. The law flags (``--family --n --q --param --seed --from-npy [--z-npy] [--samples]``)
+and the output flags (``--json PATH``, ``--plot PATH``) are the same on every command: they come
+from :mod:`mdmjax.cli._law`.
+
+Errors: bad input is one line on stderr that names the flag (``mdmjax report: error: --n: ...``),
+exit code 2, never a traceback (set ``MDMJAX_DEBUG=1`` to see one).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 SUBCOMMAND_MODULES = [
@@ -19,8 +25,17 @@ SUBCOMMAND_MODULES = [
 ]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage block): ``mdmjax report: error: --n: ...``."""
+
+    def error(self, message: str):
+        if message.startswith("argument "):  # "argument --n: invalid int value" -> "--n: ..."
+            message = message[len("argument ") :]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mdmjax",
         description="Exact evaluation of masked-diffusion unmasking schedules.",
     )
@@ -37,8 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mdmjax.cli._law import flag_message, parse_params
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help (0) or a usage error (2, one line already printed)
+        return int(exit_.code or 0)
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
@@ -51,9 +71,32 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mdmjax: warning: compilation cache off: {err}", file=sys.stderr)
     try:
         return int(args.func(args) or 0)
-    except ValueError as err:
-        print(f"mdmjax {args.command}: error: {err}", file=sys.stderr)
+    except (ValueError, MemoryError) as err:
+        if os.environ.get("MDMJAX_DEBUG"):
+            raise
+        try:
+            params = parse_params(getattr(args, "param", None) or [])
+        except ValueError:
+            params = {}
+        table = f"--from-npy {args.from_npy}" if getattr(args, "from_npy", None) else "--family/--n"
+        msg = flag_message(err, params=params, table_flag=table)
+        if isinstance(err, MemoryError):
+            msg = f"out of memory ({msg}); give a smaller law (--n, --q or --from-npy)"
+        print(f"mdmjax {args.command}: error: {msg}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"mdmjax {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001  (a bug, not bad input: still one line, exit 1)
+        if os.environ.get("MDMJAX_DEBUG"):
+            raise
+        text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        print(
+            f"mdmjax {args.command}: internal error: {type(err).__name__}: {text[:300]} "
+            "(rerun with MDMJAX_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

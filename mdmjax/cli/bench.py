@@ -1,33 +1,50 @@
 """``mdmjax bench``: time and memory of the exact kernels, with their references, as JSON.
 
+Every timing repeats the call until at least 0.2 s have passed and reports the time per call
+(``run_s``, with the number of ``calls``), so tiny cases are measured, not timer noise. Nothing is
+written unless asked: ``--json PATH`` ('-': stdout) and ``--plot [PATH]`` (default: the JSON path
+with .png). The laws are synthetic (Dirichlet weights); ``--n`` and ``--q`` mean what they mean
+for every command (positions, alphabet size), here as lists of sizes.
+
 Examples::
 
-    mdmjax bench --out bench.json --plot bench.png          # all of issue 4's CPU targets
-    mdmjax bench --kernel entropy --n 24 --float32 --out gpu.json
-    mdmjax bench --kernel entropy,mixture --entropy-n 24 --mixture-n 14 --float32 --out gpu.json
+    mdmjax bench --json bench.json --plot bench.png          # all of issue 4's CPU targets
+    mdmjax bench --kernel entropy --n 24 --float32 --json gpu.json
+    mdmjax bench --kernel entropy,mixture --entropy-n 24 --mixture-n 14 --float32 --json gpu.json
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 import sys
+
+from mdmjax.cli._law import check_positive, write_json
 
 KERNELS = ("entropy", "mixture", "dp", "batch")
 
 
-def _ints(text: str) -> list[int]:
-    """``"20"``, ``"10,12,14"`` or ``"10:20"`` / ``"10:24:2"`` (inclusive ranges)."""
+def _ints(text: str, flag: str) -> list[int]:
+    """``"20"``, ``"10,12,14"`` or ``"10:20"`` / ``"10:24:2"`` (inclusive ranges), each >= 1."""
     out: list[int] = []
-    for part in text.split(","):
-        if ":" in part:
-            bits = [int(b) for b in part.split(":")]
-            start, stop = bits[0], bits[1]
-            step = bits[2] if len(bits) > 2 else 1
-            out.extend(range(start, stop + 1, step))
-        elif part:
-            out.append(int(part))
+    try:
+        for part in text.split(","):
+            if ":" in part:
+                bits = [int(b) for b in part.split(":")]
+                start, stop = bits[0], bits[1]
+                step = bits[2] if len(bits) > 2 else 1
+                if step < 1:
+                    raise ValueError
+                out.extend(range(start, stop + 1, step))
+            elif part.strip():
+                out.append(int(part))
+    except (ValueError, IndexError):
+        raise ValueError(
+            f"{flag}: expected integers, comma lists or LO:HI[:STEP] ranges, got {text!r}"
+        ) from None
     if not out:
-        raise ValueError(f"expected integers, got {text!r}")
+        raise ValueError(f"{flag}: no sizes in {text!r}")
+    if min(out) < 1:
+        raise ValueError(f"{flag}: sizes must be >= 1, got {min(out)}")
     return out
 
 
@@ -36,7 +53,7 @@ def register(subparsers) -> None:
         "bench",
         help="benchmark the exact kernels (JSON, optional figure)",
         description=__doc__,
-        formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "--kernel",
@@ -71,13 +88,16 @@ def register(subparsers) -> None:
         help="also run the subset kernel and the mixture KL in float32, with the "
         "error against float64",
     )
-    p.add_argument("--out", default="bench.json", help="JSON output path (default bench.json)")
-    p.add_argument(
+    g = p.add_argument_group("output")
+    g.add_argument("--json", metavar="PATH", help="write the report as JSON ('-': stdout)")
+    g.add_argument("--out", help=argparse.SUPPRESS)  # deprecated spelling of --json
+    g.add_argument(
         "--plot",
         nargs="?",
         const="",
         default=None,
-        help="write the figure (PNG); default path: --out with .png",
+        metavar="PATH",
+        help="write the figure (PNG); no file unless given; bare --plot: the --json path with .png",
     )
     p.add_argument(
         "--timeout",
@@ -123,11 +143,20 @@ def run(args) -> int:
     bad = [k for k in kernels if k not in KERNELS]
     if bad:
         raise ValueError(f"--kernel: unknown {bad}; choose from {KERNELS}")
-    common = _ints(args.n) if args.n else None
-    entropy_n = _ints(args.entropy_n) if args.entropy_n else common
-    mixture_n = _ints(args.mixture_n) if args.mixture_n else (common or [12])
+    if args.out:
+        if args.json:
+            raise ValueError("--json: give --json or its old spelling --out, not both")
+        print("mdmjax bench: note: --out is deprecated; use --json", file=sys.stderr)
+        args.json = args.out
+    check_positive(args.q, "--q", minimum=2)
+    check_positive(args.dp_k, "--dp-k")
+    if not args.timeout > 0:
+        raise ValueError(f"--timeout: must be > 0 seconds, got {args.timeout}")
+    common = _ints(args.n, "--n") if args.n else None
+    entropy_n = _ints(args.entropy_n, "--entropy-n") if args.entropy_n else common
+    mixture_n = _ints(args.mixture_n, "--mixture-n") if args.mixture_n else (common or [12])
     dp_n = (
-        _ints(args.dp_n)
+        _ints(args.dp_n, "--dp-n")
         if args.dp_n
         else (common if common and "dp" in kernels and len(kernels) == 1 else [100_000])
     )
@@ -135,8 +164,10 @@ def run(args) -> int:
     # With explicit sizes only what was asked is run; otherwise the issue's extra cases too.
     ternary_text = args.ternary_n if args.ternary_n is not None else ("" if explicit else "13")
     numpy_text = args.numpy_n if args.numpy_n is not None else ("" if explicit else "14")
-    ternary = _ints(ternary_text) if ternary_text else []
-    numpy_n = _ints(numpy_text)[0] if numpy_text else None
+    ternary = _ints(ternary_text, "--ternary-n") if ternary_text else []
+    numpy_n = _ints(numpy_text, "--numpy-n")[0] if numpy_text else None
+    if "dp" in kernels and min(dp_n) < args.dp_k:
+        raise ValueError(f"--dp-k: {args.dp_k} steps need n >= {args.dp_k}, got n = {min(dp_n)}")
     specs = build_specs(
         kernels,
         entropy_n=entropy_n,
@@ -151,18 +182,29 @@ def run(args) -> int:
     report = run_bench(
         specs, timeout=args.timeout, isolate=not args.no_isolate, progress=not args.quiet
     )
-    with open(args.out, "w") as fh:
-        json.dump(report, fh, indent=1)
-    _print_summary(report)
-    print(f"wrote {args.out}")
+    out = sys.stderr if args.json == "-" else sys.stdout
+    if args.json:
+        write_json(report, args.json)
+    _print_summary(report, out)
+    if args.json and args.json != "-":
+        print(f"wrote {args.json}", file=out)
     if args.plot is not None:
-        path = args.plot or (args.out.rsplit(".", 1)[0] + ".png")
-        plot_report(report, path)
-        print(f"wrote {path}")
+        base = args.json if args.json and args.json != "-" else "bench.json"
+        path = args.plot or (base.rsplit(".", 1)[0] + ".png")
+        try:
+            plot_report(report, path)
+        except OSError as err:
+            raise ValueError(f"--plot: cannot write {path}: {err.strerror or err}") from None
+        print(f"wrote {path}", file=out)
     return 0 if all(r.get("ok") for r in report["results"]) else 1
 
 
-def _print_summary(report: dict) -> None:
+def _print_summary(report: dict, out=None) -> None:
+    import builtins
+    import functools
+
+    print = functools.partial(builtins.print, file=sys.stdout if out is None else out)  # noqa: A001
+
     meta = report["meta"]
     print(
         f"device: {meta['device']} ({meta['backend']}, {meta['device_count']} device(s)); "
@@ -179,9 +221,10 @@ def _print_summary(report: dict) -> None:
             continue
         if s["kind"] == "entropy":
             f = r["float64"]
+            per = f" ({f['calls']} calls)" if f.get("calls", 1) > 1 else ""
             extra = f" roofline {r['roofline_fraction']:.2f}" if "roofline_fraction" in r else ""
             line = (
-                f"run {f['run_s']:.3f}s first {f['first_call_s']:.2f}s "
+                f"run {_secs(f['run_s'])}/call{per} first {f['first_call_s']:.2f}s "
                 f"rss {r['peak_rss_bytes'] / 2**30:.2f}GiB{extra}"
             )
             if "float32" in r:
@@ -193,16 +236,16 @@ def _print_summary(report: dict) -> None:
             if "numpy_reference" in r:
                 line += f" | numpy {r['numpy_reference']['run_s']:.2f}s"
         elif s["kind"] == "roofline":
-            line = f"{r['run_s']:.3f}s ({r['ns_per_entry']:.2f} ns/entry" + (
+            line = f"{_secs(r['run_s'])}/call ({r['ns_per_entry']:.2f} ns/entry" + (
                 ", extrapolated)" if r["extrapolated"] else ")"
             )
         elif s["kind"] == "mixture":
             f = r["float64"]
-            line = f"first {f['first_call_s']:.2f}s run {f['run_s']:.2f}s kl {f['kl']:.6g}"
+            line = f"first {f['first_call_s']:.2f}s run {_secs(f['run_s'])}/call kl {f['kl']:.6g}"
             if "float32" in r:
                 line += f" | f32 rel err {r['float32']['rel_error']:.2e}"
         else:
-            line = f"first {r['first_call_s']:.3f}s run {r['run_s']:.3f}s"
+            line = f"first {r['first_call_s']:.3f}s run {_secs(r['run_s'])}/call"
         print(f"  {label}: {line}")
     for t in report["targets"]:
         if "bound" in t:
@@ -214,6 +257,15 @@ def _print_summary(report: dict) -> None:
             )
         else:
             print(f"  measured {t['name']}: {t['measured']:.4g}{t['unit']}")
+
+
+def _secs(t: float) -> str:
+    """A time per call, readable from nanoseconds to minutes."""
+    if t >= 1:
+        return f"{t:.3f}s"
+    if t >= 1e-3:
+        return f"{t * 1e3:.3f}ms"
+    return f"{t * 1e6:.2f}us"
 
 
 def main(argv=None) -> int:  # pragma: no cover  (standalone: python -m mdmjax.cli_bench)

@@ -2,126 +2,60 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import sys
 
 import numpy as np
 
-# Tables at most this many entries are enumerated exactly; larger laws need a large-n curve.
-ENUMERATION_LIMIT = 2**22
+from mdmjax.cli._law import (
+    add_law_arguments,
+    add_output_arguments,
+    check_eps,
+    check_k,
+    fmt,
+    law_spec,
+    parse_steps,
+    save_figure,
+    text_stream,
+    write_json,
+)
+
+DESCRIPTION = """\
+Print a law's n, alphabet sizes, entropy, TC and DTC; a table of the expected KL (Theorem 4) of
+the optimal, constant (LLaDA) and cosine (MaskGIT) schedules for a range of step counts; and the
+optimal schedule for one step count. With no law given, the default law is used (4-letter English
+words with the data extra, else an Ising chain).
+
+The curve takes the best route there is, and the output says which: an exact structured curve
+(Markov chain, Ising chain, codes, noisy repetition, product: any n), enumeration of the (q+1)^n
+table (small laws, --from-npy), or Monte Carlo with --samples draws (hmm, mixture and other laws
+with no exact route). Estimated curves show 95% intervals: on the optimum
+(mdm.optimal_schedule_interval) and on the constant/cosine KLs (mdm.expected_kl_interval).
+
+Text shows values below 1e-12 nats (round-off) as 0; --json keeps the raw values. When several
+schedules tie, the DP's choice is deterministic: the leftmost argmin (the schedule whose cut points
+are smallest in order)."""
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "report",
         help="information curve, TC/DTC, and optimal vs constant/cosine schedules for a law",
-        description=(
-            "Print a law's n, alphabet sizes, entropy, TC and DTC; a table of the expected KL "
-            "(Theorem 4) of the optimal, constant (LLaDA) and cosine (MaskGIT) schedules for a "
-            "range of step counts; and the optimal schedule for one step count. With no law "
-            "given, an embedded default law is used."
-        ),
+        description=DESCRIPTION,
+        formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
     )
-    add_law_arguments(p)
-    p.add_argument("--steps", type=int, nargs="+", metavar="K", help="step counts for the table")
+    add_law_arguments(p, z_npy=True)
+    p.add_argument(
+        "--steps",
+        nargs="+",
+        metavar="K",
+        help="step counts for the table: integers, comma lists or LO:HI ranges",
+    )
     p.add_argument("--k", type=int, default=None, help="step count whose optimal schedule is shown")
     p.add_argument(
         "--eps", type=float, default=None, help="also report the fewest steps with KL <= EPS"
     )
-    p.add_argument("--json", metavar="PATH", help="write JSON to PATH ('-': stdout)")
+    add_output_arguments(p)
     p.set_defaults(func=run)
-
-
-def add_law_arguments(p: argparse.ArgumentParser) -> None:
-    """Arguments choosing a law: ``--family/--n/--q/--param`` or ``--from-npy``."""
-    g = p.add_argument_group("law")
-    g.add_argument("--family", help="a named family (see mdmjax.families.FAMILY_NAMES)")
-    g.add_argument("--n", type=int, help="number of positions for --family")
-    g.add_argument("--q", type=int, help="alphabet size for --family")
-    g.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="extra family parameter (repeatable), e.g. --param coupling=0.8",
-    )
-    g.add_argument("--seed", type=int, default=0, help="PRNG seed for random families")
-    g.add_argument("--from-npy", metavar="FILE", help="a probability table saved with numpy.save")
-
-
-def _parse_params(items: list[str]) -> dict:
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise ValueError(f"--param: expected KEY=VALUE, got {item!r}")
-        key, value = item.split("=", 1)
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
-
-
-def default_law():
-    """The embedded default: 4-letter English words if the data extra is installed, else an Ising
-    chain of 10 spins with coupling 0.8 and field 0.2."""
-    from mdmjax import families
-
-    english = getattr(families, "english_words", None)
-    if english is not None:
-        try:
-            return "english_words(length=4)", english(length=4)
-        except ImportError:
-            pass
-    return "ising chain (n=10, coupling=0.8, field=0.2)", families.ising(
-        "chain", n=10, coupling=0.8, field=0.2
-    )
-
-
-def load_law(args):
-    """Return ``(description, Distribution or None, InformationCurve)`` from parsed arguments."""
-    import jax
-
-    import mdmjax as mdm
-    from mdmjax import families
-
-    if args.from_npy:
-        if args.family:
-            raise ValueError("--from-npy: give either --from-npy or --family, not both")
-        d = mdm.Distribution.from_probs(np.load(args.from_npy))
-        return f"table from {args.from_npy}", d, mdm.information_curve(d)
-    if not args.family:
-        if args.n is not None or args.q is not None:
-            raise ValueError("--n/--q: need --family")
-        desc, d = default_law()
-        return desc, d, mdm.information_curve(d)
-    params = _parse_params(args.param)
-    name = args.family
-    n = args.n
-    if n is None:
-        raise ValueError("--n: required with --family")
-    q = args.q
-    size = (q or 2) ** n if n < 200 else math.inf
-    desc = (
-        f"{name} (n={n}"
-        + (f", q={q}" if q else "")
-        + "".join(f", {k}={v}" for k, v in params.items())
-        + ")"
-    )
-    key = jax.random.key(args.seed)
-    if size > ENUMERATION_LIMIT:
-        try:
-            from mdmjax import curves as large_n
-        except ImportError:  # pragma: no cover
-            large_n = None
-        if large_n is None or not hasattr(large_n, "family_curve"):
-            raise ValueError(f"--n: {name} with n={n} is too large to enumerate")
-        curve = large_n.family_curve(name, n, q=q, key=key, **params)
-        return desc + " [large-n curve]", None, curve
-    d = families.by_name(name, n, q=q, key=key, **params)
-    return desc, d, mdm.information_curve(d)
 
 
 def default_steps(n: int) -> list[int]:
@@ -129,37 +63,57 @@ def default_steps(n: int) -> list[int]:
     return ks + ([n] if n not in ks and n <= 4096 else [])
 
 
-def compute(curve, steps: list[int], k_show: int, eps: float | None) -> dict:
+def _interval(iv) -> list[float]:
+    return [float(iv.lower), float(iv.upper)]
+
+
+def compute(curve, steps: list[int], k_show: int, eps: float | None, estimated: bool) -> dict:
+    """The report's numbers; with ``estimated``, intervals beside every plug-in value."""
     import mdmjax as mdm
     from mdmjax import schedules
 
     n = curve.n
     rows = []
     for k in steps:
-        if not 1 <= k <= n:
-            raise ValueError(f"--steps: every step count must lie in [1, {n}], got {k}")
         opt = mdm.optimal_schedule(curve, k)
         const = schedules.constant(n, k)
         cos = schedules.cosine(n, k)
-        rows.append(
-            {
-                "steps": k,
-                "optimal_kl": opt.kl,
-                "constant_kl": mdm.expected_kl(curve, const),
-                "cosine_kl": mdm.expected_kl(curve, cos),
-                "cosine_steps": len(cos),
-                "optimal_sizes": list(opt.sizes),
-            }
-        )
+        row = {
+            "steps": k,
+            "optimal_kl": opt.kl,
+            "constant_kl": mdm.expected_kl(curve, const),
+            "cosine_kl": mdm.expected_kl(curve, cos),
+            "cosine_steps": len(cos),
+            "optimal_sizes": list(opt.sizes),
+        }
+        if estimated:
+            row["optimal_interval"] = _interval(mdm.optimal_schedule_interval(curve, k).optimum)
+            row["constant_interval"] = _interval(mdm.expected_kl_interval(curve, const))
+            row["cosine_interval"] = _interval(mdm.expected_kl_interval(curve, cos))
+            # Reserved: a cross-fitted (held-out) value of the optimum, to be filled in by the
+            # calibration work; None until then.
+            row["optimal_cross_fitted"] = None
+        rows.append(row)
     best = mdm.optimal_schedule(curve, k_show)
+    shown = {"steps": k_show, "sizes": list(best.sizes), "kl": best.kl}
+    if estimated:
+        si = mdm.optimal_schedule_interval(curve, k_show)
+        shown["optimum_interval"] = _interval(si.optimum)
+        shown["kl_interval"] = _interval(si.kl)
+        shown["cross_fitted"] = None  # reserved, as in the table rows
     out = {
         "n": n,
         "tc": curve.tc,
         "dtc": curve.dtc,
         "zn": curve.zn,
         "z": np.asarray(curve.z).tolist() if n <= 4096 else None,
+        "z_stderr": (
+            np.asarray(curve.stderr).tolist()
+            if estimated and curve.stderr is not None and n <= 4096
+            else None
+        ),
         "table": rows,
-        "optimal": {"steps": k_show, "sizes": list(best.sizes), "kl": best.kl},
+        "optimal": shown,
     }
     if eps is not None:
         m = mdm.min_steps(curve, eps)
@@ -175,59 +129,119 @@ def _sizes_text(sizes, limit=16) -> str:
     return f"({head}, ..., {tail})  [{len(sizes)} steps]"
 
 
+def _with_interval(value: float, iv) -> str:
+    if iv is None:
+        return fmt(value)
+    return f"{fmt(value, '.4g')} [{fmt(iv[0], '.3g')}, {fmt(iv[1], '.3g')}]"
+
+
 def run(args) -> int:
-    desc, d, curve = load_law(args)
-    n = curve.n
-    steps = args.steps or default_steps(n)
-    k_show = args.k or min(n, max(2, math.ceil(math.log2(max(n, 2)))))
-    if not 1 <= k_show <= n:
-        raise ValueError(f"--k: must lie in [1, {n}], got {k_show}")
-    res = compute(curve, steps, k_show, args.eps)
-    res["law"] = desc
-    if d is not None:
-        res["shape"] = list(d.shape)
-        res["entropy"] = d.entropy()
+    spec = law_spec(args, "report")
+    n = spec.n
+    # Cheap checks first: n is known, nothing has been computed yet.
+    steps = parse_steps(args.steps, n) if args.steps else default_steps(n)
+    k_show = check_k(args.k, n) or min(n, max(2, math.ceil(math.log2(max(n, 2)))))
+    eps = check_eps(args.eps)
+    curve = spec.curve()
+    res = compute(curve, steps, k_show, eps, spec.estimated)
+    res.update(spec.as_json())
+    if spec.shape is not None:
+        res["shape"] = list(spec.shape)
+    if spec.shape is not None and spec.route_kind == "enumeration":
+        res["entropy"] = spec.table().entropy()
     elif curve.entropy is not None:
         res["entropy"] = curve.entropy
-    if args.json == "-":
-        json.dump(res, sys.stdout, indent=2)
-        print()
-        return 0
-    lines = [f"law: {desc}", f"n = {n}"]
+    if args.json:
+        write_json(res, args.json)
+    out = text_stream(args)
+    print(_text(res, spec.estimated), file=out)
+    if args.json and args.json != "-":
+        print(f"wrote {args.json}", file=out)
+    if args.plot:
+        save_figure(_figure(res, spec.estimated), args.plot)
+        print(f"wrote {args.plot}", file=out)
+    return 0
+
+
+def _text(res: dict, estimated: bool) -> str:
+    n = res["n"]
+    lines = [f"law: {res['law']}", f"route: {res['route']}", f"n = {n}"]
     if "shape" in res:
         qs = sorted(set(res["shape"]))
         lines.append("q = " + (str(qs[0]) if len(qs) == 1 else str(tuple(res["shape"]))))
     if res.get("entropy") is not None:
-        lines.append(f"H(X) = {res['entropy']:.6f} nats")
+        lines.append(f"H(X) = {fmt(res['entropy'])} nats")
     lines += [
-        f"TC   = {res['tc']:.6f} nats",
-        f"DTC  = {res['dtc']:.6f} nats",
-        f"Z_n  = {res['zn']:.6f} nats (mean I(X_i; X_-i))",
+        f"TC   = {fmt(res['tc'])} nats",
+        f"DTC  = {fmt(res['dtc'])} nats",
+        f"Z_n  = {fmt(res['zn'])} nats (mean I(X_i; X_-i))",
         "",
-        "expected KL (nats, Theorem 4) by number of steps k:",
-        f"{'k':>6} {'optimal':>14} {'constant':>14} {'cosine':>14} {'const/opt':>10}",
     ]
+    if estimated:
+        lines += [
+            f"estimated curve ({res['num_samples']} Monte-Carlo samples): every KL is the plug-in "
+            "value with a 95% interval [lower, upper]; the optimum's interval covers the true "
+            "optimal KL (mdm.optimal_schedule_interval)",
+            "",
+        ]
+    lines.append("expected KL (nats, Theorem 4) by number of steps k:")
+    w = 30 if estimated else 14
+    lines.append(f"{'k':>6} {'optimal':>{w}} {'constant':>{w}} {'cosine':>{w}} {'const/opt':>10}")
     for r in res["table"]:
-        ratio = r["constant_kl"] / r["optimal_kl"] if r["optimal_kl"] > 1e-15 else float("nan")
+        ratio = r["constant_kl"] / r["optimal_kl"] if r["optimal_kl"] > 1e-12 else float("nan")
         ratio_text = f"{ratio:10.2f}" if math.isfinite(ratio) else f"{'-':>10}"
-        lines.append(
-            f"{r['steps']:>6} {r['optimal_kl']:14.6g} {r['constant_kl']:14.6g} "
-            f"{r['cosine_kl']:14.6g} {ratio_text}"
-        )
+        cells = [
+            _with_interval(r["optimal_kl"], r.get("optimal_interval")),
+            _with_interval(r["constant_kl"], r.get("constant_interval")),
+            _with_interval(r["cosine_kl"], r.get("cosine_interval")),
+        ]
+        lines.append(f"{r['steps']:>6} " + " ".join(f"{c:>{w}}" for c in cells) + f" {ratio_text}")
     o = res["optimal"]
     lines += [
         "",
-        f"optimal {o['steps']}-step schedule: {_sizes_text(o['sizes'])}  KL = {o['kl']:.6g}",
+        f"optimal {o['steps']}-step schedule: {_sizes_text(o['sizes'])}  KL = "
+        + _with_interval(o["kl"], o.get("optimum_interval")),
     ]
     if "min_steps" in res:
         m = res["min_steps"]
+        plug = " (on the plug-in curve)" if estimated else ""
         lines.append(
-            f"fewest steps for KL <= {m['eps']:g}: {m['steps']}  {_sizes_text(m['sizes'])}"
-            f"  KL = {m['kl']:.6g}"
+            f"fewest steps for KL <= {m['eps']:g}{plug}: {m['steps']}  {_sizes_text(m['sizes'])}"
+            f"  KL = {fmt(m['kl'])}"
         )
-    print("\n".join(lines))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(res, fh, indent=2)
-        print(f"wrote {args.json}")
-    return 0
+    return "\n".join(lines)
+
+
+def _figure(res: dict, estimated: bool):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 4))
+    ax_z, ax_kl = fig.subplots(1, 2)
+    if res["z"] is not None:
+        j = np.arange(1, res["n"] + 1)
+        ax_z.plot(j, res["z"], "o-" if res["n"] <= 64 else "-", ms=3, label="Z_j")
+        if res.get("z_stderr") is not None:
+            z, se = np.asarray(res["z"]), np.asarray(res["z_stderr"])
+            ax_z.fill_between(j, z - 2 * se, z + 2 * se, alpha=0.3, label="± 2 s.e.")
+        ax_z.legend(fontsize=8)
+    ax_z.set(xlabel="j", ylabel="Z_j (nats)", title="information curve")
+    ks = [r["steps"] for r in res["table"]]
+    floor = 1e-12
+    for key, style, label in (
+        ("optimal", "o-", "optimal (DP)"),
+        ("constant", "s--", "constant (LLaDA)"),
+        ("cosine", "^:", "cosine (MaskGIT)"),
+    ):
+        ys = [max(r[f"{key}_kl"], floor) for r in res["table"]]
+        ax_kl.plot(ks, ys, style, ms=4, label=label)
+        if estimated:
+            lo = [max(r[f"{key}_interval"][0], floor) for r in res["table"]]
+            hi = [max(r[f"{key}_interval"][1], floor) for r in res["table"]]
+            ax_kl.fill_between(ks, lo, hi, alpha=0.15)
+    ax_kl.set_xscale("log")
+    ax_kl.set_yscale("log")
+    ax_kl.set(xlabel="steps k", ylabel="expected KL (nats; 0 drawn at 1e-12)", title=res["law"])
+    ax_kl.legend(fontsize=8)
+    fig.suptitle(f"route: {res['route']}", fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -5,79 +5,31 @@
 * ``mdmjax optimize --family NAME --n N --steps K`` — the optax search with a progress bar and its
   gap to the DP optimum.
 
-The law comes from :func:`law_from_args`: ``--from-npy`` (a probability table), ``--z-npy`` (an
-information curve ``Z_1..Z_n``, for large ``n``), or ``--family``/``--n`` through
-``mdmjax.families.by_name`` (a random Dirichlet law when that is not available).
+The law flags are those of every command (:mod:`mdmjax.cli._law`): ``--family/--n/--q/--param``,
+``--from-npy`` (a probability table), ``--z-npy`` (an information curve ``Z_1..Z_n``), or the
+default law; the curve takes the route ``mdmjax report`` prints.
 """
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
-__all__ = ["register", "law_from_args", "curve_from_args", "run_schedules", "run_optimize"]
+from mdmjax.cli._law import (
+    add_law_arguments,
+    add_output_arguments,
+    check_eps,
+    check_positive,
+    fmt,
+    law_spec,
+    parse_steps,
+    save_figure,
+    text_stream,
+    write_json,
+)
 
+__all__ = ["register", "run_schedules", "run_optimize"]
 
-def _add_law_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("the law")
-    group.add_argument("--family", default="dirichlet", help="a family name (families.by_name)")
-    group.add_argument("--n", type=int, default=None, help="number of positions")
-    group.add_argument("--q", type=int, default=None, help="alphabet size (family default)")
-    group.add_argument("--seed", type=int, default=0, help="seed for random families and restarts")
-    group.add_argument(
-        "--from-npy", default=None, metavar="FILE", help="a probability table (.npy)"
-    )
-    group.add_argument("--z-npy", default=None, metavar="FILE", help="Z_1..Z_n as a 1-D .npy array")
-
-
-def law_from_args(args):
-    """The :class:`~mdmjax.Distribution` named by the command line (the one hook to switch).
-
-    ``--from-npy FILE`` wins; otherwise ``mdmjax.families.by_name(family, n, q, key=seed)``; if the
-    families module has no ``by_name``, a Dirichlet(1) law on ``(q or 2,) * n``.
-    """
-    import jax
-
-    from mdmjax import families
-    from mdmjax.distribution import Distribution
-
-    if args.from_npy:
-        return Distribution.from_probs(np.load(args.from_npy))
-    if args.n is None:
-        raise ValueError("n: give --n (or --from-npy / --z-npy)")
-    by_name = getattr(families, "by_name", None)
-    if by_name is not None:
-        return by_name(args.family, args.n, q=args.q, key=jax.random.key(args.seed))
-    if args.family != "dirichlet":
-        raise ValueError(
-            f"family: mdmjax.families.by_name is not available, so only 'dirichlet' works "
-            f"(got {args.family!r}); use --from-npy"
-        )
-    q = 2 if args.q is None else args.q
-    rng = np.random.default_rng(args.seed)
-    return Distribution.from_probs(rng.dirichlet(np.ones(q**args.n)).reshape((q,) * args.n))
-
-
-def curve_from_args(args):
-    """The :class:`~mdmjax.InformationCurve` of the law, or of ``--z-npy`` directly."""
-    from mdmjax.curves import InformationCurve, information_curve
-
-    if args.z_npy:
-        return InformationCurve.from_z(np.load(args.z_npy))
-    return information_curve(law_from_args(args))
-
-
-def _step_list(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError as err:
-        raise ValueError(
-            f"steps: expected a comma-separated list of integers, got {text!r}"
-        ) from err
-    if not values or min(values) < 1:
-        raise ValueError(f"steps: expected positive integers, got {text!r}")
-    return values
+DEFAULT_STEPS = (2, 4, 8, 16)
 
 
 def _catalogue(n: int, k: int, curve):
@@ -103,64 +55,174 @@ def _catalogue(n: int, k: int, curve):
 
 
 def _kl_text(kl: float) -> str:
-    """A KL for display: float noise below 1e-12 nats (e.g. -8.9e-16) shows as 0."""
-    return "0" if abs(kl) < 1e-12 else f"{kl:.4g}"
+    """A KL for display: round-off below DISPLAY_ZERO (e.g. -8.9e-16) shows as 0."""
+    return fmt(kl, ".4g")
 
 
 def _cell(kl: float, opt: float, steps_used: int, k: int) -> str:
-    if opt > 1e-12:
+    if fmt(opt) != "0":
         rel = f"[{kl / opt:.3g}]"
     else:  # the optimum is 0: a ratio means nothing, say whether the schedule reaches it
-        rel = "[opt]" if kl < 1e-12 else "[>0]"
+        rel = "[opt]" if fmt(kl) == "0" else "[>0]"
     return f"{_kl_text(kl)} {rel}" + ("" if steps_used == k else f" k'={steps_used}")
 
 
-def run_schedules(args) -> int:
-    """Print every catalogue schedule's expected KL against the optimum, then the theory ones."""
+def _steps_for(args, n: int) -> list[int]:
+    if args.steps:
+        return parse_steps(args.steps, n)
+    return [k for k in DEFAULT_STEPS if k <= n] or [n]
+
+
+def compute_schedules(curve, steps: list[int], eps: float) -> dict:
+    """Every catalogue schedule's expected KL at each ``k``, the optima, the theory schedules."""
     from mdmjax import schedules as S
     from mdmjax.kl import expected_kl
     from mdmjax.search import min_steps, optimal_schedule
 
-    curve = curve_from_args(args)
     n = curve.n
-    steps = [k for k in _step_list(args.steps) if k <= n] or [n]
-    print(f"law: n = {n}, TC = {curve.tc:.6g}, DTC = {curve.dtc:.6g}, Z_n = {curve.zn:.6g} (nats)")
-    print(
-        "expected KL in nats; in brackets the ratio to the optimum at the same number of steps "
-        "([opt] / [>0] where the optimum is 0; k' = steps actually used when fewer)"
-    )
-    print("(* random sizes: nominal steps; the KL is exact, averaged over the sizes)\n")
-    width = 22
-    header = "schedule".ljust(width) + "".join(f"k={k}".rjust(22) for k in steps)
-    print(header)
-    optima = {k: optimal_schedule(curve, k).kl for k in steps}
-    rows: dict[str, list[str]] = {}
+    optima = {k: optimal_schedule(curve, k) for k in steps}
+    table: dict[str, list[dict]] = {}
     for k in steps:
         for name, sched in _catalogue(n, k, curve).items():
-            kl = float(expected_kl(curve, sched))
             used = len(sched) if isinstance(sched, tuple) else k
-            rows.setdefault(name, []).append(_cell(kl, optima[k], used, k))
-    for name, cells in rows.items():
-        print(name.ljust(width) + "".join(c.rjust(22) for c in cells))
-    print("optimum (DP)".ljust(width) + "".join(_kl_text(optima[k]).rjust(22) for k in steps))
-
-    eps = args.eps if args.eps is not None else 0.1 * max(curve.tc, 1e-12)
-    print(f"\ntheory schedules at eps = {eps:.4g} nats (TC and DTC known exactly):")
-    best = min_steps(curve, eps)
-    theory = {
+            table.setdefault(name, []).append(
+                {
+                    "steps": k,
+                    "kl": float(expected_kl(curve, sched)),
+                    "steps_used": used,
+                    "random_sizes": not isinstance(sched, tuple),
+                }
+            )
+    theory_sched = {
         "TC schedule (Thm 9)": S.tc_schedule(n, curve.tc, eps),
         "DTC schedule (Thm 9)": S.dtc_schedule(n, curve.dtc, eps),
         "Austin (Thm 10)": S.austin(n, curve.dtc, eps),
     }
-    for name, sched in theory.items():
-        print(f"  {name:<24} steps {len(sched):>5}   KL {_kl_text(expected_kl(curve, sched))}")
+    theory = {
+        name: {"steps": len(s), "kl": float(expected_kl(curve, s))}
+        for name, s in theory_sched.items()
+    }
     sweep = S.theorem9_sweep(curve, eps)
-    print(
-        f"  {'sweep over 2^j (Thm 9)':<24} steps {sweep.steps:>5}   KL {_kl_text(sweep.kl)}   "
-        f"({sweep.kind}, X^ = {sweep.x_hat:.4g}; {sweep.steps_spent} steps spent in the sweep)"
-    )
-    print(f"  {'fewest steps (DP)':<24} steps {best.steps:>5}   KL {_kl_text(best.kl)}")
+    best = min_steps(curve, eps)
+    return {
+        "n": n,
+        "tc": curve.tc,
+        "dtc": curve.dtc,
+        "zn": curve.zn,
+        "steps": steps,
+        "table": table,
+        "optimal": [{"steps": k, "kl": s.kl, "sizes": list(s.sizes)} for k, s in optima.items()],
+        "eps": eps,
+        "theory": theory,
+        "sweep": {
+            "steps": sweep.steps,
+            "kl": sweep.kl,
+            "kind": sweep.kind,
+            "x_hat": sweep.x_hat,
+            "steps_spent": sweep.steps_spent,
+        },
+        "min_steps": {"steps": best.steps, "kl": best.kl, "sizes": list(best.sizes)},
+    }
+
+
+def run_schedules(args) -> int:
+    """Print every catalogue schedule's expected KL against the optimum, then the theory ones."""
+    spec = law_spec(args, "schedules")
+    steps = _steps_for(args, spec.n)
+    eps = check_eps(args.eps)
+    curve = spec.curve()
+    if eps is None:
+        eps = 0.1 * max(curve.tc, 1e-12)
+    res = compute_schedules(curve, steps, eps)
+    res.update(spec.as_json())
+    if args.json:
+        write_json(res, args.json)
+    out = text_stream(args)
+    print(_schedules_text(res, spec), file=out)
+    if args.plot:
+        save_figure(_schedules_figure(res), args.plot)
+        print(f"wrote {args.plot}", file=out)
     return 0
+
+
+def _schedules_text(res: dict, spec) -> str:
+    steps = res["steps"]
+    lines = [
+        f"law: {res['law']}",
+        f"route: {res['route']}",
+        f"n = {res['n']}, TC = {fmt(res['tc'])}, DTC = {fmt(res['dtc'])}, "
+        f"Z_n = {fmt(res['zn'])} (nats)",
+    ]
+    if spec.estimated:
+        lines.append(
+            f"(estimated curve, {spec.num_samples} Monte-Carlo samples: plug-in values; "
+            "mdmjax report shows intervals)"
+        )
+    lines += [
+        "expected KL in nats; in brackets the ratio to the optimum at the same number of steps "
+        "([opt] / [>0] where the optimum is 0; k' = steps actually used when fewer)",
+        "(* random sizes: nominal steps; the KL is exact, averaged over the sizes)",
+        "",
+    ]
+    width = 22
+    lines.append("schedule".ljust(width) + "".join(f"k={k}".rjust(22) for k in steps))
+    optima = {o["steps"]: o["kl"] for o in res["optimal"]}
+    for name, cells in res["table"].items():
+        lines.append(
+            name.ljust(width)
+            + "".join(
+                _cell(c["kl"], optima[c["steps"]], c["steps_used"], c["steps"]).rjust(22)
+                for c in cells
+            )
+        )
+    lines.append(
+        "optimum (DP)".ljust(width) + "".join(_kl_text(optima[k]).rjust(22) for k in steps)
+    )
+    lines.append(f"\ntheory schedules at eps = {res['eps']:.4g} nats (TC and DTC known exactly):")
+    for name, t in res["theory"].items():
+        lines.append(f"  {name:<24} steps {t['steps']:>5}   KL {_kl_text(t['kl'])}")
+    sw = res["sweep"]
+    lines.append(
+        f"  {'sweep over 2^j (Thm 9)':<24} steps {sw['steps']:>5}   KL {_kl_text(sw['kl'])}   "
+        f"({sw['kind']}, X^ = {sw['x_hat']:.4g}; {sw['steps_spent']} steps spent in the sweep)"
+    )
+    m = res["min_steps"]
+    lines.append(f"  {'fewest steps (DP)':<24} steps {m['steps']:>5}   KL {_kl_text(m['kl'])}")
+    return "\n".join(lines)
+
+
+_MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*", "h", "<", ">", "p")
+
+
+def _schedules_figure(res: dict):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.5, 5))
+    ax = fig.subplots()
+    floor = 1e-12
+    for i, (name, cells) in enumerate(res["table"].items()):
+        ax.plot(
+            [c["steps"] for c in cells],
+            [max(c["kl"], floor) for c in cells],
+            marker=_MARKERS[i % len(_MARKERS)],
+            ms=9 - 0.5 * (i % 8),
+            mfc="none",
+            lw=1,
+            label=name,
+        )
+    ax.plot(
+        [o["steps"] for o in res["optimal"]],
+        [max(o["kl"], floor) for o in res["optimal"]],
+        "k--",
+        lw=2,
+        label="optimum (DP)",
+    )
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set(xlabel="steps k", ylabel="expected KL (nats; 0 drawn at 1e-12)", title=res["law"])
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(True, which="both", alpha=0.3)
+    return fig
 
 
 def run_optimize(args) -> int:
@@ -169,10 +231,14 @@ def run_optimize(args) -> int:
 
     from mdmjax.search import optimize_schedule
 
-    curve = curve_from_args(args)
+    spec = law_spec(args, "optimize")
+    steps = parse_steps([str(args.steps)], spec.n)[0]
+    check_positive(args.iters, "--iters")
+    check_positive(args.restarts, "--restarts")
+    curve = spec.curve()
     result = optimize_schedule(
         curve,
-        args.steps,
+        steps,
         relaxation=args.relaxation,
         num_iters=args.iters,
         restarts=args.restarts,
@@ -180,15 +246,61 @@ def run_optimize(args) -> int:
         polish=not args.no_polish,
         progress=True,
     )
-    print(f"law: n = {curve.n}, TC = {curve.tc:.6g}, DTC = {curve.dtc:.6g} (nats)")
-    print(f"relaxation: {result.relaxation}, restarts: {result.restart_kls.size}")
-    print(f"sizes:      {result.sizes}")
-    print(f"kl:         {result.kl:.10g}   (relaxed {result.relaxed_kl:.6g})")
-    print(f"rounded kl: {result.rounded_kl:.10g}   (polish moves: {result.polish_moves})")
-    print(f"dp kl:      {result.dp_kl:.10g}   dp sizes: {result.dp_sizes}")
-    print(f"gap:        {result.gap:.3e}")
-    print(result.message)
+    res = {
+        **spec.as_json(),
+        "n": curve.n,
+        "steps": steps,
+        "relaxation": result.relaxation,
+        "restarts": int(result.restart_kls.size),
+        "sizes": list(result.sizes),
+        "kl": result.kl,
+        "relaxed_kl": result.relaxed_kl,
+        "rounded_kl": result.rounded_kl,
+        "polish_moves": result.polish_moves,
+        "dp_sizes": list(result.dp_sizes),
+        "dp_kl": result.dp_kl,
+        "gap": result.gap,
+        "ok": bool(result.ok),
+        "message": result.message,
+        "restart_kls": np.asarray(result.restart_kls).tolist(),
+    }
+    if args.json:
+        write_json(res, args.json)
+    out = text_stream(args)
+    print(f"law: {res['law']}\nroute: {res['route']}", file=out)
+    print(f"n = {curve.n}, TC = {fmt(curve.tc)}, DTC = {fmt(curve.dtc)} (nats)", file=out)
+    print(f"relaxation: {result.relaxation}, restarts: {result.restart_kls.size}", file=out)
+    print(f"sizes:      {result.sizes}", file=out)
+    print(f"kl:         {fmt(result.kl, '.10g')}   (relaxed {fmt(result.relaxed_kl)})", file=out)
+    print(
+        f"rounded kl: {fmt(result.rounded_kl, '.10g')}   (polish moves: {result.polish_moves})",
+        file=out,
+    )
+    print(f"dp kl:      {fmt(result.dp_kl, '.10g')}   dp sizes: {result.dp_sizes}", file=out)
+    print(f"gap:        {result.gap:.3e}", file=out)
+    print(result.message, file=out)
+    if args.plot:
+        save_figure(_optimize_figure(res), args.plot)
+        print(f"wrote {args.plot}", file=out)
     return 0 if result.ok else 1
+
+
+def _optimize_figure(res: dict):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 4))
+    ax_s, ax_r = fig.subplots(1, 2)
+    for sizes, label, style in ((res["sizes"], "optax", "o-"), (res["dp_sizes"], "DP", "x--")):
+        ax_s.plot(range(1, len(sizes) + 1), np.cumsum(sizes), style, label=label)
+    ax_s.set(xlabel="step t", ylabel="tokens revealed after step t", title="schedules")
+    ax_s.legend(fontsize=8)
+    kls = sorted(res["restart_kls"])
+    ax_r.plot(range(1, len(kls) + 1), kls, "o", label="restarts (sorted)")
+    ax_r.axhline(res["dp_kl"], color="k", ls="--", label="DP optimum")
+    ax_r.set(xlabel="restart (sorted)", ylabel="KL (nats)", title="restart KLs")
+    ax_r.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def register(subparsers) -> None:
@@ -198,9 +310,15 @@ def register(subparsers) -> None:
         help="catalogue schedules against the optimum",
         description=run_schedules.__doc__,
     )
-    _add_law_arguments(p)
-    p.add_argument("--steps", default="2,4,8,16", help="comma-separated step counts")
+    add_law_arguments(p, z_npy=True)
+    p.add_argument(
+        "--steps",
+        nargs="+",
+        metavar="K",
+        help="step counts: integers, comma lists or LO:HI ranges (default 2,4,8,16 up to n)",
+    )
     p.add_argument("--eps", type=float, default=None, help="budget for the theory schedules")
+    add_output_arguments(p)
     p.set_defaults(func=run_schedules)
 
     p = subparsers.add_parser(
@@ -208,10 +326,11 @@ def register(subparsers) -> None:
         help="optax search over relaxed schedules, checked against the DP",
         description=run_optimize.__doc__,
     )
-    _add_law_arguments(p)
+    add_law_arguments(p, z_npy=True)
     p.add_argument("--steps", type=int, required=True, help="number of steps k")
     p.add_argument("--relaxation", default="breakpoints", choices=["breakpoints", "random-sizes"])
     p.add_argument("--iters", type=int, default=None, help="iterations per restart")
     p.add_argument("--restarts", type=int, default=16, help="parallel restarts")
     p.add_argument("--no-polish", action="store_true", help="skip the exact local search")
+    add_output_arguments(p)
     p.set_defaults(func=run_optimize)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import mdmjax as mdm
-from mdmjax import cli
 from mdmjax import policies as P
 
 
@@ -101,38 +100,3 @@ def test_frontier_bad_input(kwargs, match):
         mdm.policy_frontier(law(4), **kwargs)
     with pytest.raises(ValueError, match="d:"):
         mdm.policy_frontier(np.ones((2, 2)) / 4)
-
-
-def test_cli_policies(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", ["mdmjax.cli.policies"])
-    plot, rows = tmp_path / "frontier.png", tmp_path / "frontier.json"
-    code = cli.main(
-        ["policies", "--n", "4", "--coupling", "0.8", "--field", "0.1",
-         "--policies", "confidence,threshold,semi_ar:2", "--steps", "1:4",
-         "--plot", str(plot), "--json", str(rows), "--quiet"]
-    )  # fmt: skip
-    out = capsys.readouterr().out
-    assert code == 0
-    assert "confidence(2,2)" in out and "DP-optimal" in out
-    assert plot.stat().st_size > 0
-    data = json.loads(rows.read_text())
-    d = mdm.families.ising("chain", n=4, coupling=0.8, field=0.1)
-    row = next(r for r in data["rows"] if r["label"] == "confidence(2,2)")
-    assert row["kl"] == pytest.approx(mdm.evaluate_policy(d, P.confidence((2, 2))).kl, abs=1e-15)
-    code = cli.main(["policies", "--n", "3", "--model", "noisy:oops", "--plot", "", "--quiet"])
-    assert code == 2
-    assert "model" in capsys.readouterr().err
-    code = cli.main(
-        ["policies", "--family", "markov", "--n", "3", "--q", "3", "--model", "noisy:0.3:1",
-         "--policies", "entropy", "--plot", "", "--quiet"]
-    )  # fmt: skip
-    assert code == 0
-    np.save(tmp_path / "law.npy", np.asarray(law(5).probs))
-    code = cli.main(
-        ["policies", "--probs", str(tmp_path / "law.npy"), "--policies", "dilated",
-         "--plot", "", "--quiet"]
-    )  # fmt: skip
-    assert code == 0 and "dilated(n=4, base=2)" in capsys.readouterr().out
-    code = cli.main(["policies", "--family", "noisy_repetition", "--n", "3", "--param", "eta",
-                     "--plot", "", "--quiet"])  # fmt: skip
-    assert code == 2 and "KEY=VALUE" in capsys.readouterr().err

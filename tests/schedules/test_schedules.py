@@ -1,6 +1,5 @@
 """Schedule catalogue: practice formulas, Theorem 9 against an exact reference, guarantees."""
 
-import argparse
 import math
 from fractions import Fraction
 
@@ -347,29 +346,3 @@ def test_adaptive_sweep_meets_budget_and_counts_its_steps():
 def test_bad_input_raises_naming_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
-
-
-# ------------------------------------------------------------------------------------------------
-# CLI
-# ------------------------------------------------------------------------------------------------
-def _parser():
-    from mdmjax.cli import schedules as cli_schedules
-
-    parser = argparse.ArgumentParser()
-    cli_schedules.register(parser.add_subparsers(dest="command"))
-    return parser
-
-
-def test_cli_schedules_prints_every_schedule(tmp_path, capsys):
-    rng = np.random.default_rng(0)
-    p = rng.dirichlet(np.ones(2**5)).reshape((2,) * 5)
-    np.save(tmp_path / "law.npy", p)
-    args = _parser().parse_args(
-        ["schedules", "--from-npy", str(tmp_path / "law.npy"), "--steps", "2,3"]
-    )
-    assert args.func(args) == 0
-    out = capsys.readouterr().out
-    c = mdm.information_curve(mdm.Distribution.from_probs(p))
-    for name in ("constant (LLaDA)", "maskgit cosine", "dream", "sqrt rule", "ancestral", "TC"):
-        assert name in out
-    assert f"{mdm.optimal_schedule(c, 3).kl:.4g}" in out

@@ -1,6 +1,5 @@
 """The optax search over relaxed schedules, checked against the exact DP optimum."""
 
-import argparse
 import itertools
 
 import jax
@@ -257,19 +256,6 @@ def test_bad_input_raises_naming_the_argument(kwargs, name):
     c = mdm.InformationCurve.from_z(curve_shapes(N)["log"])
     with pytest.raises(ValueError, match=name):
         mdm.optimize_schedule(c, **kwargs)
-
-
-def test_cli_optimize(tmp_path, capsys):
-    from mdmjax.cli import schedules as cli_schedules
-
-    np.save(tmp_path / "z.npy", curve_shapes(N)["sigmoid"])
-    parser = argparse.ArgumentParser()
-    cli_schedules.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["optimize", "--z-npy", str(tmp_path / "z.npy"), "--steps", str(K)])
-    assert args.func(args) == 0
-    captured = capsys.readouterr()
-    assert "gap:" in captured.out and "within tolerance" in captured.out
-    assert "optimize (breakpoints)" in captured.err  # the tqdm bar
 
 
 @pytest.mark.slow
