@@ -1,4 +1,4 @@
-"""Hand-checked outputs of the upstream transcriptions in tests/upstream_reference.py.
+"""Hand-checked outputs of the upstream transcriptions in tests/upstream/upstream_reference.py.
 
 These pin the *references* (not mdmjax): each value was worked out by hand from the upstream
 source named in the reference's docstring, at integer / half-integer boundaries where a change of
@@ -8,7 +8,7 @@ arithmetic would change the answer.
 import numpy as np
 import pytest
 
-from tests import upstream_reference as U
+from tests.upstream import upstream_reference as U
 
 
 def test_maskgit_float32_boundary():

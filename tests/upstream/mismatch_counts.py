@@ -1,8 +1,8 @@
 """Count where today's mdmjax schedules differ from the upstream transcriptions.
 
-Run: ``python tests/upstream_mismatch_counts.py`` (from the repository root). Prints one table;
+Run: ``python tests/upstream/mismatch_counts.py`` (from the repository root). Prints one table;
 the numbers are recorded in docs/upstream_notes.md. The references are in
-tests/upstream_reference.py (upstream repositories and commits in its docstrings).
+tests/upstream/upstream_reference.py (upstream repositories and commits in its docstrings).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 import mdmjax as mdm  # noqa: E402
-from tests import upstream_reference as U  # noqa: E402
+from tests.upstream import upstream_reference as U  # noqa: E402
 
 N_MAX = 128
 T_MAX = 128
