@@ -16,11 +16,13 @@ Adaptive *policies* (which tokens to reveal, chosen from the model's conditional
 """
 
 from mdmjax.kl import ALPHAS as ALPHAS
+from mdmjax.kl import ANCESTRAL_GRIDS as ANCESTRAL_GRIDS
 from mdmjax.kl import BinomialSchedule as BinomialSchedule
 from mdmjax.kl import KernelSchedule as KernelSchedule
 from mdmjax.kl import RandomScheduleKL as RandomScheduleKL
 from mdmjax.kl import ancestral as ancestral
 from mdmjax.kl import binomial as binomial
+from mdmjax.kl import dream_origin as dream_origin
 from mdmjax.schedules._breakpoints import from_breakpoints as from_breakpoints
 from mdmjax.schedules._breakpoints import round_breakpoints as round_breakpoints
 from mdmjax.schedules._practice import DLLM_ALPHAS as DLLM_ALPHAS
