@@ -695,7 +695,7 @@ def ancestral(
       >>> s.steps, round(s.expected_calls, 2)
       (129, 82.46)
       >>> s = mdm.schedules.ancestral(4, 3, eps=0, grid="uniform", final=False, dtype="float64")
-      >>> [round(p, 12) for p in s.reveal_probs]
+      >>> [round(float(p), 12) for p in s.reveal_probs]
       [0.333333333333, 0.5, 1.0]
     """
     n = as_positive_int(n, "n")
@@ -751,7 +751,7 @@ def dream_origin(n: int, steps: int, eps: float = 1e-3) -> BinomialSchedule:
     Examples:
       >>> import mdmjax as mdm
       >>> s = mdm.schedules.dream_origin(16, 4)
-      >>> [round(p, 6) for p in s.reveal_probs]
+      >>> [round(float(p), 6) for p in s.reveal_probs]
       [0.24975, 0.332889, 0.499001, 1.0]
     """
     n = as_positive_int(n, "n")

@@ -23,6 +23,7 @@ from mdmjax.policies._frontier import Frontier as Frontier
 from mdmjax.policies._frontier import FrontierPoint as FrontierPoint
 from mdmjax.policies._frontier import family_policies as family_policies
 from mdmjax.policies._frontier import policy_frontier as policy_frontier
+from mdmjax.policies._frontier import practice_policies as practice_policies
 from mdmjax.policies._policy import EB_ORDERS as EB_ORDERS
 from mdmjax.policies._policy import TIE_TOLERANCE as TIE_TOLERANCE
 from mdmjax.policies._policy import Plan as Plan
