@@ -4,7 +4,8 @@
   :func:`block_cost_matrix` and :func:`relaxed_theorem4` are its block and fractional forms.
 * :func:`exact_kl`, :func:`partition_kl` — ground truth by enumerating ordered partitions.
 * :func:`mixture_kl` — KL of the random-order sampler's actual output law (subset-lattice DP).
-* :func:`binomial`, :func:`ancestral`, :func:`dream_origin` — random-size schedules, valued exactly over their sizes.
+* :func:`binomial`, :func:`ancestral`, :func:`dream_origin` — random-size schedules, valued
+  exactly over their sizes.
 * :func:`expected_kl_interval`, :func:`z_band` — intervals on curves with standard errors.
 
 docs/theory.md §1–2, §4 (random sizes), §9.

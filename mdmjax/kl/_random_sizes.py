@@ -271,8 +271,11 @@ class RandomScheduleKL(float):
     @property
     @scoped_x64
     def expected_calls(self) -> float:
-        """Expected model calls as the upstream sampler counts them (``steps`` unless the
-        schedule skips calls, e.g. MDLM's cached sampler: :attr:`BinomialSchedule.expected_calls`)."""
+        """Expected model calls as the upstream sampler counts them.
+
+        ``steps`` unless the schedule skips calls (MDLM's cached sampler:
+        :attr:`BinomialSchedule.expected_calls`).
+        """
         return float(getattr(self._schedule, "expected_calls", self.steps))
 
     def __repr__(self) -> str:
@@ -720,9 +723,7 @@ def ancestral(
         probs = np.concatenate([probs, [1.0]])
     else:
         probs[-1] = 1.0
-    return BinomialSchedule(
-        n, probs, calls="cached" if cache else "every", final_call=bool(final)
-    )
+    return BinomialSchedule(n, probs, calls="cached" if cache else "every", final_call=bool(final))
 
 
 @scoped_x64

@@ -578,8 +578,10 @@ def semi_autoregressive(block_length: int, inner: Policy) -> Policy:
         raise ValueError(f"inner: expected a Policy, got {type(inner).__name__}")
     if inner.kind == "semi_autoregressive":
         raise ValueError("inner: semi_autoregressive policies cannot be nested")
-    if inner.kind == "threshold_quota" or inner.anneal_steps is not None or (
-        inner.kind == "dilated" and inner.tau is not None
+    if (
+        inner.kind == "threshold_quota"
+        or inner.anneal_steps is not None
+        or (inner.kind == "dilated" and inner.tau is not None)
     ):
         raise ValueError(
             f"inner: {inner.label} counts steps over the whole sequence and is not supported "
@@ -785,9 +787,7 @@ def plan(policy: Policy, n: int) -> Plan:
                 f"policy: threshold_quota needs steps to divide n (upstream asserts it), got "
                 f"steps = {policy.budget}, n = {n}"
             )
-        return Plan(
-            select, score, None, n, zeros, _param(policy), param2=float(n // policy.budget)
-        )
+        return Plan(select, score, None, n, zeros, _param(policy), param2=float(n // policy.budget))
     if policy.adaptive:
         return Plan(select, score, None, n, zeros, _param(policy))
     if policy.order is not None and len(policy.order) != n:

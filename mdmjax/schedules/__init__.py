@@ -24,8 +24,8 @@ from mdmjax.kl import ancestral as ancestral
 from mdmjax.kl import binomial as binomial
 from mdmjax.kl import dream_origin as dream_origin
 from mdmjax.schedules._breakpoints import from_breakpoints as from_breakpoints
-from mdmjax.schedules._catalogue import practice_schedules as practice_schedules
 from mdmjax.schedules._breakpoints import round_breakpoints as round_breakpoints
+from mdmjax.schedules._catalogue import practice_schedules as practice_schedules
 from mdmjax.schedules._practice import DLLM_ALPHAS as DLLM_ALPHAS
 from mdmjax.schedules._practice import FLEXIBLE_GAMMAS as FLEXIBLE_GAMMAS
 from mdmjax.schedules._practice import GAMMAS as GAMMAS

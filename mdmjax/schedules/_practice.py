@@ -83,7 +83,7 @@ def _gamma(name: str, r: np.ndarray, n: int, power: float) -> np.ndarray:
 
 
 def _maskgit_gamma_name(gamma, power: float) -> tuple[str, float]:
-    """Canonical ``(name, power)``: ``"uniform"`` is ``"linear"``; ``"pow2.5"`` is ``"pow"``, 2.5."""
+    """Canonical ``(name, power)``: ``"uniform"`` is ``"linear"``, ``"pow2.5"`` is ``"pow"``."""
     if not isinstance(gamma, str):
         raise ValueError(f"gamma: expected a string, got {gamma!r}")
     if gamma == "uniform":
@@ -249,7 +249,9 @@ def alpha_rounded(n: int, steps: int, alpha: str = "linear") -> tuple[int, ...]:
     ``CosineAlphaScheduler`` ``alpha(i) = 1 - cos(pi/2 (1 - i))``). For ``j = 0..T-1``, with
     ``s = (T-1-j)/T``, ``t = (T-j)/T`` and ``M`` the tokens still masked,
 
-    .. math:: c_j = \\mathrm{round}\\Big(M \\Big(1 - \\frac{1 - \\alpha(s)}{1 - \\alpha(t)}\\Big)\\Big),
+    .. math::
+
+       c_j = \\mathrm{round}\\Big(M \\Big(1 - \\frac{1 - \\alpha(s)}{1 - \\alpha(t)}\\Big)\\Big),
 
     the ratio in float32 (``reverse_mask_prob``), ``1 - q`` and the product in float64, rounding
     half to even (``torch.round``), capped at ``M``; ``M -= c_j``. Linear gives LLaDA's sizes in

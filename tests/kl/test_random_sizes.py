@@ -138,7 +138,9 @@ def test_monte_carlo_agrees_within_error_bars():
     z = random_z(rng, n)
     sched = S.ancestral(n, 6, "cosine")
     sizes = sched.sample(jax.random.key(0), 4000)
-    assert sizes.shape == (4000, sched.steps) and np.all(sizes.sum(axis=1) == n) and np.all(sizes >= 0)
+    assert (
+        sizes.shape == (4000, sched.steps) and np.all(sizes.sum(axis=1) == n) and np.all(sizes >= 0)
+    )
     values = np.array([thm4(z, s) for s in sizes])
     exact = float(mdm.expected_kl(mdm.InformationCurve.from_z(z), sched))
     assert abs(values.mean() - exact) < 4 * values.std() / np.sqrt(values.size)

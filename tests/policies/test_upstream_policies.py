@@ -1,11 +1,12 @@
 """The practitioners' adaptive rules against the plain-Python reference (tests/policy_reference.py),
 whose counts come from the upstream transcriptions in tests/upstream/upstream_reference.py.
 
-Upstream snapshots: OpenDLM DUS ``Jianguo99/OpenDLM@a4088d1 opendlm/sampler/scheduler/dus.py``;
-EB ``Jianguo99/OpenDLM@3b81d45 opendlm/sampler/scheduler/eb.py``; factor ``NVlabs/Fast-dLLM@f6b35ec
-llada/generate.py::get_transfer_index_dynamic``; Dream confidence threshold ``NVlabs/Fast-dLLM@24cc59e
-dream/model/generation_utils.py::_sample``; MaskGIT ``google-research/maskgit@1db2359
-maskgit/libml/parallel_decode.py::decode``.
+Upstream snapshots: OpenDLM DUS ``Jianguo99/OpenDLM@a4088d1``
+``opendlm/sampler/scheduler/dus.py``; EB ``Jianguo99/OpenDLM@3b81d45``
+``opendlm/sampler/scheduler/eb.py``; factor ``NVlabs/Fast-dLLM@f6b35ec``
+``llada/generate.py::get_transfer_index_dynamic``; Dream confidence threshold
+``NVlabs/Fast-dLLM@24cc59e`` ``dream/model/generation_utils.py::_sample``; MaskGIT
+``google-research/maskgit@1db2359`` ``maskgit/libml/parallel_decode.py::decode``.
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def test_factor_matches_reference(seed, kind, f):
 
 def test_factor_mixed_alphabets_and_blocks():
     d = make_law((3, 2, 3), 4)
-    assert_law(mdm.evaluate_policy(d, P.factor(1.0)), ref_walk(np.asarray(d.probs), ref_factor(1.0, 3)))
+    assert_law(
+        mdm.evaluate_policy(d, P.factor(1.0)), ref_walk(np.asarray(d.probs), ref_factor(1.0, 3))
+    )
     d = make_law((2, 2, 2, 2, 2), 5)
     r = mdm.evaluate_policy(d, P.semi_autoregressive(2, P.factor(0.5)))
     assert_law(r, ref_walk(np.asarray(d.probs), ref_factor(0.5, 5, current_block(2))))

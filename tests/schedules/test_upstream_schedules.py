@@ -23,6 +23,7 @@ def thm4(z, sizes):
         start += s
     return total
 
+
 SMALL, FULL = 40, 128
 MASKGIT = [("cosine", {}), ("uniform", {}), ("pow2", {}), ("pow3", {}), ("log", {}), ("exp", {})]
 

@@ -1,4 +1,4 @@
-"""Count where today's mdmjax schedules differ from the upstream transcriptions.
+"""Count where mdmjax's default schedules differ from the upstream transcriptions.
 
 Run: ``python tests/upstream/mismatch_counts.py`` (from the repository root). Prints one table;
 the numbers are recorded in docs/upstream_notes.md. The references are in
@@ -35,13 +35,13 @@ def maskgit_rows():
         ("log", "log", 2.0),
         ("exp", "exp", 2.0),
     ]
-    for up, mine, power in methods:
+    for up, _mine, _power in methods:
         mism = xla_vs_64 = np32_vs_xla = 0
         example = None
         for n in range(1, N_MAX + 1):
             for steps in range(1, T_MAX + 1):
                 ref = U.maskgit_counts(n, steps, up)
-                got = mdm.schedules.maskgit(n, steps, mine, power)
+                got = mdm.schedules.maskgit(n, steps, up)  # default: upstream's float32
                 if U.drop_zeros(ref) != got:
                     mism += 1
                     if example is None or (n, steps) < example[:2]:
@@ -51,7 +51,9 @@ def maskgit_rows():
                 if U.maskgit_counts(n, steps, up, "numpy32") != ref:
                     np32_vs_xla += 1
         note = f"(float64 ref differs {xla_vs_64}, numpy-f32 ref differs {np32_vs_xla}; "
-        note += f"first n={example[0]},T={example[1]}: up {example[2]} mdm {example[3]})"
+        if example:
+            note += f"first n={example[0]},T={example[1]}: up {example[2]} mdm {example[3]}"
+        note += ")"
         row(f"maskgit {up} (n,T<=128)", mism, N_MAX * T_MAX, note)
 
 
@@ -89,33 +91,28 @@ def dllm_rows():
     cos_vs_maskgit = 0
     for n, t in ps:
         lin = U.dllm_counts(n, t, "linear", compact=True)
-        c = mdm.schedules.constant(n, t)
-        lin_exact += lin != c
-        lin_multiset += sorted(lin) != sorted(c)
+        lin_exact += lin != mdm.schedules.alpha_rounded(n, t, "linear")
+        lin_multiset += sorted(lin) != sorted(mdm.schedules.constant(n, t))
         cos = U.dllm_counts(n, t, "cosine", compact=True)
-        cos_vs_maskgit += cos != mdm.schedules.maskgit(n, t, "cosine")
+        cos_vs_maskgit += cos != mdm.schedules.alpha_rounded(n, t, "cosine")
     row(
-        "dllm linear vs mdm.constant (T<=n<=128)",
+        "dllm linear vs mdm.alpha_rounded (T<=n<=128)",
         lin_exact,
         len(ps),
-        f"(as multisets: {lin_multiset})",
+        f"(as multisets vs mdm.constant: {lin_multiset})",
     )
-    row("dllm cosine vs mdm.maskgit cosine", cos_vs_maskgit, len(ps), "(no mdmjax equivalent)")
+    row("dllm cosine vs mdm.alpha_rounded cosine", cos_vs_maskgit, len(ps))
 
 
 def flexible_rows():
-    for kind, mine in (("linear", "linear"), ("cosine", "cosine")):
+    for kind in U.FLEXIBLE_TYPES:
         mism = 0
         for n in range(1, N_MAX + 1):
             for t in range(1, T_MAX + 1):
-                mism += U.drop_zeros(U.flexible_counts(n, t, kind)) != mdm.schedules.maskgit(
-                    n, t, mine
+                mism += U.drop_zeros(U.flexible_counts(n, t, kind)) != mdm.schedules.flexible(
+                    n, t, kind
                 )
-        row(
-            f"opendlm flexible {kind} vs mdm.maskgit {mine}", mism, N_MAX * T_MAX, "(no equivalent)"
-        )
-    for kind in ("square", "cubic", "exponential", "sqrt", "log"):
-        row(f"opendlm flexible {kind}", -1, N_MAX * T_MAX, "(missing in mdmjax)")
+        row(f"opendlm flexible {kind} vs mdm.flexible", mism, N_MAX * T_MAX)
 
 
 def dream_rows():
@@ -138,20 +135,20 @@ def dream_rows():
 
 def ancestral_rows():
     for t in (16, 128, 1000):
-        up = U.md4_reveal_probs(t, "linear", "cosine")
-        mine = mdm.schedules.ancestral(8, t, "cosine").reveal_probs
-        d = np.abs(up[:-1] - mine[:-1]).max()
+        mism = 0
+        for alpha, up in (("linear", "linear"), ("cosine", "cosine")):
+            mine = mdm.schedules.ancestral(8, t, alpha)
+            ref = U.md4_reveal_probs(t, up, "cosine")
+            mism += int(np.any(mine.reveal_probs[:-1] != ref)) + int(mine.expected_calls != t + 1)
+        mine = mdm.schedules.ancestral(128, t)
+        d = np.abs(U.mdlm_reveal_probs(t) - mine.reveal_probs[:-1]).max()
+        calls = mine.expected_calls - U.mdlm_expected_calls(128, t)
+        origin = mdm.schedules.dream_origin(8, t).reveal_probs
+        d_origin = np.abs(origin - U.dream_origin_probs(t)).max()
         print(
-            f"md4 cosine grid T={t}: max|dp| (steps<T) {d:.2e}; last p up {up[-1]:.6f} vs mdm "
-            f"{mine[-1]:.1f}; P(token reaches final argmax) {U.md4_leftover(t):.2e}"
-        )
-        up = U.mdlm_reveal_probs(t)
-        mine = mdm.schedules.ancestral(8, t, "loglinear").reveal_probs
-        d = np.abs(up[:-1] - mine[:-1]).max()
-        print(
-            f"mdlm T={t}: max|dp| (steps<T) {d:.2e}; last p up {up[-1]:.6f} vs mdm {mine[-1]:.1f};"
-            f" E[calls] n=128 {U.mdlm_expected_calls(128, t):.3f} (without noise-removal call "
-            f"{U.mdlm_expected_calls(128, t, noise_removal=False):.3f}), mdm nominal {t}"
+            f"T={t}: md4 linear/cosine probs+calls differ {mism}; mdlm max|dp| {d:.1e}, "
+            f"E[calls] n=128 {mine.expected_calls:.3f} (ref {U.mdlm_expected_calls(128, t):.3f}, "
+            f"diff {calls:.1e}); dream origin max|dp| {d_origin:.1e}"
         )
 
 
