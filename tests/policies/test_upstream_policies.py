@@ -165,3 +165,15 @@ def test_new_policy_arguments_and_metadata():
     ]:
         with pytest.raises(ValueError, match=f"^{arg}:"):
             make()
+
+
+def test_practice_policies_catalogue():
+    d = make_law((2, 2, 2, 2), 3)
+    cat = P.practice_policies(4)
+    assert len(cat) == 12
+    for name, entry in cat.items():
+        pol = entry if isinstance(entry, P.Policy) else entry(2)
+        r = mdm.evaluate_policy(d, pol)
+        assert abs(r.probs.sum() - 1) < 1e-12 and r.expected_steps >= 1, name
+    assert cat["EB margin 0.1"] == P.entropy_bound(0.1, order="margin")
+    assert cat["MaskGIT Gumbel (cosine, tau 4.5, annealed)"](3).anneal_steps == 3
