@@ -1,14 +1,17 @@
 """E4 — practice against the optimum.
 
-The regret of the schedules practitioners run — constant (LLaDA), MaskGIT cosine and linear,
-Dream, MDLM log-linear ancestral sampling (random, Binomial sizes), geometric, and the
+The regret of the schedules practitioners run — every entry of
+``mdm.schedules.practice_schedules()`` (LLaDA constant; MaskGIT cosine, uniform, pow2, pow3, log,
+exp in MaskGIT's float32; Dream; dllm linear/cosine; OpenDLM's seven flexible gammas; the
+random-size samplers MDLM and MD4 ancestral and Dream ``alg='origin'``), plus geometric and the
 Lavenant–Zanella square-root rule — against the DP optimum at the same number of steps ``k``,
 over the families and the real laws, at several ``k``. Every KL is exact (Theorem 4; for the
-random-size ancestral schedule the exact average over its sizes).
+random-size samplers the exact average over their sizes).
 
-Conventions: a schedule from the catalogue may drop zero-size steps; it is still compared with
-the DP at its nominal ``k`` (the practitioner's step budget). The ancestral schedule is compared
-at its nominal ``T = k`` grid steps; its expected number of non-empty steps is recorded too.
+Conventions: a schedule may drop zero-size steps; it is still compared with the DP at its
+nominal ``k`` (the practitioner's step budget). A random-size sampler runs ``T = k`` grid steps
+(MDLM and MD4 add their final argmax call as a step); ``steps_taken`` is its expected number of
+model calls as upstream counts them (MDLM's cache skips calls after empty steps).
 
 Run: ``python experiments/e04_practice_regret.py [--quick]``.
 """
@@ -32,15 +35,13 @@ STEPS = (2, 4, 8)
 
 def practice(schedules):
     """name -> (curve, k) -> schedule (sizes tuple or a random-size schedule)."""
-    return {
-        "constant (LLaDA)": lambda c, k: schedules.constant(c.n, k),
-        "cosine (MaskGIT)": lambda c, k: schedules.cosine(c.n, k),
-        "linear (MaskGIT)": lambda c, k: schedules.maskgit(c.n, k, gamma="linear"),
-        "Dream": lambda c, k: schedules.dream(c.n, k),
-        "MDLM log-linear (random sizes)": lambda c, k: schedules.ancestral(c.n, k, "loglinear"),
-        "geometric (ratio 1.5)": lambda c, k: schedules.geometric(c.n, k, 1.5),
-        "square-root rule": lambda c, k: schedules.sqrt_rule(c, k),
+    out = {
+        name: (lambda c, k, make=make: make(c.n, k))
+        for name, make in schedules.practice_schedules().items()
     }
+    out["geometric (ratio 1.5)"] = lambda c, k: schedules.geometric(c.n, k, 1.5)
+    out["square-root rule"] = lambda c, k: schedules.sqrt_rule(c, k)
+    return out
 
 
 def laws(run, rng):
@@ -87,7 +88,7 @@ def main(argv=None) -> int:
             sched = make(c, k)
             if hasattr(sched, "expected_kl"):
                 kl = mdm.expected_kl(c, sched)
-                steps_taken = float(getattr(kl, "expected_nonempty_steps", k))
+                steps_taken = float(kl.expected_calls)
                 sizes = "random"
             else:
                 sizes = tuple(int(s) for s in sched)
@@ -158,8 +159,10 @@ def main(argv=None) -> int:
         notes=[
             "Cases with an optimum of 0 (e.g. codes at k >= 2) enter the regret but not the "
             "ratios.",
-            "MDLM log-linear: T = k grid steps with Binomial sizes; exact expected KL over the "
-            "sizes.",
+            "Random sizes (MDLM, MD4, Dream origin): T = k grid steps with Binomial sizes (MDLM "
+            "and MD4 add the final argmax call as a step); exact expected KL over the sizes; "
+            "steps_taken in regret.csv is the expected number of model calls as upstream counts "
+            "them.",
         ],
     )
     return 0
@@ -168,7 +171,7 @@ def main(argv=None) -> int:
 def _figure(run, rows, names) -> str:
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    fig, ax = plt.subplots(figsize=(max(10, 0.6 * len(names)), 4.5))
     width = 0.8 / len(STEPS)
     for i, k in enumerate(STEPS):
         data = []

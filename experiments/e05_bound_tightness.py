@@ -65,8 +65,7 @@ def schedules_for(curve, schedules) -> dict[str, tuple[int, ...]]:
 
 def main(argv=None) -> int:
     run = _common.start(NAME, TITLE, argv, script=__file__)
-    from mdmjax import bounds
-    from mdmjax import schedules
+    from mdmjax import bounds, schedules
 
     rng = np.random.default_rng(run.seed)
     rows, thm9_rows = [], []

@@ -1,8 +1,11 @@
 """E8 — adaptive samplers against the optimal random-order schedule.
 
 The frontier of exact KL against expected steps for the samplers practitioners run — confidence
-ordering with fixed sizes (LLaDA/MaskGIT), Fast-dLLM thresholds, the EB-sampler entropy bound,
-and semi-autoregressive blocks with confidence inside — against the random-order sampler with the
+ordering with fixed sizes (LLaDA/MaskGIT), MaskGIT's Gumbel choice with its annealed temperature,
+Fast-dLLM's threshold and factor rules and Dream's confidence threshold with a quota, the
+EB-sampler entropy bound (sorted by entropy, confidence or margin), OpenDLM's dilated schedule
+with and without its confidence skip, and semi-autoregressive blocks with confidence inside —
+against the random-order sampler with the
 DP-optimal sizes (its actual output law, the mixture KL) and the Theorem 4 optimum (the expected
 KL, an upper bound on the mixture). Every point is exact: ``mdm.evaluate_policy`` walks the
 sampler's whole tree of partial assignments.
@@ -76,6 +79,33 @@ def policy_grid(curve, quick: bool):
     grid += [("threshold (Fast-dLLM)", t, policies.threshold(t)) for t in taus]
     gammas = (0.1, 1.0) if quick else (0.001, 0.01, 0.05, 0.1, 0.3, 1.0, 3.0)
     grid += [("entropy bound (EB)", g, policies.entropy_bound(g)) for g in gammas]
+    for by in ("confidence", "margin"):
+        grid += [
+            (f"entropy bound (EB, by {by})", g, policies.entropy_bound(g, order=by)) for g in gammas
+        ]
+    factors = (0.5, 1.0) if quick else (0.1, 0.3, 0.5, 1.0, 2.0, 4.0)
+    grid += [("factor (Fast-dLLM)", f, policies.factor(f)) for f in factors]
+    quota_taus = (0.9,) if quick else (0.5, 0.7, 0.9)
+    grid += [
+        (f"Dream threshold {t:g} (Fast-dLLM)", k, policies.threshold_quota(k, t))
+        for t in quota_taus
+        for k in range(1, n + 1)
+        if n % k == 0
+    ]
+    grid += [("DUS (OpenDLM)", 0.0, policies.dilated(n))]
+    skips = (0.9,) if quick else (0.5, 0.7, 0.9, 0.99)
+    grid += [("DUS + skip (OpenDLM)", t, policies.dilated(n, threshold=t)) for t in skips]
+    gumbel_ks = [k for k in ks if 2 <= k <= 4]
+    grid += [
+        (
+            "Gumbel 4.5 annealed (MaskGIT)",
+            k,
+            policies.gumbel_confidence(
+                mdm.schedules.maskgit(n, k), 4.5, anneal="maskgit", num_iter=k
+            ),
+        )
+        for k in gumbel_ks
+    ]
     block = (n + 1) // 2  # two blocks; the step budget is split evenly over them
     name = f"semi-AR (L={block}) + confidence"
     for k in ks:

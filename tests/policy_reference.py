@@ -223,3 +223,125 @@ def assert_law(result, ref):
     p = np.asarray(result.probs).reshape(-1)
     assert abs(p.sum() - 1) < 1e-12
     assert result.probs.dtype == np.float64
+
+
+# ------------------------------------------------------------------------------------------------
+# Upstream rules (the counts come from the transcriptions in tests/upstream/upstream_reference.py)
+# ------------------------------------------------------------------------------------------------
+def _upstream():
+    from tests.upstream import upstream_reference as U
+
+    return U
+
+
+def ref_factor(f, n, cands_of=None):
+    """Fast-dLLM ``get_transfer_index_dynamic``: ``factor_count`` on the ranked confidences."""
+
+    def choose(assign, cond, t):
+        cands = (cands_of or masked_of)(assign, n)
+        score = {i: conf(cond[i]) for i in cands}
+        order = greedy(score, cands, len(cands))
+        k = _upstream().factor_count([score[i] for i in order], f)
+        return [(tuple(sorted(order[:k])), 1.0)]
+
+    return choose
+
+
+def ref_eb(gamma, n, by="entropy"):
+    """OpenDLM's EB rule: ``eb_count`` with the entropies in the ``by`` order (ties as greedy)."""
+
+    def choose(assign, cond, t):
+        cands = masked_of(assign, n)
+        order = greedy({i: SCORE[by](cond[i]) for i in cands}, cands, len(cands))
+        h = [ent(cond[i]) for i in order]
+        picked, _ = _upstream().eb_count(h, [-r for r in range(len(order))], gamma)
+        return [(tuple(sorted(order[j] for j in picked)), 1.0)]
+
+    return choose
+
+
+def ref_walk_stateful(p, start, choose, done):
+    """Like :func:`ref_walk`, with a sampler state carried along each path.
+
+    ``choose(assign, cond, state)`` -> [(B, P(B), new_state)]; a path ends when
+    ``done(state)``, and must then be fully revealed.
+    """
+    n = p.ndim
+    out = np.zeros(p.shape)
+    steps = np.zeros(n + 2)
+
+    def rec(assign, state, t, w):
+        if done(state):
+            assert len(assign) == n, "the sampler stopped with masked positions"
+            out[tuple(assign[i] for i in range(n))] += w
+            steps[t] += w
+            return
+        cond = ref_conditionals(p, assign)
+        for block, pb, new in choose(assign, cond, state):
+            for vals in itertools.product(*[range(p.shape[i]) for i in block]):
+                wc = w * pb
+                for i, v in zip(block, vals, strict=True):
+                    wc *= cond[i][v]
+                if wc > 0:
+                    rec({**assign, **dict(zip(block, vals, strict=True))}, new, t + 1, wc)
+
+    rec({}, start, 0, 1.0)
+    return out, steps[: n + 1]
+
+
+def ref_threshold_quota(steps, tau, n):
+    """Fast-dLLM Dream ``confidence_threshold``, its loop state ``(i, steps, quota, carry)``
+    transcribed literally (``_sample``: top-``quota + carry``, rank 0 always, each deferral
+    carried; a deferral at ``i == steps - 1`` sets ``quota = 0`` and ``steps += 1``)."""
+    assert n % steps == 0
+
+    def choose(assign, cond, state):
+        i, total, quota, carry = state
+        cands = masked_of(assign, n)
+        score = {j: conf(cond[j]) for j in cands}
+        k = quota + carry
+        carry = 0
+        top = greedy(score, cands, k)
+        keep = [top[0]]
+        for r in range(1, len(top)):
+            if score[top[r]] < tau:
+                if i < total - 1:
+                    carry += 1
+                else:
+                    quota, total, carry = 0, total + 1, carry + 1
+            else:
+                keep.append(top[r])
+        return [(tuple(sorted(keep)), 1.0, (i + 1, total, quota, carry))]
+
+    return (0, steps, n // steps, 0), choose, lambda state: state[0] >= state[1]
+
+
+def ref_dilated_skip(n, base, tau):
+    """OpenDLM's DUS with the skip: deferred candidates join the next round's list (upstream
+    mutates its plan); in the last round everything left is revealed (mdmjax's completion)."""
+    plan = [list(g) for g in _upstream().dus_blocks(n, float(base)) if g] if n > 1 else [[0]]
+
+    def choose(assign, cond, state):
+        t, extra = state
+        cand = [i for i in plan[t] + list(extra) if i not in assign]
+        if t == len(plan) - 1:
+            return [(tuple(sorted(cand)), 1.0, (t + 1, ()))]
+        keep = [i for i in cand if conf(cond[i]) >= tau]
+        skip = tuple(i for i in cand if conf(cond[i]) < tau)
+        return [(tuple(sorted(keep)), 1.0, (t + 1, skip))]
+
+    return (0, ()), choose, lambda state: state[0] >= len(plan)
+
+
+def ref_gumbel_annealed(sizes, tau, n, num_iter=None):
+    """MaskGIT: Gumbel-top-k with the temperature ``maskgit_choice_temperature(t, num_iter)``."""
+    num_iter = num_iter or len(sizes)
+
+    def choose(assign, cond, t):
+        cands = masked_of(assign, n)
+        if sizes[t] == len(cands):
+            return [(tuple(cands), 1.0)]
+        temp = float(_upstream().maskgit_choice_temperature(t, num_iter, tau))
+        return ref_gumbel(sizes, temp, n)(assign, cond, t)
+
+    return choose

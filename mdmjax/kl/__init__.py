@@ -4,7 +4,8 @@
   :func:`block_cost_matrix` and :func:`relaxed_theorem4` are its block and fractional forms.
 * :func:`exact_kl`, :func:`partition_kl` — ground truth by enumerating ordered partitions.
 * :func:`mixture_kl` — KL of the random-order sampler's actual output law (subset-lattice DP).
-* :func:`binomial`, :func:`ancestral` — random-size schedules, valued exactly over their sizes.
+* :func:`binomial`, :func:`ancestral`, :func:`dream_origin` — random-size schedules, valued
+  exactly over their sizes.
 * :func:`expected_kl_interval`, :func:`z_band` — intervals on curves with standard errors.
 
 docs/theory.md §1–2, §4 (random sizes), §9.
@@ -21,6 +22,7 @@ from mdmjax.kl._mixture import lattice_work as lattice_work
 from mdmjax.kl._mixture import mixture_kl as mixture_kl
 from mdmjax.kl._mixture import mixture_log_ratio as mixture_log_ratio
 from mdmjax.kl._random_sizes import ALPHAS as ALPHAS
+from mdmjax.kl._random_sizes import ANCESTRAL_GRIDS as ANCESTRAL_GRIDS
 from mdmjax.kl._random_sizes import BinomialSchedule as BinomialSchedule
 from mdmjax.kl._random_sizes import KernelSchedule as KernelSchedule
 from mdmjax.kl._random_sizes import RandomScheduleKL as RandomScheduleKL
@@ -28,6 +30,7 @@ from mdmjax.kl._random_sizes import ancestral as ancestral
 from mdmjax.kl._random_sizes import binomial as binomial
 from mdmjax.kl._random_sizes import binomial_expected_kl as binomial_expected_kl
 from mdmjax.kl._random_sizes import binomial_kernel as binomial_kernel
+from mdmjax.kl._random_sizes import dream_origin as dream_origin
 from mdmjax.kl._theorem4 import block_cost_matrix as block_cost_matrix
 from mdmjax.kl._theorem4 import expected_kl as expected_kl
 from mdmjax.kl._theorem4 import relaxed_theorem4 as relaxed_theorem4

@@ -34,13 +34,15 @@ schedule uses the nominal ``T``; ``RandomScheduleKL.expected_nonempty_steps`` is
 convention.
 
 Constructors: :func:`binomial` (each masked token revealed independently at step ``t`` with
-probability ``reveal_probs[t]``), :func:`ancestral` (MDLM/MD4 time grids), and
+probability ``reveal_probs[t]``), :func:`ancestral` (MDLM/MD4, in their own float32 arithmetic,
+with the final argmax call as a step), :func:`dream_origin` (Dream ``alg='origin'``), and
 :class:`KernelSchedule` (any per-step kernel).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 
 import jax
 import jax.numpy as jnp
@@ -60,7 +62,9 @@ __all__ = [
     "KernelSchedule",
     "binomial",
     "ancestral",
+    "dream_origin",
     "ALPHAS",
+    "ANCESTRAL_GRIDS",
     "binomial_kernel",
     "binomial_expected_kl",
 ]
@@ -264,6 +268,16 @@ class RandomScheduleKL(float):
         pmf = self.nonempty_steps_pmf
         return float(np.dot(np.arange(pmf.size), pmf))
 
+    @property
+    @scoped_x64
+    def expected_calls(self) -> float:
+        """Expected model calls as the upstream sampler counts them.
+
+        ``steps`` unless the schedule skips calls (MDLM's cached sampler:
+        :attr:`BinomialSchedule.expected_calls`).
+        """
+        return float(getattr(self._schedule, "expected_calls", self.steps))
+
     def __repr__(self) -> str:
         return f"RandomScheduleKL({float(self)!r}, steps={self.steps})"
 
@@ -361,8 +375,12 @@ class BinomialSchedule(_RandomSizeSchedule):
     _kind = "binomial"
 
     @scoped_x64
-    def __init__(self, n: int, reveal_probs):
+    def __init__(self, n: int, reveal_probs, *, calls: str = "every", final_call: bool = False):
         self.n = as_positive_int(n, "n")
+        if calls not in ("every", "cached"):
+            raise ValueError(f"calls: expected 'every' or 'cached', got {calls!r}")
+        self.calls = calls
+        self.final_call = bool(final_call)
         probs = np.array(reveal_probs, dtype=np.float64)  # a copy: the last entry is set below
         if probs.ndim != 1 or probs.size == 0:
             raise ValueError(
@@ -382,6 +400,26 @@ class BinomialSchedule(_RandomSizeSchedule):
     def _xs(self):
         return jnp.asarray(self.reveal_probs)
 
+    @property
+    @scoped_x64
+    def expected_calls(self) -> float:
+        """Expected model calls, as the upstream sampler counts them.
+
+        ``calls="every"``: one per step, ``T``. ``calls="cached"`` (MDLM's ``ddpm_cache``): step 0
+        calls the model, step ``j >= 1`` only if step ``j - 1`` revealed something, and with
+        ``final_call`` the last step (the noise-removal argmax) always calls it. A token is
+        revealed at step ``i`` with probability ``q_i = p_i prod_{u<i} (1 - p_u)``, independently
+        of the others, so step ``i`` is non-empty with probability ``1 - (1 - q_i)^n``.
+        """
+        if self.calls == "every":
+            return float(self.steps)
+        p = self.reveal_probs
+        alive = np.concatenate([[1.0], np.cumprod(1 - p)[:-1]])
+        nonempty = 1 - (1 - alive * p) ** self.n
+        if self.final_call and self.steps > 1:
+            return 1.0 + float(nonempty[: self.steps - 2].sum()) + 1.0
+        return 1.0 + float(nonempty[: self.steps - 1].sum())
+
     def _kl(self, z):
         return _binomial_expected_kl_jit(z, self._xs())
 
@@ -400,7 +438,7 @@ class BinomialSchedule(_RandomSizeSchedule):
         return self._log_binom
 
     def __repr__(self) -> str:
-        return f"BinomialSchedule(n={self.n}, steps={self.steps})"
+        return f"BinomialSchedule(n={self.n}, steps={self.steps}, calls={self.calls!r})"
 
 
 class KernelSchedule(_RandomSizeSchedule):
@@ -498,35 +536,170 @@ def binomial(n: int, reveal_probs) -> BinomialSchedule:
     return BinomialSchedule(n, reveal_probs)
 
 
-def _alpha(name: str, t: np.ndarray, power: float) -> np.ndarray:
-    """Signal level ``alpha_t`` (probability a token is unmasked at time ``t``), ``alpha_1 = 0``."""
-    if name in ("loglinear", "linear"):
-        return 1 - t
-    if name == "cosine":
-        return 1 - np.cos(np.pi / 2 * (1 - t))
-    return 1 - t**power  # "poly"
+#: Time grids of :func:`ancestral` (MD4's ``sampling_grid``).
+ANCESTRAL_GRIDS = ("uniform", "cosine")
+
+#: Snapshots the ancestral and Dream constructors transcribe (``owner/repo@commit``).
+MDLM_COMMIT = "kuleshov-group/mdlm@c112c526d193436838c98d81455ee51f90309470"
+MD4_COMMIT = "google-deepmind/md4@b9fbf29216f818cccff46cb5727199f86f35593e"
+DREAM_COMMIT = "NVlabs/Fast-dLLM@24cc59e75f20a6384bae8c905965bb090b96388e"
+
+_F32 = np.float32
+
+
+def _linspace32(start: float, end: float, num: int) -> np.ndarray:
+    """``torch.linspace(start, end, num)`` in float32 as the CUDA kernel computes it.
+
+    ``step = f32(end - start) / (num - 1)``; index ``i < num // 2`` is ``start + step * i``, the
+    others ``end - step * (num - 1 - i)``, each multiply-add rounded once (nvcc contracts it; the
+    float64 product and sum are exact here, so one rounding to float32 reproduces the fma).
+    """
+    a, b = _F32(start), _F32(end)
+    step = _F32(_F32(b - a) / _F32(num - 1))
+    i = np.arange(num)
+    lower = i < num // 2
+    base = np.where(lower, np.float64(a), np.float64(b))
+    k = np.where(lower, i, -(num - 1 - i)).astype(np.float64)
+    return (base + np.float64(step) * k).astype(_F32)
+
+
+def _cos32(x) -> np.ndarray:
+    """Correctly rounded float32 cosine of float32 ``x``."""
+    return np.cos(np.asarray(x, dtype=_F32).astype(np.float64)).astype(_F32)
+
+
+def _grid_map(x, grid: str, dtype: str):
+    """MD4's ``sampling_grid``: ``"cosine"`` maps ``x -> cos(pi/2 (1 - x))``."""
+    if grid == "uniform":
+        return x
+    if dtype == "float32":
+        return _cos32(_F32(math.pi / 2.0) * (_F32(1.0) - x))
+    return np.cos(np.pi / 2 * (1 - x))
+
+
+def _md4_alpha(name: str, t, power: float, eps: float, dtype: str):
+    """``alpha(t) = (1 - 2 eps) alpha_hat(t) + eps`` (MD4 ``MaskingSchedule.alpha``)."""
+    if dtype == "float32":
+        one = _F32(1.0)
+        t = np.asarray(t, dtype=_F32)
+        if name == "linear":
+            a = one - t
+        elif name == "cosine":
+            a = one - _cos32(_F32(math.pi / 2.0) * (one - t))
+        else:  # "poly"
+            a = one - t ** _F32(power)
+        return (_F32(1.0 - 2 * eps) * a + _F32(eps)).astype(_F32)
+    if name == "linear":
+        a = 1 - t
+    elif name == "cosine":
+        a = 1 - np.cos(np.pi / 2 * (1 - t))
+    else:
+        a = 1 - t**power
+    return (1 - 2 * eps) * a + eps
+
+
+def _ancestral_probs(big_t, alpha, power, eps, grid, dtype) -> np.ndarray:
+    """The ``T`` grid steps' reveal probabilities, in MDLM's or MD4's arithmetic."""
+    if alpha == "loglinear":  # MDLM: t on linspace(1, eps, T+1), s = t - dt, p = (t - s) / t
+        dt = (1 - eps) / big_t
+        if dtype == "float32":
+            t = _linspace32(1.0, eps, big_t + 1)[:-1]
+            s = (t - _F32(dt)).astype(_F32)
+            t, s = _grid_map(t, grid, dtype), _grid_map(s, grid, dtype)
+            return ((t - s) / t).astype(np.float64)
+        t = np.linspace(1.0, eps, big_t + 1)[:-1]
+        t, s = _grid_map(t, grid, dtype), _grid_map(t - dt, grid, dtype)
+        return (t - s) / t
+    # MD4: t = (T - i) / T, s = t - 1/T, p = (alpha_s - alpha_t) / (1 - alpha_t)
+    i = np.arange(big_t)
+    if dtype == "float32":
+        t = ((big_t - i).astype(_F32) * (_F32(1.0) / _F32(big_t))).astype(_F32)  # XLA's rewrite
+        s = (t - _F32(1.0 / big_t)).astype(_F32)
+    else:
+        t = (big_t - i) / big_t
+        s = t - 1.0 / big_t
+    t, s = _grid_map(t, grid, dtype), _grid_map(s, grid, dtype)
+    a_t = _md4_alpha(alpha, t, power, eps, dtype)
+    a_s = _md4_alpha(alpha, s, power, eps, dtype)
+    one = _F32(1.0) if dtype == "float32" else 1.0
+    return np.asarray((a_s - a_t) / (one - a_t), dtype=np.float64)
 
 
 @scoped_x64
-def ancestral(n: int, steps: int, alpha: str = "loglinear", power: float = 2.0) -> BinomialSchedule:
-    """MDLM/MD4 ancestral sampling on a uniform time grid, as a :func:`binomial` schedule.
+def ancestral(
+    n: int,
+    steps: int,
+    alpha: str = "loglinear",
+    power: float = 2.0,
+    *,
+    eps: float | None = None,
+    grid: str | None = None,
+    final: bool = True,
+    cache: bool | None = None,
+    dtype: str = "float32",
+) -> BinomialSchedule:
+    """MDLM/MD4 ancestral sampling, as upstream runs it, as a :func:`binomial` schedule.
 
-    The grid is ``t_i = 1 - i/T``, ``i = 0..T``. Going from ``t = t_i`` to ``s = t_{i+1}`` each
-    masked token is revealed with probability ``(alpha_s - alpha_t) / (1 - alpha_t)``, so step
-    sizes are Binomial (docs/theory.md §7). Signal levels ``alpha_t``:
+    Going from time ``t`` to ``s < t`` each masked token is revealed independently, so step sizes
+    are Binomial (docs/theory.md §4, §7). Two upstreams, chosen by ``alpha``:
 
-    - ``"loglinear"`` (MDLM) and ``"linear"`` (MD4's name for the same): ``1 - t``, giving
-      reveal probabilities ``1 / (T - i)``;
-    - ``"cosine"``: ``1 - cos(pi/2 (1 - t))``;
-    - ``"poly"`` (MD4 polynomial): ``1 - t^power``.
+    - ``"loglinear"`` — **MDLM** (kuleshov-group/mdlm@c112c52, ``diffusion.py::Diffusion._sample(
+      num_steps=None, eps=1e-5)`` with ``_ddpm_caching_update``; ``configs/config.yaml``
+      defaults ``sampling.predictor=ddpm_cache``, ``steps=128``, ``noise_removal=True``):
+      ``t_i = linspace(1, eps, T+1)[i]``, ``s = t - (1 - eps)/T``, reveal probability
+      ``(t - s)/t``; defaults ``eps=1e-5``, ``grid="uniform"``, ``cache=True``.
+    - ``"linear"``, ``"cosine"``, ``"poly"`` — **MD4** (google-deepmind/md4@b9fbf29,
+      ``md4/models/diffusion/md4.py::MD4.ancestral_sample_step``, ``get_sampling_grid``,
+      ``MaskingSchedule(data_shape, schedule_fn_type, eps=1e-4)``; defaults
+      ``noise_schedule_type='linear'``, ``sampling_grid='cosine'``): ``t = (T - i)/T``,
+      ``s = t - 1/T``, both mapped by the grid (``"cosine"``: ``x -> cos(pi/2 (1 - x))``), reveal
+      probability ``(alpha_s - alpha_t)/(1 - alpha_t)`` with ``alpha = (1 - 2 eps) alpha_hat +
+      eps``, ``alpha_hat`` ``1 - t`` (linear), ``1 - cos(pi/2 (1 - t))`` (cosine), ``1 - t^power``
+      (poly); defaults ``eps=1e-4``, ``grid="cosine"``, ``cache=False``.
 
-    The last step has ``s = 0``, ``alpha_0 = 1``: it reveals the rest (probability exactly 1).
+    The last grid step does not reveal everything (``s = eps``, resp. ``alpha_0 = 1 - eps``):
+    upstream then makes one more model call and takes the argmax for every token still masked
+    (MDLM's noise removal, MD4's final ``decode``). With ``final=True`` (the default) that call
+    is the schedule's last step, with probability 1, so the schedule has ``T + 1`` steps;
+    ``final=False`` instead sets the last grid step's probability to 1 (``T`` steps).
+
+    Model calls (:attr:`BinomialSchedule.expected_calls`): MD4 calls the model at every step
+    (``T + 1``); MDLM's cached sampler (``cache=True``) skips the call after a step that changed
+    nothing, so ``E[calls] = 1 + sum_{i <= T-2} (1 - (1 - q_i)^n) + 1`` with ``q_i`` the
+    probability that a given token is revealed at grid step ``i`` (82.46 at ``n = T = 128``).
+
+    ``dtype="float32"`` (the default) computes the probabilities in upstream's float32
+    (``torch.linspace`` as on CUDA, XLA's ``(T - i) * f32(1/T)``); ``"float64"`` is the exact
+    formula. ``ancestral(n, T, alpha, eps=0, grid="uniform", final=False, dtype="float64")`` is
+    the textbook uniform-grid sampler (reveal probabilities ``1/(T - i)`` for log-linear).
 
     Args:
       n: number of positions.
-      steps: the number of grid steps ``T`` (nominal oracle calls).
+      steps: the number of grid steps ``T``.
       alpha: one of :data:`ALPHAS`.
       power: the exponent of ``"poly"``.
+      eps: MDLM's time floor (``[0, 1)``) or MD4's signal floor (``[0, 1/2)``); ``None`` for the
+        upstream default.
+      grid: ``"uniform"`` or ``"cosine"``; ``None`` for the upstream default.
+      final: whether the final argmax call is a step.
+      cache: whether empty steps skip the next model call (MDLM's ``ddpm_cache``); ``None`` for
+        the upstream default. Changes only :attr:`BinomialSchedule.expected_calls`.
+      dtype: ``"float32"`` (upstream) or ``"float64"``.
+
+    Returns:
+      a :class:`BinomialSchedule` with ``T + 1`` steps (``T`` with ``final=False``).
+
+    Raises:
+      ValueError: a bad ``n``, ``steps``, ``alpha``, ``power``, ``eps``, ``grid`` or ``dtype``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> s = mdm.schedules.ancestral(128, 128)
+      >>> s.steps, round(s.expected_calls, 2)
+      (129, 82.46)
+      >>> s = mdm.schedules.ancestral(4, 3, eps=0, grid="uniform", final=False, dtype="float64")
+      >>> [round(float(p), 12) for p in s.reveal_probs]
+      [0.333333333333, 0.5, 1.0]
     """
     n = as_positive_int(n, "n")
     big_t = as_positive_int(steps, "steps")
@@ -535,8 +708,59 @@ def ancestral(n: int, steps: int, alpha: str = "loglinear", power: float = 2.0) 
     power = as_nonnegative_float(power, "power")
     if power <= 0:
         raise ValueError(f"power: must be > 0, got {power!r}")
-    grid = 1 - np.arange(big_t + 1) / big_t
-    a = _alpha(alpha, grid, power)
-    probs = np.clip((a[1:] - a[:-1]) / (1 - a[:-1]), 0.0, 1.0)
+    mdlm = alpha == "loglinear"
+    eps = (1e-5 if mdlm else 1e-4) if eps is None else as_nonnegative_float(eps, "eps")
+    if eps >= (1.0 if mdlm else 0.5):
+        raise ValueError(f"eps: must be in [0, {1 if mdlm else 0.5}) for {alpha!r}, got {eps!r}")
+    grid = ("uniform" if mdlm else "cosine") if grid is None else grid
+    if grid not in ANCESTRAL_GRIDS:
+        raise ValueError(f"grid: expected one of {ANCESTRAL_GRIDS}, got {grid!r}")
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
+    cache = mdlm if cache is None else bool(cache)
+    probs = np.clip(_ancestral_probs(big_t, alpha, power, eps, grid, dtype), 0.0, 1.0)
+    if final:
+        probs = np.concatenate([probs, [1.0]])
+    else:
+        probs[-1] = 1.0
+    return BinomialSchedule(n, probs, calls="cached" if cache else "every", final_call=bool(final))
+
+
+@scoped_x64
+def dream_origin(n: int, steps: int, eps: float = 1e-3) -> BinomialSchedule:
+    """Dream's default sampler (``alg='origin'``): Binomial sizes on Dream's float32 time grid.
+
+    Upstream: Dream-v0's Hugging Face ``generation_utils.py::DreamGenerationMixin._sample`` (the
+    copy vendored in NVlabs/Fast-dLLM@24cc59e, ``dream/model/generation_utils.py``), with the
+    ``DreamGenerationConfig`` defaults ``eps=1e-3, alg='origin'``: ``t = torch.linspace(1, eps,
+    T + 1)`` (float32, as on CUDA); at step ``i`` every masked token is revealed independently
+    with probability ``1 - t_{i+1} / t_i`` (float32), and with probability 1 at the last step.
+    Each of the ``T`` steps calls the model. The expected KL is exact: the average of Theorem 4
+    over the sizes (docs/theory.md §4).
+
+    Args:
+      n: number of positions.
+      steps: the number of steps ``T``.
+      eps: the time floor, in ``(0, 1)``.
+
+    Returns:
+      a :class:`BinomialSchedule` with ``T`` steps.
+
+    Raises:
+      ValueError: a bad ``n``, ``steps`` or ``eps``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> s = mdm.schedules.dream_origin(16, 4)
+      >>> [round(float(p), 6) for p in s.reveal_probs]
+      [0.24975, 0.332889, 0.499001, 1.0]
+    """
+    n = as_positive_int(n, "n")
+    big_t = as_positive_int(steps, "steps")
+    eps = as_nonnegative_float(eps, "eps")
+    if not 0 < eps < 1:
+        raise ValueError(f"eps: must be in (0, 1), got {eps!r}")
+    t = _linspace32(1.0, eps, big_t + 1)
+    probs = (_F32(1.0) - t[1:] / t[:-1]).astype(np.float64)
     probs[-1] = 1.0
-    return BinomialSchedule(n, probs)
+    return BinomialSchedule(n, np.clip(probs, 0.0, 1.0))

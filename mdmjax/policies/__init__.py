@@ -3,7 +3,12 @@
 * policy definitions (:mod:`mdmjax.policies._policy`): :func:`random`, :func:`fixed_order`,
   :func:`confidence`, :func:`margin`, :func:`entropy` (lowest conditional entropy first; a
   policy, not the subset-entropy kernel of :mod:`mdmjax.curves`), :func:`threshold`,
-  :func:`entropy_bound`, :func:`gumbel_confidence`, :func:`dilated`, :func:`semi_autoregressive`;
+  :func:`entropy_bound` (by entropy, confidence or margin), :func:`factor` (Fast-dLLM),
+  :func:`threshold_quota` (Fast-dLLM Dream), :func:`gumbel_confidence` (optionally MaskGIT's
+  annealed temperature), :func:`dilated` (OpenDLM's DUS, with its confidence skip),
+  :func:`semi_autoregressive`;
+* :func:`practice_policies` — the catalogue of the practitioners' policies with upstream
+  defaults (the CLI's);
 * :func:`evaluate_policy` — the exact output law of a policy by a tree walk over partial
   assignments, with an optional imperfect model (:mod:`mdmjax.models`);
 * :func:`policy_frontier` — expected steps against KL for families of policies.
@@ -18,6 +23,8 @@ from mdmjax.policies._frontier import Frontier as Frontier
 from mdmjax.policies._frontier import FrontierPoint as FrontierPoint
 from mdmjax.policies._frontier import family_policies as family_policies
 from mdmjax.policies._frontier import policy_frontier as policy_frontier
+from mdmjax.policies._frontier import practice_policies as practice_policies
+from mdmjax.policies._policy import EB_ORDERS as EB_ORDERS
 from mdmjax.policies._policy import TIE_TOLERANCE as TIE_TOLERANCE
 from mdmjax.policies._policy import Plan as Plan
 from mdmjax.policies._policy import Policy as Policy
@@ -28,6 +35,7 @@ from mdmjax.policies._policy import dilated as dilated
 from mdmjax.policies._policy import dilated_blocks as dilated_blocks
 from mdmjax.policies._policy import entropy as entropy
 from mdmjax.policies._policy import entropy_bound as entropy_bound
+from mdmjax.policies._policy import factor as factor
 from mdmjax.policies._policy import fixed_order as fixed_order
 from mdmjax.policies._policy import gumbel_confidence as gumbel_confidence
 from mdmjax.policies._policy import margin as margin
@@ -35,4 +43,5 @@ from mdmjax.policies._policy import plan as plan
 from mdmjax.policies._policy import random as random
 from mdmjax.policies._policy import semi_autoregressive as semi_autoregressive
 from mdmjax.policies._policy import threshold as threshold
+from mdmjax.policies._policy import threshold_quota as threshold_quota
 from mdmjax.policies._policy import uniform_sizes as uniform_sizes

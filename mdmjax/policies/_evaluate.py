@@ -174,7 +174,16 @@ def _plackett_luce(log_wb, log_w_out, s: int):
 
 
 _SCORE_IDS = {"confidence": 0, "margin": 1, "entropy": 2, "priority": 3, "none": 4}
-_SELECT_IDS = {"rank": 0, "threshold": 1, "entropy_bound": 2, "random": 3, "gumbel": 4}
+_SELECT_IDS = {
+    "rank": 0,
+    "threshold": 1,
+    "entropy_bound": 2,
+    "random": 3,
+    "gumbel": 4,
+    "factor": 5,
+    "quota": 6,
+    "skip": 7,
+}
 
 
 def _all_scores(cond, priority):
@@ -203,6 +212,8 @@ def _expand_nodes(
     block_length,
     priority,
     param,
+    param2,
+    level,
     score_id,
     select_id,
     combo_w,
@@ -213,9 +224,10 @@ def _expand_nodes(
 ):
     """Stage A: conditionals, the policy's options ``(B, P(B))`` and fan-outs of a node chunk.
 
-    ``options`` is ``"single"`` (a deterministic choice: rank, threshold or entropy bound,
-    picked by the traced ``select_id``), ``"random"`` or ``"gumbel"``; the score is picked by
-    the traced ``score_id``, so one compilation serves every deterministic policy.
+    ``options`` is ``"single"`` (a deterministic choice: rank, threshold, entropy bound,
+    factor, quota or skip, picked by the traced ``select_id``), ``"random"`` or ``"gumbel"``;
+    the score is picked by the traced ``score_id``, so one compilation serves every
+    deterministic policy. ``level`` is the number of steps taken (``threshold_quota``'s ``i``).
     """
     num, n = y.shape
     q = jnp.asarray(model.shape)
@@ -261,10 +273,30 @@ def _expand_nodes(
         ks = jnp.arange(1, n + 1)
         ok = (excess <= param + TIE_TOLERANCE) & (ks[None, :] <= count[:, None])
         k_bound = jnp.max(jnp.where(ok, ks[None, :], 1), axis=1)
-        k = jnp.where(select_id == 0, k_rank, jnp.where(select_id == 1, 1, k_bound))
+        # factor (Fast-dLLM): the first rank r >= 1 with c_r < 1 - f / (r + 2), off-by-one kept
+        sorted_c = jnp.take_along_axis(
+            jnp.concatenate([conf, jnp.zeros((num, 1))], axis=1), order, axis=1
+        )
+        r = jnp.arange(n)
+        bar = jnp.where(r == 0, -1.0, 1.0 - param / (r + 2.0))
+        fail = (sorted_c < bar[None, :] - TIE_TOLERANCE) & (r[None, :] < count[:, None])
+        first_fail = jnp.where(jnp.any(fail, axis=1), jnp.argmax(fail, axis=1), count - 1)
+        bump = (first_fail == 0) | (first_fail == count - 1)
+        k_factor = jnp.where(bump, first_fail + 1, first_fail)
+        # quota (Fast-dLLM Dream): the top (i + 1) q - N_i, of which rank 0 and the confident
+        revealed = n - jnp.sum(masked, axis=1)
+        k_quota = jnp.clip((level + 1) * param2 - revealed, 1, count).astype(count.dtype)
+        k = jnp.select(
+            [select_id == 0, select_id == 1, select_id == 2, select_id == 5],
+            [k_rank, jnp.ones_like(k_rank), k_bound, k_factor],
+            jnp.where(select_id == 6, 1, 0),
+        )
         chosen = _prefix_mask(order, k)
         above = cand & (conf >= param - TIE_TOLERANCE)  # threshold: every other confident one
         chosen = chosen | (above & (select_id == 1))
+        chosen = chosen | (_prefix_mask(order, k_quota) & above & (select_id == 6))
+        take_all = size > 0  # skip: the last round reveals every candidate
+        chosen = chosen | (cand & (above | take_all) & (select_id == 7))
         pair_pos = _true_positions(chosen)[:, None, :]
         probs = jnp.ones((num, 1))
     k_opts = pair_pos.shape[1]
@@ -402,6 +434,7 @@ def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
         block_length=jnp.asarray(plan.block_length, dtype=jnp.int64),
         priority=jnp.asarray(plan.priority, dtype=jnp.float64),
         param=jnp.asarray(plan.param, dtype=jnp.float64),
+        param2=jnp.asarray(plan.param2, dtype=jnp.float64),
         score_id=jnp.asarray(_SCORE_IDS[plan.score], dtype=jnp.int32),
         select_id=jnp.asarray(_SELECT_IDS[plan.select], dtype=jnp.int32),
     )
@@ -422,6 +455,8 @@ def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
         else:
             step = plan.steps[level]
             size, cand = step.size, np.asarray(step.candidates, dtype=bool)
+        if plan.level_params is not None:
+            fixed["param"] = jnp.asarray(plan.level_params[level], dtype=jnp.float64)
         s_static = 0
         level_options = options
         if options == "single":
@@ -451,6 +486,7 @@ def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
                 jnp.asarray(np.concatenate([w_part, np.zeros(pad)])),
                 jnp.asarray(size, dtype=jnp.int64),
                 jnp.asarray(cand),
+                level=jnp.asarray(level, dtype=jnp.int64),
                 **fixed,
                 combo_w=jnp.asarray(combo_w),
                 combo_slots=jnp.asarray(slots),

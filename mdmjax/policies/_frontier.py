@@ -14,18 +14,26 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 import mdmjax.policies._policy as P
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.validate import as_positive_int
 from mdmjax.curves import information_curve
 from mdmjax.distribution import Distribution
 from mdmjax.policies._evaluate import evaluate_policy
 from mdmjax.search import Schedule, optimal_schedule
 
-__all__ = ["Frontier", "FrontierPoint", "policy_frontier", "DEFAULT_FAMILIES", "family_policies"]
+__all__ = [
+    "Frontier",
+    "FrontierPoint",
+    "policy_frontier",
+    "DEFAULT_FAMILIES",
+    "family_policies",
+    "practice_policies",
+]
 
 DEFAULT_FAMILIES = (
     "random",
@@ -316,3 +324,61 @@ def policy_frontier(
     curve = information_curve(d)
     optimal = tuple(optimal_schedule(curve, k) for k in ks)
     return Frontier(tuple(points), optimal, tuple(order))
+
+
+# ------------------------------------------------------------------------------------------------
+# The practitioners' policies (the CLI's catalogue)
+# ------------------------------------------------------------------------------------------------
+@scoped_x64
+def practice_policies(n: int) -> dict[str, P.Policy | Callable[[int], P.Policy]]:
+    """Every practitioner policy with upstream defaults, for ``n`` positions.
+
+    A value is either a :class:`~mdmjax.policies.Policy` (the adaptive rules, which take no
+    step budget) or a factory ``steps -> Policy`` (the rules run with a step budget ``T``). The
+    entries, with their upstream defaults:
+
+    - ``LLaDA confidence`` (``T`` -> :func:`confidence` with LLaDA's sizes);
+    - ``Dream margin``, ``Dream entropy`` (``T`` -> Dream's top-k counts, ``alg='topk_margin'`` /
+      ``'entropy'``);
+    - ``MaskGIT Gumbel (cosine, tau 4.5, annealed)`` (``T`` -> :func:`gumbel_confidence` on
+      MaskGIT's float32 cosine counts, ``choice_temperature=4.5`` annealed over ``num_iter = T``);
+    - ``Fast-dLLM threshold 0.9`` (:func:`threshold`), ``Fast-dLLM factor 1`` (:func:`factor`),
+      ``Fast-dLLM Dream threshold 0.9`` (``T`` -> :func:`threshold_quota`, needs ``T | n``);
+    - ``EB entropy 0.1``, ``EB confidence 0.1``, ``EB margin 0.1`` (:func:`entropy_bound`);
+    - ``DUS base 2`` (:func:`dilated`, OpenDLM's ``alpha=2, threshold=0``) and
+      ``DUS base 2, skip 0.9`` (its confidence skip).
+
+    Args:
+      n: number of positions.
+
+    Returns:
+      a new dict (insertion order as above).
+
+    Raises:
+      ValueError: ``n`` not a positive int.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> cat = mdm.policies.practice_policies(8)
+      >>> cat["Fast-dLLM factor 1"].label, cat["LLaDA confidence"](3).label
+      ('factor(1)', 'confidence(3,3,2)')
+    """
+    from mdmjax import schedules as S
+
+    n = as_positive_int(n, "n")
+    return {
+        "LLaDA confidence": lambda steps: P.confidence(S.constant(n, steps)),
+        "Dream margin": lambda steps: P.margin(S.dream(n, steps)),
+        "Dream entropy": lambda steps: P.entropy(S.dream(n, steps)),
+        "MaskGIT Gumbel (cosine, tau 4.5, annealed)": lambda steps: P.gumbel_confidence(
+            S.maskgit(n, steps), 4.5, anneal="maskgit", num_iter=steps
+        ),
+        "Fast-dLLM threshold 0.9": P.threshold(0.9),
+        "Fast-dLLM factor 1": P.factor(1.0),
+        "Fast-dLLM Dream threshold 0.9": lambda steps: P.threshold_quota(steps, 0.9),
+        "EB entropy 0.1": P.entropy_bound(0.1, order="entropy"),
+        "EB confidence 0.1": P.entropy_bound(0.1, order="confidence"),
+        "EB margin 0.1": P.entropy_bound(0.1, order="margin"),
+        "DUS base 2": P.dilated(n, 2),
+        "DUS base 2, skip 0.9": P.dilated(n, 2, threshold=0.9),
+    }

@@ -31,6 +31,7 @@ Policies are small frozen dataclasses (hashable, comparable); they hold no array
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -52,12 +53,25 @@ __all__ = [
     "entropy_bound",
     "semi_autoregressive",
     "gumbel_confidence",
+    "factor",
+    "threshold_quota",
     "uniform_sizes",
+    "EB_ORDERS",
     "TIE_TOLERANCE",
 ]
 
 
-_ADAPTIVE = ("threshold", "entropy_bound")
+_ADAPTIVE = ("threshold", "entropy_bound", "factor", "threshold_quota")
+
+#: The scores :func:`entropy_bound` can sort by (OpenDLM's ``score_type``).
+EB_ORDERS = ("entropy", "confidence", "margin")
+
+#: Snapshots the adaptive rules transcribe (``owner/repo@commit``).
+FASTDLLM_LLADA_COMMIT = "NVlabs/Fast-dLLM@f6b35ec3f1b16e1b3d3357938046559ae2d350fa"
+FASTDLLM_DREAM_COMMIT = "NVlabs/Fast-dLLM@24cc59e75f20a6384bae8c905965bb090b96388e"
+OPENDLM_COMMIT = "Jianguo99/OpenDLM@a4088d10c64e40cfb0ce172acc485c30b2ec43ca"
+OPENDLM_EB_COMMIT = "Jianguo99/OpenDLM@3b81d45461e9cda2e39a142b47c8d4d41e577ac1"
+MASKGIT_COMMIT = "google-research/maskgit@1db23594e1bd328ee78eadcd148a19281cd0f5b8"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,17 +80,23 @@ class Policy:
 
     Attributes:
       kind: ``"random"``, ``"fixed_order"``, ``"dilated"``, ``"confidence"``, ``"margin"``,
-        ``"entropy"``, ``"threshold"``, ``"entropy_bound"``, ``"semi_autoregressive"`` or
-        ``"gumbel_confidence"``.
+        ``"entropy"``, ``"threshold"``, ``"entropy_bound"``, ``"factor"``,
+        ``"threshold_quota"``, ``"semi_autoregressive"`` or ``"gumbel_confidence"``.
       sizes: the step sizes of a fixed-size policy, else ``None``.
       order: the reveal order of ``fixed_order`` / ``dilated`` (0-indexed positions), else
         ``None``.
-      tau: ``threshold``'s confidence threshold.
+      tau: the confidence threshold of ``threshold``, ``threshold_quota`` and of ``dilated``'s
+        confidence skip (``None``: no skip).
       gamma: ``entropy_bound``'s entropy budget (nats).
       temperature: ``gumbel_confidence``'s temperature.
       base: ``dilated``'s base.
       block_length: ``semi_autoregressive``'s block length.
       inner: ``semi_autoregressive``'s policy inside a block.
+      factor: ``factor``'s ``f``.
+      rank_by: the score ``entropy_bound`` sorts by (:data:`EB_ORDERS`).
+      budget: ``threshold_quota``'s number of steps ``T``.
+      anneal_steps: MaskGIT's ``num_iter`` when ``gumbel_confidence`` anneals its temperature,
+        else ``None``.
     """
 
     kind: str
@@ -88,6 +108,10 @@ class Policy:
     base: int | None = None
     block_length: int | None = None
     inner: Policy | None = None
+    factor: float | None = None
+    rank_by: str | None = None
+    budget: int | None = None
+    anneal_steps: int | None = None
 
     @property
     @scoped_x64
@@ -121,18 +145,29 @@ class Policy:
         if self.kind == "fixed_order":
             return f"fixed_order({','.join(str(i) for i in self.order)}; {sizes})"
         if self.kind == "dilated":
-            return f"dilated(n={len(self.order)}, base={self.base})"
+            skip = "" if self.tau is None else f", skip<{self.tau:g}"
+            return f"dilated(n={len(self.order)}, base={self.base}{skip})"
         if self.kind == "threshold":
             return f"threshold({self.tau:g})"
         if self.kind == "entropy_bound":
-            return f"entropy_bound({self.gamma:g})"
+            by = "" if self.rank_by in (None, "entropy") else f", by {self.rank_by}"
+            return f"entropy_bound({self.gamma:g}{by})"
+        if self.kind == "factor":
+            return f"factor({self.factor:g})"
+        if self.kind == "threshold_quota":
+            return f"threshold_quota(T={self.budget}, {self.tau:g})"
         if self.kind == "gumbel_confidence":
-            return f"gumbel_confidence({sizes}; T={self.temperature:g})"
+            anneal = "" if self.anneal_steps is None else f", annealed over {self.anneal_steps}"
+            return f"gumbel_confidence({sizes}; T={self.temperature:g}{anneal})"
         return f"semi_autoregressive({self.block_length}, {self.inner.label})"
 
     @scoped_x64
     def blocks(self) -> tuple[tuple[int, ...], ...] | None:
-        """The ordered partition of ``fixed_order`` / ``dilated``, else ``None``."""
+        """The ordered partition of ``fixed_order`` / ``dilated``, else ``None``.
+
+        For ``dilated`` with a confidence skip these are the planned rounds, not the revealed
+        blocks (those depend on the conditionals).
+        """
         if self.order is None:
             return None
         ends = np.cumsum(self.sizes)
@@ -223,54 +258,89 @@ def fixed_order(order: Sequence[int], sizes: Sequence[int]) -> Policy:
 
 @scoped_x64
 def dilated_blocks(n: int, base: int = 2) -> tuple[tuple[int, ...], ...]:
-    """The ordered partition of the dilated (DUS) order, coarse to fine.
+    """The ordered partition of the dilated (DUS) order, coarse to fine, as OpenDLM builds it.
 
     Luxembourg, Permuter & Nachmani (2025), "Plan for Speed: Dilated Scheduling for Masked
-    Diffusion Language Models". With ``R = ceil(log_base n)`` rounds, round ``t = 1..R`` reveals
-    the still-masked positions ``i`` (0-indexed) with ``i mod d_t == 0``, where the dilation is
-    ``d_t = max(1, floor(n / base^t))``; rounds that find nothing are dropped. The last round has
-    ``d_R = 1`` and reveals everything left. ``n = 1`` is one round.
+    Diffusion Language Models"; upstream Jianguo99/OpenDLM@a4088d1,
+    ``opendlm/sampler/scheduler/dus.py::DetailedUnmaskingScheduler(gen_length, alpha=2.0,
+    threshold=0.0)._precompute_transfer_indices``. With ``R = ceil(log n / log base)`` rounds
+    (float64 logs, as upstream), round ``t = 1..R`` reveals the still-masked positions ``i``
+    (0-indexed) with ``i mod d_t == 0``, where ``d_t = max(1, floor(n / base^t))``. **Merge
+    rule:** if the last round is smaller than the one before, it is merged into it (``n = 23``,
+    base 3: rounds of 4, 10, 9 become 4, 19). Empty rounds are dropped.
+
+    ``n = 1``: upstream has ``R = 0`` rounds and never reveals the token (a bug); here it is one
+    round, ``((0,),)``.
 
     Examples:
       >>> from mdmjax.policies import dilated_blocks
       >>> dilated_blocks(8)
       ((0, 4), (2, 6), (1, 3, 5, 7))
-      >>> dilated_blocks(12)
-      ((0, 6), (3, 9), (1, 2, 4, 5, 7, 8, 10, 11))
+      >>> [len(b) for b in dilated_blocks(23, 3)]
+      [4, 19]
     """
     n = as_positive_int(n, "n")
     base = as_positive_int(base, "base", minimum=2)
-    rounds = 1
-    while base**rounds < n:
-        rounds += 1
+    if n == 1:
+        return ((0,),)
+    rounds = math.ceil(math.log(n) / math.log(base))
     revealed = np.zeros(n, dtype=bool)
-    blocks = []
+    groups: list[np.ndarray] = []
     for t in range(1, rounds + 1):
         dilation = max(1, n // base**t)
         pick = (~revealed) & (np.arange(n) % dilation == 0)
-        if t == rounds:
-            pick = ~revealed
-        if pick.any():
-            blocks.append(tuple(int(i) for i in np.nonzero(pick)[0]))
-            revealed |= pick
-    return tuple(blocks)
+        if t == rounds and groups and pick.sum() < groups[-1].sum():
+            groups[-1] = groups[-1] | pick
+        else:
+            groups.append(pick)
+        revealed |= pick
+    if not revealed.all():  # pragma: no cover - the last round has dilation 1
+        groups.append(~revealed)
+    return tuple(tuple(int(i) for i in np.nonzero(g)[0]) for g in groups if g.any())
 
 
 @scoped_x64
-def dilated(n: int, base: int = 2) -> Policy:
-    """The dilated unmasking schedule (DUS) on ``n`` positions: a fixed coarse-to-fine order.
+def dilated(n: int, base: int = 2, threshold: float = 0.0) -> Policy:
+    """The dilated unmasking schedule (DUS) on ``n`` positions, with OpenDLM's confidence skip.
 
     Spread-out positions first (weakly dependent under a Markov-like law), then the gaps. The
-    blocks are :func:`dilated_blocks`: e.g. ``n = 8``: ``{0,4}, {2,6}, {1,3,5,7}``; about
-    ``log_base n`` steps. Evaluated like :func:`fixed_order`.
+    rounds are :func:`dilated_blocks`: e.g. ``n = 8``: ``{0,4}, {2,6}, {1,3,5,7}``; about
+    ``log_base n`` steps. Without a threshold it is a fixed order, evaluated like
+    :func:`fixed_order`.
+
+    **Confidence skip** (``threshold > 0``; OpenDLM@a4088d1 ``DetailedUnmaskingScheduler.
+    get_transfer_indices``): a candidate of round ``t`` whose confidence is below the threshold
+    (within ``1e-12``) is deferred to round ``t + 1``, so round ``t``'s candidates are all the
+    still-masked positions of rounds ``1..t``; a round can reveal nothing (it still costs a model
+    call). In the last round upstream *drops* the low-confidence candidates and returns them
+    masked; mdmjax needs a complete sample, so its last round reveals every position left
+    (the only deviation; then the number of steps is the number of rounds).
 
     Args:
       n: number of positions (must equal the law's ``n``).
-      base: the dilation base, ``>= 2``.
+      base: the dilation base, ``>= 2`` (OpenDLM's ``alpha``).
+      threshold: the skip threshold in ``[0, 1]``; 0 (the default) is no skip.
+
+    Raises:
+      ValueError: a bad ``n``, ``base`` or ``threshold``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.policies.dilated(8, threshold=0.9).label
+      'dilated(n=8, base=2, skip<0.9)'
     """
     blocks = dilated_blocks(n, base)
     order = tuple(i for b in blocks for i in b)
-    return Policy("dilated", sizes=tuple(len(b) for b in blocks), order=order, base=int(base))
+    tau = as_finite_float(threshold, "threshold")
+    if not 0.0 <= tau <= 1.0:
+        raise ValueError(f"threshold: a confidence threshold must lie in [0, 1], got {threshold!r}")
+    return Policy(
+        "dilated",
+        sizes=tuple(len(b) for b in blocks),
+        order=order,
+        base=int(base),
+        tau=tau if tau > 0 else None,
+    )
 
 
 @scoped_x64
@@ -311,28 +381,112 @@ def threshold(tau: float) -> Policy:
 
 
 @scoped_x64
-def entropy_bound(gamma: float) -> Policy:
-    """EB-sampler: sort the masked positions by entropy, ascending; reveal the longest prefix
-    whose entropy sum minus its largest entropy is ``<= gamma``.
+def entropy_bound(gamma: float, order: str = "entropy") -> Policy:
+    """EB-sampler: sort the masked positions by a score; reveal the longest prefix whose entropy
+    sum minus its largest entropy is ``<= gamma``.
 
     Ben-Hamu et al. (2025), "Accelerated Sampling from Masked Diffusion Models via Entropy
-    Bounded Unmasking". With the positions sorted by ``H_(1) <= H_(2) <= ..`` (ties within
-    ``1e-12`` to the lower index), the policy reveals the first ``k`` for the largest ``k >= 1``
-    with
+    Bounded Unmasking"; upstream Jianguo99/OpenDLM@3b81d45,
+    ``opendlm/sampler/scheduler/eb.py::EntropyBoundedUnmaskingScheduler(gamma=0.1)`` with
+    ``opendlm/sampler/eb.py::EBSampler(block_length=32, gamma=0.1, score_type='entropy')``. The
+    masked positions are sorted by ``order`` (best first, ties within ``1e-12`` to the lower
+    index): ``"entropy"`` lowest entropy first, ``"confidence"`` highest top probability,
+    ``"margin"`` highest ``top1 - top2``. With the *entropies* ``H_(1), H_(2), ..`` in that order,
+    the policy reveals the first ``k`` for the largest ``k >= 1`` with
 
     .. math:: \\sum_{j \\le k} H_{(j)} - \\max_{j \\le k} H_{(j)} \\le \\gamma + 10^{-12}.
 
+    Upstream's entropies are ``-sum p log(p + 1e-10)``; mdmjax uses the exact entropy.
+
     Args:
       gamma: the entropy budget in nats, ``>= 0``.
+      order: one of :data:`EB_ORDERS`.
+
+    Raises:
+      ValueError: a negative or non-finite ``gamma``, or an unknown ``order``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.policies.entropy_bound(0.1, order="margin").label
+      'entropy_bound(0.1, by margin)'
     """
     g = as_finite_float(gamma, "gamma")
     if g < 0:
         raise ValueError(f"gamma: an entropy budget must be >= 0, got {gamma!r}")
-    return Policy("entropy_bound", gamma=g)
+    if order not in EB_ORDERS:
+        raise ValueError(f"order: expected one of {EB_ORDERS}, got {order!r}")
+    return Policy("entropy_bound", gamma=g, rank_by=order)
 
 
 @scoped_x64
-def gumbel_confidence(sizes: Sequence[int], temperature: float) -> Policy:
+def factor(f: float = 1.0) -> Policy:
+    """Fast-dLLM's factor rule: reveal the confident prefix of the confidence ranking.
+
+    Upstream NVlabs/Fast-dLLM@f6b35ec, ``llada/generate.py::get_transfer_index_dynamic(...,
+    factor=1)``. With the ``m`` masked positions sorted by confidence, ``c_0 >= c_1 >= ..``
+    (ties within ``1e-12`` to the lower index), rank ``r >= 1`` passes if
+    ``c_r >= 1 - f / (r + 2)`` (within ``1e-12``; rank 0 always passes). With ``r*`` the first
+    failing rank (``m - 1`` if none fails), the policy reveals the top ``r*`` positions, or
+    ``r* + 1`` when ``r* = 0`` or ``r* = m - 1``: upstream's off-by-one, kept, so a failure at the
+    last rank still reveals all ``m``. At least one position per step.
+
+    Args:
+      f: the factor, ``> 0``.
+
+    Raises:
+      ValueError: a non-positive or non-finite ``f``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.policies.factor(1.0).label
+      'factor(1)'
+    """
+    value = as_finite_float(f, "f")
+    if value <= 0:
+        raise ValueError(f"f: must be > 0, got {f!r}")
+    return Policy("factor", factor=value)
+
+
+@scoped_x64
+def threshold_quota(steps: int, tau: float = 0.9) -> Policy:
+    """Fast-dLLM's Dream ``alg='confidence_threshold'``: a per-step quota, with carry-over.
+
+    Upstream NVlabs/Fast-dLLM@24cc59e, ``dream/model/generation_utils.py::
+    DreamGenerationMixin._sample(..., alg='confidence_threshold', threshold=0.9)``. With
+    ``q = n / T`` (upstream asserts ``T`` divides ``n``) and a carry ``c`` (initially 0), step
+    ``i`` takes the top ``q + c`` masked positions by confidence and reveals rank 0 and every
+    other with confidence ``>= tau`` (within ``1e-12``); each one not revealed adds 1 to the next
+    step's carry. At the last planned step a deferral sets ``q = 0`` and adds one step, so the
+    sampler then reveals the top-1 plus every confident position until it is done (the
+    :func:`threshold` rule). Since ``c_i = i q - N_i`` (``N_i`` revealed before step ``i``),
+    step ``i`` takes the top ``min(M, (i + 1) q - N_i)``; there are never empty calls.
+
+    Args:
+      steps: the planned number of steps ``T`` (must divide the law's ``n``).
+      tau: the threshold in ``[0, 1]``.
+
+    Raises:
+      ValueError: a bad ``steps`` or ``tau``; at evaluation, ``T`` not dividing ``n``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.policies.threshold_quota(4).label
+      'threshold_quota(T=4, 0.9)'
+    """
+    big_t = as_positive_int(steps, "steps")
+    t = as_finite_float(tau, "tau")
+    if not 0.0 <= t <= 1.0:
+        raise ValueError(f"tau: a confidence threshold must lie in [0, 1], got {tau!r}")
+    return Policy("threshold_quota", budget=big_t, tau=t)
+
+
+@scoped_x64
+def gumbel_confidence(
+    sizes: Sequence[int],
+    temperature: float,
+    anneal: str | None = None,
+    num_iter: int | None = None,
+) -> Policy:
     """Randomized confidence (MaskGIT's Gumbel-top-k; Dream's ``alg_temp``).
 
     At step ``t`` the keys ``log c_i + temperature * G_i`` (``G_i`` i.i.d. standard Gumbel) of
@@ -341,15 +495,50 @@ def gumbel_confidence(sizes: Sequence[int], temperature: float) -> Policy:
     the exact evaluation averages over all subsets with their Plackett–Luce probabilities. As
     ``temperature -> 0`` it tends to :func:`confidence`.
 
+    **MaskGIT's annealing** (``anneal="maskgit"``; google-research/maskgit@1db2359,
+    ``maskgit/libml/parallel_decode.py::decode`` passes ``choice_temperature * (1 - ratio)`` to
+    ``mask_by_random_topk``): step ``j`` (0-based) uses the temperature
+    ``tau (1 - (j + 1) / num_iter)``, in float32 as upstream, where ``num_iter`` is MaskGIT's
+    number of iterations (default ``len(sizes)``; pass it when :func:`mdmjax.schedules.maskgit`
+    dropped empty steps, which only happen once a single token is left, where the choice is not
+    random). The last iteration has temperature 0 and takes what is left. The class-conditional
+    ImageNet config uses ``tau = 4.5``.
+
     Args:
       sizes: positive step sizes summing to ``n``.
-      temperature: ``> 0``.
+      temperature: ``> 0`` (MaskGIT's ``choice_temperature`` when annealed).
+      anneal: ``None`` (constant temperature) or ``"maskgit"``.
+      num_iter: MaskGIT's ``num_iter`` (``>= len(sizes)``), only with ``anneal``.
+
+    Raises:
+      ValueError: bad sizes, a non-positive temperature, an unknown ``anneal`` or a bad
+        ``num_iter``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.policies.gumbel_confidence((2, 3, 5, 6), 4.5, anneal="maskgit").label
+      'gumbel_confidence(2,3,5,6; T=4.5, annealed over 4)'
     """
     s = _as_step_sizes(sizes)
     t = as_finite_float(temperature, "temperature")
     if t <= 0:
         raise ValueError(f"temperature: must be > 0, got {temperature!r}")
-    return Policy("gumbel_confidence", sizes=s, temperature=t)
+    if anneal not in (None, "maskgit"):
+        raise ValueError(f"anneal: expected None or 'maskgit', got {anneal!r}")
+    steps_total = None
+    if anneal is not None:
+        steps_total = len(s) if num_iter is None else as_positive_int(num_iter, "num_iter")
+        if steps_total < len(s):
+            raise ValueError(f"num_iter: must be >= len(sizes) = {len(s)}, got {num_iter!r}")
+    elif num_iter is not None:
+        raise ValueError("num_iter: only used with anneal='maskgit'")
+    return Policy("gumbel_confidence", sizes=s, temperature=t, anneal_steps=steps_total)
+
+
+def _maskgit_scale(step: int, num_iter: int, temperature: float) -> float:
+    """MaskGIT's ``choice_temperature * (1 - (step + 1) / num_iter)`` in float32."""
+    ratio = np.float32(step + 1) * (np.float32(1.0) / np.float32(num_iter))
+    return float(np.float32(temperature) * (np.float32(1.0) - ratio))
 
 
 @scoped_x64
@@ -390,6 +579,15 @@ def semi_autoregressive(block_length: int, inner: Policy) -> Policy:
         raise ValueError(f"inner: expected a Policy, got {type(inner).__name__}")
     if inner.kind == "semi_autoregressive":
         raise ValueError("inner: semi_autoregressive policies cannot be nested")
+    if (
+        inner.kind == "threshold_quota"
+        or inner.anneal_steps is not None
+        or (inner.kind == "dilated" and inner.tau is not None)
+    ):
+        raise ValueError(
+            f"inner: {inner.label} counts steps over the whole sequence and is not supported "
+            "inside semi_autoregressive"
+        )
     if inner.order is not None and len(inner.order) != L:
         raise ValueError(
             f"inner: a {inner.kind} order inside semi_autoregressive is the order within one "
@@ -436,14 +634,18 @@ class Plan:
 
     Attributes:
       select: ``"rank"`` (top-``s`` by score), ``"threshold"``, ``"entropy_bound"``,
-        ``"random"`` or ``"gumbel"``.
+        ``"random"``, ``"gumbel"``, ``"factor"``, ``"quota"`` (``threshold_quota``) or
+        ``"skip"`` (``dilated`` with a threshold: every candidate with confidence ``>= param``,
+        every candidate when the step's ``size`` is 1, i.e. in the last round).
       score: ``"confidence"``, ``"margin"``, ``"entropy"``, ``"priority"`` or ``"none"``.
       steps: the fixed schedule (one :class:`Step` per step), or ``None`` for adaptive ones.
       block_length: for an adaptive policy inside blocks, else ``n`` (one block).
       priority: ``(n,)`` static scores of a fixed order (higher first), else zeros.
-      param: ``tau``, ``gamma`` or ``1 / temperature``.
+      param: ``tau``, ``gamma``, ``f`` or ``1 / temperature``.
       blocks: the ordered partition when the plan is a fixed partition, else ``None``.
       random_sizes: the sizes of a top-level ``random`` policy (for the expected decomposition).
+      param2: ``threshold_quota``'s quota ``q = n / T``, else 0.
+      level_params: per-step ``param`` (an annealed ``gumbel_confidence``), else ``None``.
     """
 
     select: str
@@ -454,6 +656,8 @@ class Plan:
     param: float
     blocks: tuple[tuple[int, ...], ...] | None = None
     random_sizes: tuple[int, ...] | None = None
+    param2: float = 0.0
+    level_params: tuple[float, ...] | None = None
 
 
 _SELECT = {
@@ -466,12 +670,24 @@ _SELECT = {
     "gumbel_confidence": ("gumbel", "confidence"),
     "threshold": ("threshold", "confidence"),
     "entropy_bound": ("entropy_bound", "entropy"),
+    "factor": ("factor", "confidence"),
+    "threshold_quota": ("quota", "confidence"),
 }
 
 
+def _select_score(policy: Policy) -> tuple[str, str]:
+    if policy.kind == "entropy_bound" and policy.rank_by is not None:
+        return "entropy_bound", policy.rank_by
+    if policy.kind == "dilated" and policy.tau is not None:
+        return "skip", "confidence"
+    return _SELECT[policy.kind]
+
+
 def _param(policy: Policy) -> float:
-    if policy.kind == "threshold":
+    if policy.kind in ("threshold", "threshold_quota", "dilated") and policy.tau is not None:
         return policy.tau
+    if policy.kind == "factor":
+        return policy.factor
     if policy.kind == "entropy_bound":
         return policy.gamma
     if policy.kind == "gumbel_confidence":
@@ -544,7 +760,7 @@ def plan(policy: Policy, n: int) -> Plan:
     zeros = (0.0,) * n
     if policy.kind == "semi_autoregressive":
         inner, L = policy.inner, policy.block_length
-        select, score = _SELECT[inner.kind]
+        select, score = _select_score(inner)
         if inner.adaptive:
             return Plan(select, score, None, min(L, n), zeros, _param(inner))
         steps, priority = _semi_ar_steps(n, L, inner)
@@ -565,12 +781,34 @@ def plan(policy: Policy, n: int) -> Plan:
             _param(inner),
             blocks=blocks,
         )
-    select, score = _SELECT[policy.kind]
+    select, score = _select_score(policy)
+    if policy.kind == "threshold_quota":
+        if n % policy.budget:
+            raise ValueError(
+                f"policy: threshold_quota needs steps to divide n (upstream asserts it), got "
+                f"steps = {policy.budget}, n = {n}"
+            )
+        return Plan(select, score, None, n, zeros, _param(policy), param2=float(n // policy.budget))
     if policy.adaptive:
         return Plan(select, score, None, n, zeros, _param(policy))
     if policy.order is not None and len(policy.order) != n:
         raise ValueError(f"policy: its order covers {len(policy.order)} positions, but n = {n}")
     _check_sum(policy.sizes, n)
+    if select == "skip":  # round t: every still-masked position of rounds 1..t
+        seen = np.zeros(n, dtype=bool)
+        rounds = []
+        for t, blk in enumerate(policy.blocks()):
+            seen[list(blk)] = True
+            last = t == len(policy.sizes) - 1
+            rounds.append(Step(1 if last else 0, tuple(bool(v) for v in seen)))
+        return Plan(select, score, tuple(rounds), n, zeros, _param(policy))
+    level_params = None
+    if policy.anneal_steps is not None:
+        scales = [
+            _maskgit_scale(j, policy.anneal_steps, policy.temperature)
+            for j in range(len(policy.sizes))
+        ]
+        level_params = tuple(1.0 / v if v > 0 else 0.0 for v in scales)
     steps = tuple(Step(s, everything) for s in policy.sizes)
     priority = zeros
     if policy.order is not None:
@@ -586,6 +824,7 @@ def plan(policy: Policy, n: int) -> Plan:
         _param(policy),
         blocks=policy.blocks(),
         random_sizes=policy.sizes if policy.kind == "random" else None,
+        level_params=level_params,
     )
 
 

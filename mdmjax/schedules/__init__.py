@@ -1,8 +1,11 @@
 """Schedules: step counts fixed in advance, as practitioners run them and as the theory prescribes.
 
-* practice (:mod:`mdmjax.schedules._practice`): :func:`constant` (LLaDA), :func:`maskgit` and
-  :func:`cosine` (MaskGIT), :func:`dream`; random sizes :func:`ancestral` (MDLM/MD4) and
+* practice (:mod:`mdmjax.schedules._practice`), each in its upstream's own arithmetic:
+  :func:`constant` (LLaDA), :func:`maskgit` and :func:`cosine` (MaskGIT, float32 by default),
+  :func:`dream`, :func:`alpha_rounded` (dllm), :func:`flexible` (OpenDLM); random sizes
+  :func:`ancestral` (MDLM/MD4), :func:`dream_origin` (Dream ``alg='origin'``) and
   :func:`binomial` (Zhao–Cai), valued exactly over their sizes;
+* :func:`practice_schedules` — the catalogue of all of them with upstream defaults (the CLI's);
 * theory (:mod:`mdmjax.schedules._theory`): :func:`tc_schedule`, :func:`dtc_schedule`,
   :func:`theorem9_sweep` (Theorem 9), :func:`austin`, :func:`corollary34`, :func:`sqrt_rule`,
   :func:`geometric`;
@@ -13,17 +16,24 @@ Adaptive *policies* (which tokens to reveal, chosen from the model's conditional
 """
 
 from mdmjax.kl import ALPHAS as ALPHAS
+from mdmjax.kl import ANCESTRAL_GRIDS as ANCESTRAL_GRIDS
 from mdmjax.kl import BinomialSchedule as BinomialSchedule
 from mdmjax.kl import KernelSchedule as KernelSchedule
 from mdmjax.kl import RandomScheduleKL as RandomScheduleKL
 from mdmjax.kl import ancestral as ancestral
 from mdmjax.kl import binomial as binomial
+from mdmjax.kl import dream_origin as dream_origin
 from mdmjax.schedules._breakpoints import from_breakpoints as from_breakpoints
 from mdmjax.schedules._breakpoints import round_breakpoints as round_breakpoints
+from mdmjax.schedules._catalogue import practice_schedules as practice_schedules
+from mdmjax.schedules._practice import DLLM_ALPHAS as DLLM_ALPHAS
+from mdmjax.schedules._practice import FLEXIBLE_GAMMAS as FLEXIBLE_GAMMAS
 from mdmjax.schedules._practice import GAMMAS as GAMMAS
+from mdmjax.schedules._practice import alpha_rounded as alpha_rounded
 from mdmjax.schedules._practice import constant as constant
 from mdmjax.schedules._practice import cosine as cosine
 from mdmjax.schedules._practice import dream as dream
+from mdmjax.schedules._practice import flexible as flexible
 from mdmjax.schedules._practice import maskgit as maskgit
 from mdmjax.schedules._theory import Theorem9Sweep as Theorem9Sweep
 from mdmjax.schedules._theory import austin as austin

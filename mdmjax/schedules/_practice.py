@@ -1,4 +1,4 @@
-"""What practitioners run: the per-step reveal counts of LLaDA, MaskGIT and Dream.
+"""What practitioners run: the per-step reveal counts of LLaDA, MaskGIT, Dream, dllm and OpenDLM.
 
 Each function returns a tuple of positive ints ``(s_1, .., s_k)`` summing to ``n`` (the number of
 masked positions); zero-size steps are dropped (:mod:`mdmjax.schedules._breakpoints`), so
@@ -10,25 +10,51 @@ Random-size schedules (MDLM/MD4 ancestral sampling) are :func:`mdmjax.schedules.
 
 from __future__ import annotations
 
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_positive_float, as_positive_int
 from mdmjax.schedules._breakpoints import _as_steps, _drop_zeros
 
-__all__ = ["constant", "maskgit", "cosine", "dream", "GAMMAS"]
+__all__ = [
+    "constant",
+    "maskgit",
+    "cosine",
+    "dream",
+    "alpha_rounded",
+    "flexible",
+    "GAMMAS",
+    "FLEXIBLE_GAMMAS",
+    "DLLM_ALPHAS",
+]
 
 GAMMAS = ("cosine", "linear", "pow", "log", "exp")
+#: OpenDLM's flexible gammas (:func:`flexible`).
+FLEXIBLE_GAMMAS = ("linear", "cosine", "square", "cubic", "exponential", "sqrt", "log")
+#: dllm's alpha schedulers (:func:`alpha_rounded`).
+DLLM_ALPHAS = ("linear", "cosine")
+
+#: Snapshots the practice schedules transcribe (``owner/repo@commit``).
+MASKGIT_COMMIT = "google-research/maskgit@1db23594e1bd328ee78eadcd148a19281cd0f5b8"
+OPENDLM_COMMIT = "Jianguo99/OpenDLM@a4088d10c64e40cfb0ce172acc485c30b2ec43ca"
+DLLM_COMMIT = "ZHZisZZ/dllm@ca176752fbceec49c6b4777a2c18ae88e4eb10ed"
 
 
 # ------------------------------------------------------------------------------------------------
-# Practice (docs/theory.md §7)
+# LLaDA
 # ------------------------------------------------------------------------------------------------
 @scoped_x64
 def constant(n: int, steps: int) -> tuple[int, ...]:
     """LLaDA's uniform schedule: ``s_k = floor(n / T) + 1[k < n mod T]``, remainder first.
 
-    With ``steps > n`` the last ``steps - n`` steps are empty and dropped (``n`` steps of 1).
+    Upstream: ML-GSAI/LLaDA ``generate.py::get_num_transfer_tokens(mask_index, steps)`` (the copy
+    in NVlabs/Fast-dLLM@f6b35ec ``llada/generate.py``), integer arithmetic. With ``steps > n``
+    the last ``steps - n`` steps are empty and dropped (``n`` steps of 1). docs/theory.md §7.
 
     Examples:
       >>> import mdmjax as mdm
@@ -41,6 +67,9 @@ def constant(n: int, steps: int) -> tuple[int, ...]:
     return _drop_zeros(n // big_t + (k < n % big_t))
 
 
+# ------------------------------------------------------------------------------------------------
+# MaskGIT
+# ------------------------------------------------------------------------------------------------
 def _gamma(name: str, r: np.ndarray, n: int, power: float) -> np.ndarray:
     if name == "cosine":
         return np.cos(np.pi * r / 2)
@@ -53,41 +82,128 @@ def _gamma(name: str, r: np.ndarray, n: int, power: float) -> np.ndarray:
     return 1 - 2 ** (-np.log2(n) * (1 - r))  # "exp"
 
 
+def _maskgit_gamma_name(gamma, power: float) -> tuple[str, float]:
+    """Canonical ``(name, power)``: ``"uniform"`` is ``"linear"``, ``"pow2.5"`` is ``"pow"``."""
+    if not isinstance(gamma, str):
+        raise ValueError(f"gamma: expected a string, got {gamma!r}")
+    if gamma == "uniform":
+        return "linear", power
+    if gamma.startswith("pow") and gamma != "pow":
+        try:
+            return "pow", as_positive_float(float(gamma[3:]), "gamma")
+        except ValueError:
+            raise ValueError(f"gamma: cannot read the exponent of {gamma!r}") from None
+    if gamma not in GAMMAS:
+        raise ValueError(
+            f"gamma: expected one of {GAMMAS}, 'uniform' or 'pow<p>' (e.g. 'pow2.5'), got {gamma!r}"
+        )
+    return gamma, power
+
+
+@functools.cache
+def _maskgit_float32_program(name: str, power: float, length: int):
+    """The jitted float32 program of ``floor(N * mask_schedule.schedule((k+1)/T, N, name))``.
+
+    Written as upstream writes it and run by XLA, so XLA's own float32 ``cos``/``pow``/``log2``/
+    ``exp2`` and its rewrite of the division by the constant ``T`` into ``* f32(1/T)`` give
+    upstream's roundings. Every array has an explicit 32-bit dtype and every constant is a weakly
+    typed Python scalar, so jax's x64 flag (on inside :func:`scoped_x64`) promotes nothing. The
+    steps are padded to ``length`` (128 up to ``T = 128``) so one compilation serves every ``T``.
+    """
+
+    def program(total_int, recip):
+        step = jnp.arange(length, dtype=jnp.int32)
+        ratio = (step + 1).astype(jnp.float32) * recip
+        total = total_int.astype(jnp.float32)
+        if name == "cosine":
+            m = jax.lax.cos(math.pi / 2.0 * ratio)
+        elif name == "linear":
+            m = 1.0 - ratio
+        elif name == "pow":
+            m = 1.0 - ratio**power
+        elif name == "log":
+            m = -jnp.log2(ratio) / jnp.log2(total)
+        else:  # "exp"
+            m = 1 - jnp.exp2(-jnp.log2(total) * (1 - ratio))
+        m = jnp.clip(m, jnp.float32(1e-6), jnp.float32(1.0))
+        return jnp.floor(total * m)
+
+    return jax.jit(program)
+
+
+def _maskgit_targets(n: int, big_t: int, name: str, power: float, dtype: str) -> np.ndarray:
+    """``floor(n * gamma((k+1)/T))`` for ``k = 0..T-1`` in upstream's float32 or in float64."""
+    if dtype == "float64":
+        r = (np.arange(big_t) + 1) / big_t
+        return np.floor(n * np.clip(_gamma(name, r, n, power), 1e-6, 1.0))
+    length = 128 if big_t <= 128 else 1 << (big_t - 1).bit_length()
+    recip = np.float32(1.0) / np.float32(big_t)
+    out = _maskgit_float32_program(name, float(power), length)(
+        jnp.asarray(n, dtype=jnp.int32), jnp.asarray(recip, dtype=jnp.float32)
+    )
+    if out.dtype != jnp.float32:  # pragma: no cover - the program is float32 by construction
+        raise RuntimeError(f"the MaskGIT float32 program returned {out.dtype}")
+    return np.asarray(out, dtype=np.float64)[:big_t]
+
+
 @scoped_x64
-def maskgit(n: int, steps: int, gamma: str = "cosine", power: float = 2.0) -> tuple[int, ...]:
-    """MaskGIT's gamma-schedules (Chang et al. 2022), docs/theory.md §7.
+def maskgit(
+    n: int, steps: int, gamma: str = "cosine", power: float = 2.0, dtype: str = "float32"
+) -> tuple[int, ...]:
+    """MaskGIT's gamma-schedules (Chang et al. 2022), bit for bit as upstream computes them.
 
-    With ``r = (k+1)/T`` the masked count after step ``k`` is
-    ``max(1, min(M_k - 1, floor(n gamma(r))))`` (MaskGIT's clip: the lower bound 1 wins, so a
-    step that starts with one masked token reveals nothing until the last step), and 0 after the
-    last step. The gamma functions are
+    Upstream: google-research/maskgit@1db2359, ``maskgit/libml/parallel_decode.py::decode(inputs,
+    rng, tokens_to_logits, mask_token_id=-1, num_iter=12, start_iter=0, choice_temperature=1.0,
+    mask_scheduling_method="cosine")`` with ``maskgit/libml/mask_schedule.py::schedule(ratio,
+    total_unknown, method)``. With ``r = (k+1)/T`` the masked count after step ``k`` is
+    ``max(1, min(M_k - 1, floor(n clip(gamma(r), 1e-6, 1))))`` (the lower bound 1 wins, so a step
+    that starts with one masked token reveals nothing until the last step), and 0 after the last
+    step. The gamma functions (upstream names in brackets) are
 
-    - ``cosine``: ``cos(pi r / 2)``; ``linear``: ``1 - r``; ``pow``: ``1 - r^power``;
+    - ``cosine``: ``cos(pi r / 2)``; ``linear`` (``"uniform"``): ``1 - r``;
+      ``pow`` (``"pow<p>"``): ``1 - r^power``;
     - ``log``: ``-log2(r) / log2(n)``; ``exp``: ``1 - 2^(-log2(n) (1 - r))``.
 
-    Steps that reveal nothing are dropped. The formula is evaluated in float64 as written, like
-    the reference implementations: ``floor(10 (1 - 4/5)) = floor(1.9999999999999996) = 1``.
+    Arithmetic. ``dtype="float32"`` (the default) runs the upstream expressions as a jitted
+    float32 XLA program, as ``decode`` does, so the counts are MaskGIT's own, including XLA's
+    ``(k+1) * f32(1/T)`` and its float32 ``cos``: ``n = 4, T = 3`` keeps ``floor(4 cos(pi/3)) =
+    floor(1.9999999) = 1`` masked after step 1. ``dtype="float64"`` evaluates the formula exactly
+    in float64 (``floor(4 cos(pi/3)) = 2``). On accelerators other than XLA:CPU (upstream ran on
+    TPU) the last ulp of ``cos``/``pow`` may differ; docs/upstream_notes.md.
+
+    Steps that reveal nothing are dropped (each one still costs MaskGIT a model call: ``T`` calls
+    in all). docs/theory.md §7.
 
     Args:
       n: number of masked positions.
-      steps: the number of steps ``T``.
-      gamma: one of ``"cosine"``, ``"linear"``, ``"pow"``, ``"log"``, ``"exp"``.
+      steps: the number of steps ``T`` (MaskGIT's ``num_iter``).
+      gamma: ``"cosine"``, ``"linear"`` (or ``"uniform"``), ``"pow"`` (or ``"pow<p>"``, e.g.
+        ``"pow2.5"``, which sets ``power``), ``"log"``, ``"exp"``.
       power: the exponent of ``"pow"``.
+      dtype: ``"float32"`` (upstream's arithmetic) or ``"float64"`` (the exact formula).
+
+    Returns:
+      the positive step sizes, summing to ``n``.
+
+    Raises:
+      ValueError: ``n`` or ``steps`` not a positive int, an unknown ``gamma`` or ``dtype``.
 
     Examples:
       >>> import mdmjax as mdm
       >>> mdm.schedules.maskgit(16, 4)
       (2, 3, 5, 6)
+      >>> mdm.schedules.maskgit(4, 3), mdm.schedules.maskgit(4, 3, dtype="float64")
+      ((1, 2, 1), (1, 1, 2))
     """
     n = as_positive_int(n, "n")
     big_t = _as_steps(steps)
-    if gamma not in GAMMAS:
-        raise ValueError(f"gamma: expected one of {GAMMAS}, got {gamma!r}")
+    name, power = _maskgit_gamma_name(gamma, power)
     power = as_positive_float(power, "power")
-    if n == 1:
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
+    if n == 1:  # upstream keeps the one token masked until the last step
         return (1,)
-    r = (np.arange(big_t) + 1) / big_t
-    target = np.floor(n * _gamma(gamma, r, n, power))
+    target = _maskgit_targets(n, big_t, name, power, dtype)
     masked = n
     sizes = []
     for k in range(big_t):
@@ -99,8 +215,148 @@ def maskgit(n: int, steps: int, gamma: str = "cosine", power: float = 2.0) -> tu
 
 @scoped_x64
 def cosine(n: int, steps: int) -> tuple[int, ...]:
-    """The MaskGIT cosine schedule: ``maskgit(n, steps, "cosine")``."""
+    """The MaskGIT cosine schedule with MaskGIT's defaults: ``maskgit(n, steps, "cosine")``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.schedules.cosine(4, 3)
+      (1, 2, 1)
+    """
     return maskgit(n, steps, "cosine")
+
+
+# ------------------------------------------------------------------------------------------------
+# dllm and OpenDLM
+# ------------------------------------------------------------------------------------------------
+def _dllm_alpha32(name: str, i: float) -> np.float32:
+    """dllm's ``alpha(i)`` on a float32 tensor; ``torch.cos`` on a 0-d CPU tensor is glibc's
+    correctly rounded ``cosf``, reproduced by rounding the float64 cosine of the float32 input."""
+    one = np.float32(1.0)
+    i32 = np.float32(i)
+    if name == "linear":
+        return one - i32
+    x = np.float32(np.float32(math.pi / 2) * (one - i32))
+    return one - np.float32(math.cos(float(x)))
+
+
+@scoped_x64
+def alpha_rounded(n: int, steps: int, alpha: str = "linear") -> tuple[int, ...]:
+    """dllm's deterministic transfer counts: the alpha-scheduler's expected reveals, rounded.
+
+    Upstream: ZHZisZZ/dllm@ca17675, ``dllm/core/samplers/utils.py::get_num_transfer_tokens(
+    mask_index, steps, scheduler, stochastic=False)`` with ``dllm/core/schedulers/alpha.py``
+    (``LinearAlphaScheduler`` ``alpha(i) = 1 - i``, the samplers' default, and
+    ``CosineAlphaScheduler`` ``alpha(i) = 1 - cos(pi/2 (1 - i))``). For ``j = 0..T-1``, with
+    ``s = (T-1-j)/T``, ``t = (T-j)/T`` and ``M`` the tokens still masked,
+
+    .. math::
+
+       c_j = \\mathrm{round}\\Big(M \\Big(1 - \\frac{1 - \\alpha(s)}{1 - \\alpha(t)}\\Big)\\Big),
+
+    the ratio in float32 (``reverse_mask_prob``), ``1 - q`` and the product in float64, rounding
+    half to even (``torch.round``), capped at ``M``; ``M -= c_j``. Linear gives LLaDA's sizes in
+    another order (``n = 10, T = 4``: ``(2, 3, 2, 3)``, :func:`constant` ``(3, 3, 2, 2)``).
+    Zero steps are dropped (so does the sampler). docs/theory.md §7; docs/upstream_notes.md.
+
+    Args:
+      n: number of masked positions.
+      steps: the number of steps ``T``.
+      alpha: ``"linear"`` or ``"cosine"``.
+
+    Returns:
+      the positive step sizes, summing to ``n``.
+
+    Raises:
+      ValueError: ``n`` or ``steps`` not a positive int, or an unknown ``alpha``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.schedules.alpha_rounded(10, 4), mdm.schedules.alpha_rounded(4, 4, "cosine")
+      ((2, 3, 2, 3), (1, 1, 2))
+    """
+    n = as_positive_int(n, "n")
+    big_t = _as_steps(steps)
+    if alpha not in DLLM_ALPHAS:
+        raise ValueError(f"alpha: expected one of {DLLM_ALPHAS}, got {alpha!r}")
+    one = np.float32(1.0)
+    masked = n
+    sizes = []
+    for j in range(big_t):
+        s, t = (big_t - 1 - j) / big_t, (big_t - j) / big_t
+        q = np.float32((one - _dllm_alpha32(alpha, s)) / (one - _dllm_alpha32(alpha, t)))
+        c = min(int(np.round(float(masked) * (1.0 - float(q)))), masked)
+        sizes.append(c)
+        masked -= c
+        if masked == 0:
+            break
+    if masked:  # pragma: no cover - alpha(0) = 1 makes the last step take the rest
+        raise RuntimeError(f"alpha_rounded left {masked} positions masked")
+    return _drop_zeros(sizes)
+
+
+def _flexible_gamma(name: str, r: float, exp_k: float, log_a: float) -> float:
+    if name == "linear":
+        return 1 - r
+    if name == "cosine":
+        return float(np.cos((np.pi / 2) * r))
+    if name == "square":
+        return (1 - r) ** 2
+    if name == "cubic":
+        return (1 - r) ** 3
+    if name == "exponential":
+        return float((np.exp(-exp_k * r) - np.exp(-exp_k)) / (1 - np.exp(-exp_k)))
+    if name == "sqrt":
+        return float(np.sqrt(1 - r))
+    return float(1 - np.log(1 + log_a * r) / np.log(1 + log_a))  # "log"
+
+
+@scoped_x64
+def flexible(
+    n: int, steps: int, gamma: str = "linear", exp_k: float = 5.0, log_a: float = 9.0
+) -> tuple[int, ...]:
+    """OpenDLM's flexible unmasking schedules: the rounded masked fraction ``gamma(t/T)``.
+
+    Upstream: Jianguo99/OpenDLM@a4088d1, ``opendlm/sampler/scheduler/flexible.py::
+    FlexibleUnmaskingScheduler(gen_length, timesteps, schedule_type='linear', exp_k=5, log_a=9).
+    _precompute_transfer_nums``. With ``M_t = round(n gamma(t/T))`` (float64, Python's ``round``,
+    half to even) for ``t < T`` and ``M_T = 0``, step ``t`` reveals ``max(0, M_t - M_{t+1})``. The
+    gammas: ``linear`` ``1 - r``, ``cosine`` ``cos(pi r / 2)``, ``square`` ``(1 - r)^2``,
+    ``cubic`` ``(1 - r)^3``, ``exponential`` ``(e^{-k r} - e^{-k}) / (1 - e^{-k})``, ``sqrt``
+    ``sqrt(1 - r)``, ``log`` ``1 - ln(1 + a r) / ln(1 + a)``. Unlike :func:`maskgit` there is no
+    floor and no "at least one per step"; zero steps (which still cost OpenDLM a model call) are
+    dropped. docs/theory.md §7; docs/upstream_notes.md.
+
+    Args:
+      n: number of masked positions (``gen_length``).
+      steps: the number of steps ``T`` (``timesteps``).
+      gamma: one of :data:`FLEXIBLE_GAMMAS`.
+      exp_k: ``k`` of ``"exponential"``, ``> 0``.
+      log_a: ``a`` of ``"log"``, ``> 0``.
+
+    Returns:
+      the positive step sizes, summing to ``n``.
+
+    Raises:
+      ValueError: ``n`` or ``steps`` not a positive int, an unknown ``gamma``, or a
+        non-positive ``exp_k`` / ``log_a``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.schedules.flexible(10, 4), mdm.schedules.flexible(3, 5, "cubic")
+      ((2, 3, 3, 2), (1, 1, 1))
+    """
+    n = as_positive_int(n, "n")
+    big_t = _as_steps(steps)
+    if gamma not in FLEXIBLE_GAMMAS:
+        raise ValueError(f"gamma: expected one of {FLEXIBLE_GAMMAS}, got {gamma!r}")
+    exp_k = as_positive_float(exp_k, "exp_k")
+    log_a = as_positive_float(log_a, "log_a")
+    ratios = [_flexible_gamma(gamma, t / big_t, exp_k, log_a) for t in range(big_t)] + [0.0]
+    masked = [int(round(r * n)) for r in ratios]
+    sizes = [max(0, masked[t] - masked[t + 1]) for t in range(big_t)]
+    if sum(sizes) != n:  # pragma: no cover - every gamma decreases from gamma(0) = 1
+        raise RuntimeError(f"flexible: sizes {sizes} do not sum to n = {n}")
+    return _drop_zeros(sizes)
 
 
 @scoped_x64

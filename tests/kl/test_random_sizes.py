@@ -138,29 +138,34 @@ def test_monte_carlo_agrees_within_error_bars():
     z = random_z(rng, n)
     sched = S.ancestral(n, 6, "cosine")
     sizes = sched.sample(jax.random.key(0), 4000)
-    assert sizes.shape == (4000, 6) and np.all(sizes.sum(axis=1) == n) and np.all(sizes >= 0)
+    assert (
+        sizes.shape == (4000, sched.steps) and np.all(sizes.sum(axis=1) == n) and np.all(sizes >= 0)
+    )
     values = np.array([thm4(z, s) for s in sizes])
     exact = float(mdm.expected_kl(mdm.InformationCurve.from_z(z), sched))
     assert abs(values.mean() - exact) < 4 * values.std() / np.sqrt(values.size)
 
 
 def test_ancestral_reveal_probabilities():
+    """The textbook uniform-grid sampler (no eps, no final argmax step, float64)."""
     steps = 5
-    loglinear = S.ancestral(10, steps, "loglinear").reveal_probs
+    textbook = dict(eps=0.0, grid="uniform", final=False, dtype="float64")
+    loglinear = S.ancestral(10, steps, "loglinear", **textbook).reveal_probs
     np.testing.assert_allclose(loglinear, 1 / (steps - np.arange(steps)), rtol=1e-14)
-    np.testing.assert_array_equal(S.ancestral(10, steps, "linear").reveal_probs, loglinear)
+    linear = S.ancestral(10, steps, "linear", **textbook).reveal_probs
+    np.testing.assert_allclose(linear, loglinear, rtol=1e-14)
     grid = 1 - np.arange(steps + 1) / steps
     alpha = 1 - np.cos(np.pi / 2 * (1 - grid))
-    cos = S.ancestral(10, steps, "cosine").reveal_probs
+    cos = S.ancestral(10, steps, "cosine", **textbook).reveal_probs
     assert cos[0] == pytest.approx(alpha[1]) and cos[2] == pytest.approx(
         (alpha[3] - alpha[2]) / (1 - alpha[2])
     )
-    poly = S.ancestral(10, steps, "poly", power=3.0).reveal_probs
+    poly = S.ancestral(10, steps, "poly", power=3.0, **textbook).reveal_probs
     assert poly[1] == pytest.approx(((1 - 0.6**3) - (1 - 0.8**3)) / 0.8**3)
     for p in (loglinear, cos, poly):
         assert p[-1] == 1.0 and np.all((p >= 0) & (p <= 1))
     # log-linear reveals n / T per step in expectation
-    np.testing.assert_allclose(S.ancestral(12, 4).expected_sizes(), 3.0)
+    np.testing.assert_allclose(S.ancestral(12, 4, **textbook).expected_sizes(), 3.0)
 
 
 def test_revealed_marginals_match_the_kernel_chain():

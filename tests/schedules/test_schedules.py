@@ -108,7 +108,12 @@ def test_hand_computed_practice_cases():
     # linear, n = 8, T = 4: masked 6, 4, 2, 0
     assert S.maskgit(8, 4, "linear") == (2, 2, 2, 2)
     # float64 as written: floor(10 * (1 - 4/5)) = floor(1.9999999999999996) = 1
-    assert S.maskgit(10, 5, "linear") == (2, 2, 2, 3, 1)
+    assert S.maskgit(10, 5, "linear", dtype="float64") == (2, 2, 2, 3, 1)
+    # MaskGIT's float32: 1 - 3 * f32(1/5) = 0.39999998, so floor(10 * .) = 3 masked, not 4
+    assert S.maskgit(10, 5, "linear") == (2, 2, 3, 2, 1) == S.maskgit(10, 5, "uniform")
+    # n = 4, T = 3: 4 cos(pi/3) is 2 in float64 but 1.9999999 in MaskGIT's float32
+    assert S.maskgit(4, 3, dtype="float64") == (1, 1, 2)
+    assert S.maskgit(4, 3) == (1, 2, 1) == S.cosine(4, 3)
     # log, n = 64, T = 8, r = 1/8: -log2(1/8)/6 = 1/2, so 32 masked after step 1
     assert S.maskgit(64, 8, "log")[0] == 32
     # Dream, n = 16, T = 4: t = 1, .75025, .5005, .25075; int(16 * .24975) = 3, ...
@@ -123,8 +128,9 @@ def test_practice_schedules_match_plain_python_references(n, steps):
     assert S.constant(n, steps) == ref_llada(n, steps)
     for gamma in S.GAMMAS:
         if n > 1:
-            assert S.maskgit(n, steps, gamma) == ref_maskgit(n, steps, gamma), gamma
-    assert S.maskgit(n, steps, "pow", power=3.0) == (
+            got = S.maskgit(n, steps, gamma, dtype="float64")
+            assert got == ref_maskgit(n, steps, gamma), gamma
+    assert S.maskgit(n, steps, "pow", power=3.0, dtype="float64") == (
         ref_maskgit(n, steps, "pow", 3.0) if n > 1 else (1,)
     )
     assert S.dream(n, steps) == ref_dream(n, steps)
