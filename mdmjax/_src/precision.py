@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 __all__ = ["scoped_x64", "require_float64", "is_traced"]
@@ -42,14 +43,11 @@ def _to_host(x):
     A float64 JAX array handed back to a caller without x64 would be silently truncated to
     float32 by the caller's next ``jnp`` operation; a NumPy array keeps its precision.
     """
-    if (
-        isinstance(x, jax.Array)
-        and not isinstance(x, jax.core.Tracer)
-        and np.issubdtype(x.dtype, np.number)
-        and x.is_fully_addressable
-    ):
-        return np.asarray(x)
-    return x
+    if not isinstance(x, jax.Array) or isinstance(x, jax.core.Tracer):
+        return x
+    if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) or not x.is_fully_addressable:
+        return x  # keys stay keys; arrays spanning other processes stay sharded
+    return np.asarray(x) if jnp.issubdtype(x.dtype, jnp.number) else x
 
 
 def scoped_x64(fn: F) -> F:
