@@ -40,6 +40,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mdmjax._src.precision import scoped_x64
+from mdmjax.models import from_callable
+
 __all__ = [
     "LENGTHS",
     "MASK",
@@ -48,6 +51,7 @@ __all__ = [
     "load_word_mdm",
     "word_mdm_log_probs",
     "level_cross_entropy",
+    "word_mdm",
 ]
 
 VOCAB = 26  # letters a..z
@@ -230,3 +234,39 @@ def level_cross_entropy(log_prob_fn: Callable, probs, *, chunk: int = 16384) -> 
         nll = -lp[idx[:, None], hidden[None, :], words[:, hidden]].astype(np.float64)
         out[len(s)] += float(weights @ nll.mean(axis=1)) / math.comb(n, len(s))
     return out
+
+
+@scoped_x64
+def word_mdm(length: int):
+    """The shipped word MDM of ``length`` letters as an mdmjax model, in one call.
+
+    A traceable log-probability model (:func:`mdmjax.models.from_callable`, ``V = 26``, mask
+    value 26) for :func:`mdmjax.model_curve`, :func:`mdmjax.kl.model_mixture_kl` and
+    :func:`mdmjax.evaluate_policy`. Trained by ``experiments/train_word_mdm.py`` on
+    :func:`mdmjax.families.english_words` (module docstring).
+
+    Args:
+      length: 4 or 5.
+
+    Returns:
+      a :class:`mdmjax.models.FunctionModel` with ``n = length``.
+
+    Raises:
+      ValueError: no model ships for ``length``.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> m = mdm.calibrate.word_mdm(4)
+      >>> lpx, ent = m.score(np.array([[16, 26, 26, 26]]), np.array([[16, 20, 0, 3]]))
+      >>> bool(np.exp(lpx[0, 1]) > 0.5)  # after a leading 'q', 'u' is likely
+      True
+    """
+    load_word_mdm(length)  # validates the length
+    return from_callable(
+        word_mdm_log_probs(int(length)),
+        num_values=VOCAB,
+        output="log_probs",
+        traceable=True,
+        n=int(length),
+        name=f"word_mdm({int(length)})",
+    )
