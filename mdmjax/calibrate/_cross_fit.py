@@ -103,9 +103,7 @@ def _value(z_rows, weights, sizes, offsets, r) -> Interval:
 
 
 def _combine(steps, chosen, values, ses, plug_in, lvl, r) -> CrossFit:
-    held = tuple(
-        Interval(v.estimate, v.lower, v.upper, lvl) for v in values
-    )  # fill in the level
+    held = tuple(Interval(v.estimate, v.lower, v.upper, lvl) for v in values)  # fill in the level
     est = 0.5 * (values[0].estimate + values[1].estimate)
     se = 0.5 * float(np.hypot(ses[0], ses[1]))
     return CrossFit(steps, chosen, held, est, est - r * se, est + r * se, plug_in, lvl)

@@ -543,9 +543,12 @@ def model_curve(
             pad = bs - (b - a)
             y = np.concatenate([y, np.broadcast_to(y[:1], (pad, n))])
             x = np.concatenate([x, np.broadcast_to(x[:1], (pad, n))])
-        if a == 0:
-            m.check(y, x)
-        lpx, ent = m.score(y, x)
+        if a == 0:  # the first batch is checked on its own pass (diagnostics ride along)
+            first = m.score(y, x, diagnostics=True)
+            m.check(y, x, first)
+            lpx, ent = first[0], first[1]
+        else:
+            lpx, ent = m.score(y, x)
         lpx, ent = lpx[: b - a], ent[: b - a]
         _check_scores(lpx, ent, masked, row, m.name, n_gen)
         li = passes.level_index[a:b]

@@ -94,8 +94,11 @@ def model_log_conditionals(d: Distribution, model, *, batch_size: int = 4096):
             y = np.concatenate([y, np.broadcast_to(y[:1], (pad, n))])
             xs = np.concatenate([xs, np.broadcast_to(xs[:1], (pad, n))])
         if a == 0:
-            m.check(y, xs)
-        lpx, _ = m.score(y, xs)
+            first = m.score(y, xs, diagnostics=True)
+            m.check(y, xs, first)
+            lpx = first[0]
+        else:
+            lpx, _ = m.score(y, xs)
         logc[a:b] = np.where(rev, 0.0, lpx[: b - a])
     logc = logc.reshape(k, 2**n, n)
     if np.any(np.isnan(logc)):

@@ -58,11 +58,15 @@ def _fn_name(fn) -> str:
 
 
 def _score_from_table(out, x, output: str):
-    """``(log p̂(x_i | y), H(p̂(. | y)))`` in float64 from a ``(B, n, V)`` output (jnp or np)."""
+    """``(log p̂(x_i | y), H(p̂(. | y)), mass, smallest)`` in float64 from a ``(B, n, V)`` output.
+
+    ``mass`` is ``sum_v p̂(v | y)`` and ``smallest`` ``min_v p̂(v | y)`` (for the checks; NaN and
+    ``+inf`` outputs propagate into ``mass``). Works on jnp (traced) and np arrays.
+    """
     xp = jnp if isinstance(out, jax.Array) else np
     if output == "probs":
         p = out.astype(xp.float64)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             lp = xp.log(xp.where(p > 0, p, 0.0))
         ent = -xp.sum(xlogy(p, p) if xp is jnp else _np_xlogx(p), axis=-1)
     else:
@@ -71,7 +75,7 @@ def _score_from_table(out, x, output: str):
         ent = -xp.sum(xp.where(p > 0, p * xp.where(p > 0, lp, 0.0), 0.0), axis=-1)
     idx = x[..., None].astype(xp.int32 if xp is jnp else np.int64)
     lpx = xp.take_along_axis(lp, idx, axis=-1)[..., 0]
-    return lpx, ent
+    return lpx, ent, xp.sum(p, axis=-1), xp.min(p, axis=-1)
 
 
 def _np_xlogx(p: np.ndarray) -> np.ndarray:
@@ -166,18 +170,22 @@ class FunctionModel(ConditionalModel):
         fn = self._jitted.get(kind)
         if fn is None:
             base = self._traced_fn()
-            output = self.output
-            if kind == "raw":
-                fn = jax.jit(base)
-            elif output == "scored":
+            output, v, name = self.output, self.num_values, self.name
 
-                def fn(y, x):
+            def scored(y, x):
+                if output == "scored":
                     lpx, ent = base(y, x)
                     return jnp.asarray(lpx, jnp.float64), jnp.asarray(ent, jnp.float64)
+                out = jnp.asarray(base(y))
+                want = (*y.shape, v)
+                if out.shape != want:  # raised while tracing
+                    raise ValueError(
+                        f"model: {name} returned shape {out.shape}, expected (B, n, V) = {want}"
+                    )
+                full = _score_from_table(out, x, output)
+                return full if kind == "diagnose" else full[:2]
 
-                fn = jax.jit(fn)
-            else:
-                fn = jax.jit(lambda y, x: _score_from_table(jnp.asarray(base(y)), x, output))
+            fn = jax.jit(base) if kind == "raw" else jax.jit(scored)
             self._jitted[kind] = fn
         return fn
 
@@ -206,22 +214,39 @@ class FunctionModel(ConditionalModel):
         return np.asarray(out)
 
     @scoped_x64
-    def score(self, y, x) -> tuple[np.ndarray, np.ndarray]:
+    def score(self, y, x, *, diagnostics: bool = False):
         """``(log p̂(x_i | y), H(p̂(. | y)))``, two float64 ``(B, n)`` arrays.
 
         Values at revealed positions are whatever the model says there (callers ignore them).
         Traceable models run as one compiled function (the forward pass and the gather of
-        ``x_i``), so only ``(B, n)`` arrays leave the device.
+        ``x_i``), so only ``(B, n)`` arrays leave the device. With ``diagnostics=True`` (probs
+        and log-probs models) two more ``(B, n)`` arrays come from the same pass: the total mass
+        and the smallest probability of each conditional, for :meth:`check`.
         """
         if self.traceable:
             y = jnp.asarray(np.asarray(y, dtype=np.int64))
             x = jnp.asarray(np.asarray(x, dtype=np.int64))
-            lpx, ent = self._compiled("score")(y, x)
-            return np.asarray(lpx, dtype=np.float64), np.asarray(ent, dtype=np.float64)
-        out = self.raw(y, x)
-        if self.output == "scored":
-            return np.asarray(out[0], np.float64), np.asarray(out[1], np.float64)
-        return _score_from_table(np.asarray(out), np.asarray(x, dtype=np.int64), self.output)
+            kind = "diagnose" if diagnostics and self.output != "scored" else "score"
+            out = tuple(np.asarray(a, dtype=np.float64) for a in self._compiled(kind)(y, x))
+        else:
+            raw = self.raw(y, x)
+            if self.output == "scored":
+                out = tuple(np.asarray(a, np.float64) for a in raw)
+            else:
+                want = (*np.shape(y), self.num_values)
+                if raw.shape != want:
+                    raise ValueError(
+                        f"model: {self.name} returned shape {raw.shape}, expected (B, n, V) = "
+                        f"{want}"
+                    )
+                if not np.issubdtype(raw.dtype, np.floating):
+                    raise ValueError(
+                        f"model: {self.name} returned dtype {raw.dtype}, expected floating point"
+                    )
+                out = _score_from_table(raw, np.asarray(x, dtype=np.int64), self.output)
+        if diagnostics:
+            return out if len(out) == 4 else (*out, None, None)
+        return out[0], out[1]
 
     @scoped_x64
     def conditionals(self, y: jax.Array) -> jax.Array:
@@ -247,65 +272,55 @@ class FunctionModel(ConditionalModel):
 
     # -- checks ---------------------------------------------------------------------------------
     @scoped_x64
-    def check(self, y, x) -> None:
+    def check(self, y, x, first=None) -> None:
         """Validate the model on one batch (module docstring); ``ValueError`` naming the problem.
 
         Args:
           y: ``(B, n)`` inputs in the package's convention (mask value at masked positions).
           x: ``(B, n)`` the data rows behind them.
+          first: ``score(y, x, diagnostics=True)`` if already computed (saves a pass).
         """
         y = np.asarray(y, dtype=np.int64)
         x = np.asarray(x, dtype=np.int64)
         b, n = y.shape
         masked = y == self.mask_values(n)[None, :]
         who = f"model: {self.name}"
-        out = self.raw(y, x)
+        lpx, ent, mass, smallest = (
+            first if first is not None else self.score(y, x, diagnostics=True)
+        )
+        for arr, what in ((lpx, "log p̂(x_i | y)"), (ent, "entropy")):
+            if arr.shape != (b, n):
+                raise ValueError(
+                    f"{who} returned {what} of shape {arr.shape}, expected (B, n) = {(b, n)}"
+                )
         if self.output == "scored":
-            lpx, ent = out
-            for arr, what in ((lpx, "log p̂(x_i | y)"), (ent, "entropy")):
-                if arr.shape != (b, n):
-                    raise ValueError(
-                        f"{who} returned {what} of shape {arr.shape}, expected (B, n) = {(b, n)}"
-                    )
-            lpx64, ent64 = lpx.astype(np.float64), ent.astype(np.float64)
-            self._check_finite(lpx64, masked, "log p̂(x_i | y)")
-            self._check_finite(ent64, masked, "its entropy")
-            if np.any(lpx64[masked] > MODEL_NORMALIZATION_TOLERANCE):
+            self._check_finite(lpx, masked, "log p̂(x_i | y)")
+            self._check_finite(ent, masked, "its entropy")
+            if np.any(lpx[masked] > MODEL_NORMALIZATION_TOLERANCE):
                 raise ValueError(f"{who}: log p̂(x_i | y) > 0 (a probability above 1)")
             top = math.log(self.num_values) + MODEL_NORMALIZATION_TOLERANCE
-            e = ent64[masked]
+            e = ent[masked]
             if np.any(e < -MODEL_NORMALIZATION_TOLERANCE) or np.any(e > top):
                 raise ValueError(f"{who}: predictive entropy outside [0, log V] = [0, {top:.4g}]")
         else:
-            want = (b, n, self.num_values)
-            if out.shape != want:
-                raise ValueError(f"{who} returned shape {out.shape}, expected (B, n, V) = {want}")
-            if not np.issubdtype(out.dtype, np.floating):
-                raise ValueError(f"{who} returned dtype {out.dtype}, expected floating point")
-            vals = out.astype(np.float64)[masked]  # (M, V)
-            if np.any(np.isnan(vals)):
+            sums = mass[masked]
+            if np.any(np.isnan(sums)):
                 raise ValueError(f"{who} returned NaN at a masked position")
-            if np.any(vals == np.inf):
+            if np.any(sums == np.inf):
                 raise ValueError(f"{who} returned +inf at a masked position")
-            if self.output == "probs":
-                if np.any(vals < 0):
-                    raise ValueError(f"{who} returned negative probabilities")
-                sums = vals.sum(axis=-1)
-            else:
-                sums = np.exp(vals).sum(axis=-1)
+            if np.any(smallest[masked] < 0):
+                raise ValueError(f"{who} returned negative probabilities")
             bad = np.abs(sums - 1.0) > MODEL_NORMALIZATION_TOLERANCE
             if np.any(bad):
-                s = float(sums[np.argmax(bad)])
-                hint = (
-                    " (logits instead of log-probabilities?)" if self.output == "log_probs" else ""
-                )
+                total = float(sums[np.argmax(bad)])
+                hint = " (logits, not log-probabilities?)" if self.output == "log_probs" else ""
                 raise ValueError(
-                    f"{who}: a conditional law sums to {s!r}, not 1 within "
+                    f"{who}: a conditional law sums to {total!r}, not 1 within "
                     f"{MODEL_NORMALIZATION_TOLERANCE} in probability{hint}"
                 )
-        self._check_rows_independent(y, x, masked)
+        self._check_rows_independent(y, x, masked, (lpx, ent))
         if self.output == "scored":
-            self._check_no_peeking(y, x, masked)
+            self._check_no_peeking(y, x, masked, (lpx, ent))
 
     def _check_finite(self, arr, masked, what):
         vals = arr[masked]
@@ -314,10 +329,7 @@ class FunctionModel(ConditionalModel):
         if np.any(vals == np.inf):
             raise ValueError(f"model: {self.name} returned +inf in {what} at a masked position")
 
-    def _scores(self, y, x):
-        return self.score(y, x)
-
-    def _check_rows_independent(self, y, x, masked):
+    def _check_rows_independent(self, y, x, masked, base):
         b = len(y)
         if b < 2:
             return
@@ -326,8 +338,8 @@ class FunctionModel(ConditionalModel):
         y2[half:] = self.mask_values(y.shape[1])[None, :]  # other rows: everything masked
         x2 = x.copy()
         x2[half:] = x[:1]
-        lp1, e1 = self._scores(y, x)
-        lp2, e2 = self._scores(y2, x2)
+        lp1, e1 = base
+        lp2, e2 = self.score(y2, x2)
         m = masked[:half]
         diff = max(_maxdiff(lp1[:half], lp2[:half], m), _maxdiff(e1[:half], e2[:half], m))
         if diff > MODEL_PEEK_TOLERANCE:
@@ -337,10 +349,10 @@ class FunctionModel(ConditionalModel):
                 "input only"
             )
 
-    def _check_no_peeking(self, y, x, masked):
+    def _check_no_peeking(self, y, x, masked, base):
         """Perturb each masked token of a few rows, one at a time, and compare the other scores."""
         b, n = y.shape
-        base_lp, base_e = self._scores(y, x)
+        base_lp, base_e = base
         cases = []  # (row, perturbed position)
         for r in range(min(b, _PEEK_ROWS)):
             pos = np.nonzero(masked[r])[0][:_PEEK_POSITIONS]
@@ -356,7 +368,7 @@ class FunctionModel(ConditionalModel):
             xx[: len(chunk)] = x[rows]
             vocab = self.mask_values(n)[ks]
             xx[np.arange(len(chunk)), ks] = (x[rows, ks] + 1) % vocab
-            lp, e = self._scores(yy, xx)
+            lp, e = self.score(yy, xx)
             for c, (r, k) in enumerate(chunk):
                 others = masked[r].copy()
                 d_e = _maxdiff(e[c], base_e[r], masked[r])
