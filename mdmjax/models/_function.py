@@ -31,6 +31,7 @@ docs/theory.md §8.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -76,6 +77,38 @@ def _score_from_table(out, x, output: str):
     idx = x[..., None].astype(xp.int32 if xp is jnp else np.int64)
     lpx = xp.take_along_axis(lp, idx, axis=-1)[..., 0]
     return lpx, ent, xp.sum(p, axis=-1), xp.min(p, axis=-1)
+
+
+class _PytreeConditionals:
+    """``model.conditionals`` of a :class:`ConditionalModel` pytree, kept as the pytree."""
+
+    def __init__(self, model: ConditionalModel):
+        self.model = model
+        self.__qualname__ = type(model).__name__
+
+    def __call__(self, y):
+        return self.model.conditionals(y)
+
+    def __eq__(self, other):
+        return isinstance(other, _PytreeConditionals) and other.model is self.model
+
+    def __hash__(self):
+        return id(self.model)
+
+
+def _pytree_score(kind: str):
+    def run(model, y, x):
+        full = _score_from_table(model.conditionals(y), x, "probs")
+        return full if kind == "diagnose" else full[:2]
+
+    return jax.jit(run)
+
+
+_pytree_scores = {
+    "score": _pytree_score("score"),
+    "diagnose": _pytree_score("diagnose"),
+    "raw": jax.jit(lambda model, y: model.conditionals(y)),
+}
 
 
 def _np_xlogx(p: np.ndarray) -> np.ndarray:
@@ -168,6 +201,10 @@ class FunctionModel(ConditionalModel):
 
     def _compiled(self, kind: str):
         fn = self._jitted.get(kind)
+        if fn is None and isinstance(self.fn, _PytreeConditionals):
+            # a ConditionalModel: one compilation per model type and shape, not per instance
+            fn = functools.partial(_pytree_scores[kind], self.fn.model)
+            self._jitted[kind] = fn
         if fn is None:
             base = self._traced_fn()
             output, v, name = self.output, self.num_values, self.name
@@ -388,7 +425,8 @@ def _maxdiff(a, b, where) -> float:
         return 0.0
     a, b = np.asarray(a, np.float64)[where], np.asarray(b, np.float64)[where]
     both_inf = np.isneginf(a) & np.isneginf(b)
-    d = np.where(both_inf, 0.0, np.abs(a - b))
+    with np.errstate(invalid="ignore"):
+        d = np.where(both_inf, 0.0, np.abs(a - b))
     d = np.where(np.isnan(d), np.inf, d)
     return float(d.max())
 
@@ -463,7 +501,7 @@ def as_scoring_model(model, argument: str = "model") -> FunctionModel:
     if isinstance(model, ConditionalModel):
         shape = tuple(int(q) for q in model.shape)
         return FunctionModel(
-            model.conditionals,
+            _PytreeConditionals(model),
             max(shape),
             "probs",
             True,
