@@ -62,21 +62,29 @@ def _score_from_table(out, x, output: str):
     """``(log p̂(x_i | y), H(p̂(. | y)), mass, smallest)`` in float64 from a ``(B, n, V)`` output.
 
     ``mass`` is ``sum_v p̂(v | y)`` and ``smallest`` ``min_v p̂(v | y)`` (for the checks; NaN and
-    ``+inf`` outputs propagate into ``mass``). Works on jnp (traced) and np arrays.
+    ``+inf`` outputs propagate into ``mass``). Elementwise terms are computed in the output's
+    own floating dtype (float32 stays float32: its values carry no more digits) and every sum
+    over the vocabulary is accumulated in float64. Works on jnp (traced) and np arrays.
     """
     xp = jnp if isinstance(out, jax.Array) else np
+    dt = out.dtype if xp.issubdtype(out.dtype, xp.floating) else xp.float64
+    out = out.astype(dt)
+    zero = xp.zeros((), dt)
     if output == "probs":
-        p = out.astype(xp.float64)
+        p = out
         with np.errstate(divide="ignore", invalid="ignore"):
-            lp = xp.log(xp.where(p > 0, p, 0.0))
-        ent = -xp.sum(xlogy(p, p) if xp is jnp else _np_xlogx(p), axis=-1)
+            lp = xp.log(xp.where(p > 0, p, zero))
+        plogp = xlogy(p, p) if xp is jnp else _np_xlogx(p)
     else:
-        lp = out.astype(xp.float64)
+        lp = out
         p = xp.exp(lp)
-        ent = -xp.sum(xp.where(p > 0, p * xp.where(p > 0, lp, 0.0), 0.0), axis=-1)
+        with np.errstate(invalid="ignore"):
+            plogp = xp.where(p > 0, p * lp, zero)  # forward only: 0 * -inf is never kept
+    ent = -xp.sum(plogp.astype(xp.float64), axis=-1)
     idx = x[..., None].astype(xp.int32 if xp is jnp else np.int64)
-    lpx = xp.take_along_axis(lp, idx, axis=-1)[..., 0]
-    return lpx, ent, xp.sum(p, axis=-1), xp.min(p, axis=-1)
+    lpx = xp.take_along_axis(lp, idx, axis=-1)[..., 0].astype(xp.float64)
+    mass = xp.sum(p.astype(xp.float64), axis=-1)
+    return lpx, ent, mass, xp.min(p, axis=-1).astype(xp.float64)
 
 
 class _PytreeConditionals:
