@@ -10,6 +10,7 @@ scoped ``jax.enable_x64(True)`` and returns float64 results (:mod:`mdmjax._src.p
 """
 
 from mdmjax import bounds as bounds
+from mdmjax import calibrate as calibrate
 from mdmjax import curves as curves
 from mdmjax import families as families
 from mdmjax import kl as kl
@@ -18,6 +19,8 @@ from mdmjax import policies as policies
 from mdmjax import schedules as schedules
 from mdmjax import search as search
 from mdmjax import sharding as sharding
+from mdmjax.calibrate import ModelCurve as ModelCurve
+from mdmjax.calibrate import model_curve as model_curve
 from mdmjax._src.compilation_cache import enable_compilation_cache as enable_compilation_cache
 from mdmjax.curves import InformationCurve as InformationCurve
 from mdmjax.curves import information_curve as information_curve

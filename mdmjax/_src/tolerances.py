@@ -75,3 +75,16 @@ def mass_tolerance(dtype, size: int = 1) -> float:
     if eps <= 2.0**-52:  # float64 or wider
         return MASS_TOLERANCE
     return max(MASS_TOLERANCE, min(MASS_TOLERANCE_CAP, 64 * math.sqrt(max(int(size), 1)) * eps))
+
+
+#: A model's conditional law at a masked position must sum to 1 within this, in probability
+#: (docs/theory.md §8). Float32 softmax outputs over vocabularies of up to ~10^5 values sum to 1
+#: within ~1e-7; a model that forgot to normalize (or returns logits) is off by far more.
+MODEL_NORMALIZATION_TOLERANCE = 1e-6
+
+#: A model's score of ``x_i``, or its predictive entropy, at a masked position may change by at
+#: most this (nats) when another masked token of the data row changes (the peeking check), or
+#: when the other rows of its batch change (the row-independence check). Honest float32 models
+#: reproduce their output to ~1e-7 for identical input rows; a model that reads hidden tokens or
+#: batch statistics moves by orders of magnitude more.
+MODEL_PEEK_TOLERANCE = 1e-5

@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = [
     "mdmjax.cli.policies",
     "mdmjax.cli.bench",
     "mdmjax.cli.schedules",
+    "mdmjax.cli.calibrate",
 ]
 
 

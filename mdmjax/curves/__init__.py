@@ -40,10 +40,12 @@ from mdmjax.curves._mc_models import MixtureOfProducts as MixtureOfProducts
 from mdmjax.curves._mc_models import TreeMRF as TreeMRF
 from mdmjax.curves._mc_models import ising_tree as ising_tree
 from mdmjax.curves._mc_models import tree_order as tree_order
+from mdmjax.curves._monte_carlo import curve_from_estimates as curve_from_estimates
 from mdmjax.curves._monte_carlo import draw_samples as draw_samples
 from mdmjax.curves._monte_carlo import estimate_z as estimate_z
 from mdmjax.curves._monte_carlo import isotonic_increasing as isotonic_increasing
 from mdmjax.curves._monte_carlo import monte_carlo_curve as monte_carlo_curve
+from mdmjax.curves._monte_carlo import monte_carlo_values as monte_carlo_values
 from mdmjax.curves._registry import CURVE_FAMILIES as CURVE_FAMILIES
 from mdmjax.curves._registry import family_curve as family_curve
 from mdmjax.curves._subset_entropy import SubsetEntropyPlan as SubsetEntropyPlan

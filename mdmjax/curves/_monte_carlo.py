@@ -43,7 +43,13 @@ from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_positive_int
 from mdmjax.curves._curve import InformationCurve
 
-__all__ = ["monte_carlo_curve", "estimate_z", "isotonic_increasing"]
+__all__ = [
+    "monte_carlo_curve",
+    "estimate_z",
+    "monte_carlo_values",
+    "isotonic_increasing",
+    "curve_from_estimates",
+]
 
 # Bytes of work memory one (sample, j) pair may need, per position and state (a few live copies).
 _PAIR_BYTES_PER_STATE = 8 * 8
@@ -119,8 +125,15 @@ def _check_model(model) -> tuple[int, int]:
 
 
 @scoped_x64
-def estimate_z(model, key, num_samples: int = 256, js=None, batch_size: int | None = None):
-    """Raw Monte-Carlo estimates of ``Z_j`` with standard errors (module docstring).
+def monte_carlo_values(
+    model, key, num_samples: int = 256, js=None, batch_size: int | None = None
+) -> np.ndarray:
+    """The per-draw values ``H(X_i) - H(p(. | x^r_S))`` behind :func:`estimate_z`, ``(m, |js|)``.
+
+    Row ``r`` is draw ``(x^r, pi^r)``; its mean over rows is :func:`estimate_z`'s ``z``. The rows
+    are independent, so any statistic of them (a schedule's Theorem 4 value, a split into halves
+    for cross-fitting, :func:`mdmjax.calibrate.cross_fit_monte_carlo`) gets its standard error
+    from the row-to-row spread. Arguments as :func:`estimate_z`.
 
     Args:
       model: a model with exact conditionals (``HiddenMarkovModel``, ``TreeMRF``/``ising_tree``,
@@ -131,8 +144,7 @@ def estimate_z(model, key, num_samples: int = 256, js=None, batch_size: int | No
       batch_size: ``(sample, j)`` pairs vmapped at once (default: sized to ~64 MiB of work).
 
     Returns:
-      ``(z, stderr)``: float64 arrays over ``js``, in nats. ``z`` may dip (it is unbiased, not
-      projected); ``stderr`` is ``inf`` when ``num_samples == 1``.
+      float64 ``(num_samples, |js|)``, in nats.
     """
     n, q = _check_model(model)
     m = as_positive_int(num_samples, "num_samples")
@@ -159,8 +171,26 @@ def estimate_z(model, key, num_samples: int = 256, js=None, batch_size: int | No
     x = draw_samples(model, k_x, m)
     perms = random_permutations(k_pi, m, n)
     h = marginal_entropies(model)
-    vals = np.asarray(_pair_values(model, x, perms, jnp.asarray(js_arr), h, batch_size))
-    return _stats(vals)
+    return np.asarray(_pair_values(model, x, perms, jnp.asarray(js_arr), h, batch_size))
+
+
+@scoped_x64
+def estimate_z(model, key, num_samples: int = 256, js=None, batch_size: int | None = None):
+    """Raw Monte-Carlo estimates of ``Z_j`` with standard errors (module docstring).
+
+    Args:
+      model: a model with exact conditionals (``HiddenMarkovModel``, ``TreeMRF``/``ising_tree``,
+        ``MixtureOfProducts``, or your own with the same methods).
+      key: a ``jax.random`` key (or an int seed). The same key gives the same numbers.
+      num_samples: ``m``, the number of draws ``(x, pi)``; every ``j`` uses all of them.
+      js: 1-indexed ``j`` values to estimate (default ``1..n``).
+      batch_size: ``(sample, j)`` pairs vmapped at once (default: sized to ~64 MiB of work).
+
+    Returns:
+      ``(z, stderr)``: float64 arrays over ``js``, in nats. ``z`` may dip (it is unbiased, not
+      projected); ``stderr`` is ``inf`` when ``num_samples == 1``.
+    """
+    return _stats(monte_carlo_values(model, key, num_samples, js, batch_size))
 
 
 @scoped_x64

@@ -4,6 +4,8 @@
   :func:`block_cost_matrix` and :func:`relaxed_theorem4` are its block and fractional forms.
 * :func:`exact_kl`, :func:`partition_kl` — ground truth by enumerating ordered partitions.
 * :func:`mixture_kl` — KL of the random-order sampler's actual output law (subset-lattice DP).
+* :func:`model_mixture_kl`, :func:`model_expected_kl` — the same for a sampler driven by a
+  model (§8.5), exactly on small laws.
 * :func:`binomial`, :func:`ancestral`, :func:`dream_origin` — random-size schedules, valued
   exactly over their sizes.
 * :func:`expected_kl_interval`, :func:`z_band` — intervals on curves with standard errors.
@@ -21,6 +23,9 @@ from mdmjax.kl._intervals import z_band as z_band
 from mdmjax.kl._mixture import lattice_work as lattice_work
 from mdmjax.kl._mixture import mixture_kl as mixture_kl
 from mdmjax.kl._mixture import mixture_log_ratio as mixture_log_ratio
+from mdmjax.kl._model_mixture import model_expected_kl as model_expected_kl
+from mdmjax.kl._model_mixture import model_log_conditionals as model_log_conditionals
+from mdmjax.kl._model_mixture import model_mixture_kl as model_mixture_kl
 from mdmjax.kl._random_sizes import ALPHAS as ALPHAS
 from mdmjax.kl._random_sizes import ANCESTRAL_GRIDS as ANCESTRAL_GRIDS
 from mdmjax.kl._random_sizes import BinomialSchedule as BinomialSchedule

@@ -1,5 +1,8 @@
 """Conditional models: the ``p̂(x_i | x_A)`` a sampler sees (exact, tempered, noisy, or yours).
 
+Your trained model enters through :func:`from_callable` (a JAX function or a NumPy callable;
+probabilities, log-probabilities, or scores of the data tokens), checked on its first batch.
+
 docs/theory.md §6 and §8.
 """
 
@@ -15,3 +18,7 @@ from mdmjax.models._conditional import markov_approximation as markov_approximat
 from mdmjax.models._conditional import noisy as noisy
 from mdmjax.models._conditional import product_approximation as product_approximation
 from mdmjax.models._conditional import tempered as tempered
+from mdmjax.models._function import OUTPUTS as OUTPUTS
+from mdmjax.models._function import FunctionModel as FunctionModel
+from mdmjax.models._function import as_scoring_model as as_scoring_model
+from mdmjax.models._function import from_callable as from_callable

@@ -70,6 +70,46 @@ class Schedule:
         return tuple(int(v) for v in np.cumsum(self.sizes))
 
 
+def model_curve_z(curve):
+    """The raw ``Z^CE`` of a model curve (:func:`mdmjax.model_curve`), else ``None``.
+
+    A model curve is any object with a ``raw_z`` array and an ``expected_kl(sizes,
+    entropy_of_data=...)`` method; its ``Z^CE`` may dip (docs/theory.md §8.3), so only the dense
+    solver is exact on it (the monotone one needs a non-decreasing ``Z``, §2.4).
+    """
+    raw = getattr(curve, "raw_z", None)
+    if raw is None or not callable(getattr(curve, "expected_kl", None)):
+        return None
+    return np.asarray(raw, dtype=np.float64)
+
+
+def _model_steps(z: np.ndarray, steps) -> int:
+    k = as_positive_int(steps, "steps")
+    if k > z.size:
+        raise ValueError(
+            f"steps: must be <= n = {z.size} (each step reveals at least one position)"
+        )
+    return k
+
+
+def _model_method(method: str) -> str:
+    if method not in DP_METHODS:
+        raise ValueError(f"method: expected one of {DP_METHODS}, got {method!r}")
+    if method == "monotone":
+        raise ValueError(
+            "method: the monotone solver needs a non-decreasing Z, and a model curve's raw Z^CE "
+            "may dip (docs/theory.md §2.4, §8.3); use 'dense' or 'auto'"
+        )
+    return "dense"
+
+
+def _no_entropy(entropy_of_data) -> None:
+    if entropy_of_data is not None:
+        raise ValueError(
+            "entropy_of_data: only a model curve (mdm.model_curve) takes the entropy of the data"
+        )
+
+
 def _curve_and_steps(curve, steps) -> tuple[InformationCurve, int]:
     """The curve (as :func:`_as_curve`) and a step count ``1 <= k <= n``, else ``ValueError``."""
     c = as_curve(curve)
@@ -245,7 +285,7 @@ def _check_dp_memory(n: int, method: str, steps: int = 1) -> None:
 
 
 @scoped_x64
-def optimal_schedule(curve, steps: int, *, method: str = "auto") -> Schedule:
+def optimal_schedule(curve, steps: int, *, method: str = "auto", entropy_of_data=None) -> Schedule:
     """The schedule with exactly ``steps`` steps that minimizes Theorem 4's expected KL.
 
     The minimum over compositions of ``n`` into ``steps`` positive parts of the l1 distance
@@ -253,10 +293,16 @@ def optimal_schedule(curve, steps: int, *, method: str = "auto") -> Schedule:
     programming: ``O(k n^2)`` (``"dense"``) or, using the quadrangle inequality of the block
     cost, ``O(k n log n)`` (``"monotone"``; see the module docstring).
 
+    A model curve (:func:`mdmjax.model_curve`) is optimized on its raw ``Z^CE`` by the dense
+    solver (exact for any ``Z``; docs/theory.md §8.3), and ``kl`` is the excess over one token
+    per step, or the absolute KL with ``entropy_of_data=H``.
+
     Args:
-      curve: an :class:`InformationCurve` (or a :class:`Distribution`).
+      curve: an :class:`InformationCurve` (or a :class:`Distribution`), or a model curve.
       steps: the number of steps ``k``, ``1 <= k <= n``.
-      method: ``"dense"``, ``"monotone"``, or ``"auto"`` (dense for ``n <= 512``).
+      method: ``"dense"``, ``"monotone"``, or ``"auto"`` (dense for ``n <= 512``; always dense
+        for a model curve).
+      entropy_of_data: ``H(p)``, for a model curve's absolute KL only.
 
     Returns:
       a :class:`Schedule` with ``sizes`` and ``kl``.
@@ -268,6 +314,14 @@ def optimal_schedule(curve, steps: int, *, method: str = "auto") -> Schedule:
       >>> s.sizes, round(s.kl, 4)
       ((41, 159), 50.76)
     """
+    raw = model_curve_z(curve)
+    if raw is not None:
+        k = _model_steps(raw, steps)
+        _check_dp_memory(raw.size, _model_method(method), k)
+        _, args = _dp(jnp.asarray(raw), k)
+        sizes = _backtrack(np.asarray(args), raw.size)
+        return Schedule(sizes, curve.expected_kl(sizes, entropy_of_data=entropy_of_data))
+    _no_entropy(entropy_of_data)
     c, k = _curve_and_steps(curve, steps)
     n = c.n
     how = _resolve_method(method, n)
@@ -299,22 +353,44 @@ def _fewest_steps(z, eps):
 
 
 @scoped_x64
-def min_steps(curve, eps: float, *, method: str = "auto") -> Schedule:
+def min_steps(curve, eps: float, *, method: str = "auto", entropy_of_data=None) -> Schedule:
     """The fewest steps ``k`` whose optimal expected KL is ``<= eps``, with that schedule.
 
     The optimum is non-increasing in ``k`` and zero at ``k = n``, so the answer exists for every
     ``eps >= 0``. A slack of ``1e-12`` nats absorbs rounding when ``eps`` equals an optimum.
 
+    For a model curve the budget is on its excess KL over one token per step (the raw
+    estimates), or on the absolute KL with ``entropy_of_data=H``. Its optimum need not decrease
+    with ``k`` (an inconsistent model can prefer fewer steps), so the layers run in order until
+    one meets the budget.
+
     Args:
-      curve: an :class:`InformationCurve` (or a :class:`Distribution`).
+      curve: an :class:`InformationCurve` (or a :class:`Distribution`), or a model curve.
       eps: the KL budget in nats, ``>= 0``.
       method: ``"dense"``, ``"monotone"``, or ``"auto"``, as in :func:`optimal_schedule`.
+      entropy_of_data: ``H(p)``, for a model curve's absolute KL only.
 
     Returns:
       the :class:`Schedule` of :func:`optimal_schedule` at the smallest feasible ``k``.
+
+    Raises:
+      ValueError: a bad argument, or (absolute budgets of a model curve) no ``k`` meets ``eps``.
     """
-    c = as_curve(curve)
     budget = as_nonnegative_float(eps, "eps")
+    raw = model_curve_z(curve)
+    if raw is not None:
+        _check_dp_memory(raw.size, _model_method(method))
+        offset = curve.entropy_offset(entropy_of_data)  # absolute = excess + offset
+        k = int(_fewest_steps(jnp.asarray(raw), budget - offset + EPS_SLACK))
+        best = optimal_schedule(curve, k, entropy_of_data=entropy_of_data)
+        if best.kl > budget + EPS_SLACK:
+            raise ValueError(
+                f"eps: no schedule of this model meets {budget!r} nats (absolute KL, with "
+                f"entropy_of_data); even one token per step costs {offset:.6g}"
+            )
+        return best
+    _no_entropy(entropy_of_data)
+    c = as_curve(curve)
     how = _resolve_method(method, c.n)
     _check_dp_memory(c.n, how)
     fewest = _fewest_steps if how == "dense" else _fewest_steps_monotone

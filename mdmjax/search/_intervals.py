@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from statistics import NormalDist
 
 import jax
 import jax.numpy as jnp
@@ -25,6 +26,10 @@ from mdmjax.search._dp import (
     _curve_and_steps,
     _dp_step,
     _initial,
+    _model_method,
+    _model_steps,
+    _no_entropy,
+    model_curve_z,
     optimal_schedule,
 )
 
@@ -57,17 +62,80 @@ def _band_optimum(inside: jax.Array, start: jax.Array, steps: int) -> jax.Array:
     return d[-1]
 
 
+@functools.partial(jax.jit, static_argnames=("steps",))
+def _cost_optimum(cost: jax.Array, steps: int) -> jax.Array:
+    def body(d, _):
+        return _dp_step(cost, d)[0], None
+
+    d, _ = jax.lax.scan(body, _initial(cost.shape[0] - 1), None, length=steps)
+    return d[-1]
+
+
+def _model_block_costs(start: np.ndarray, inside: np.ndarray, absolute: bool) -> np.ndarray:
+    """Block costs of a model curve with the start level read on ``start`` and the others on
+    ``inside``: excess ``(j-i-1) start[i] - sum_{m=i+1}^{j-1} inside[m]``, absolute
+    ``(j-i) start[i]`` (0-indexed levels, block ``[i, j)``; docs/theory.md §8.3)."""
+    n = start.size
+    i = np.arange(n + 1)[:, None]
+    j = np.arange(n + 1)[None, :]
+    ic = np.clip(i, 0, n - 1)
+    width = (j - i).astype(np.float64)
+    if absolute:
+        cost = width * start[ic]
+    else:
+        prefix = np.concatenate([[0.0], np.cumsum(inside)])
+        cost = (width - 1) * start[ic] - (prefix[j] - prefix[np.clip(i + 1, 0, n)])
+    return np.where(i < j, cost, np.inf)
+
+
+def _model_interval(curve, raw, steps, level, entropy_of_data) -> ScheduleInterval:
+    """:func:`optimal_schedule_interval` for a model curve: a Bonferroni band on ``CE``."""
+    k = _model_steps(raw, steps)
+    _check_dp_memory(raw.size, _model_method("auto"), k)
+    best = optimal_schedule(curve, k, entropy_of_data=entropy_of_data)
+    ce = np.asarray(curve.cross_entropy, dtype=np.float64)
+    se = np.asarray(curve.cross_entropy_stderr, dtype=np.float64)
+    lvl = float(level)
+    if not 0.0 < lvl < 1.0:
+        raise ValueError(f"level: must lie strictly between 0 and 1, got {level!r}")
+    count = max(1, int(np.count_nonzero(se > 0)))
+    r = NormalDist().inv_cdf(1.0 - (1.0 - lvl) / (2.0 * count))
+    lo, hi = ce - r * se, ce + r * se
+    absolute = entropy_of_data is not None
+    shift = -curve.entropy_offset(entropy_of_data) + curve.nll_bound if absolute else 0.0
+    # the chosen schedule: linear in CE with coefficients c_m (s_t - 1 or -1; s_t or 0 absolute)
+    c = np.zeros(ce.size) if absolute else -np.ones(ce.size)
+    starts = np.cumsum(best.sizes) - np.asarray(best.sizes)
+    c[starts] += np.asarray(best.sizes, dtype=np.float64)
+    low_s = float(np.sum(np.minimum(c * lo, c * hi))) - shift
+    high_s = float(np.sum(np.maximum(c * lo, c * hi))) - shift
+    kl = Interval(best.kl, min(low_s, best.kl), max(high_s, best.kl), lvl)
+    low = float(_cost_optimum(jnp.asarray(_model_block_costs(lo, hi, absolute)), k)) - shift
+    high = float(_cost_optimum(jnp.asarray(_model_block_costs(hi, lo, absolute)), k)) - shift
+    optimum = Interval(best.kl, min(low, best.kl), max(high, best.kl), lvl)
+    return ScheduleInterval(best, kl, optimum)
+
+
 @scoped_x64
-def optimal_schedule_interval(curve, steps: int, level: float = 0.95) -> ScheduleInterval:
+def optimal_schedule_interval(
+    curve, steps: int, level: float = 0.95, *, entropy_of_data=None
+) -> ScheduleInterval:
     """The optimal ``steps``-step schedule with intervals for its KL and for the true optimum.
 
     Uses the simultaneous band of :func:`z_band`; the optimum's ends are the exact minima of the
     band's lower and upper Theorem 4 costs over all ``steps``-step schedules (module docstring).
 
+    A model curve (:func:`mdmjax.model_curve`) is handled on its raw cross-entropy: the schedule
+    is the dense-DP optimum of its excess KL (absolute with ``entropy_of_data=H``), and the
+    band is Bonferroni over the levels, ``CE(m) ± r se_m``; its block costs read the block's
+    first level on one edge and the others on the other edge, and the excess is not floored at 0.
+
     Args:
-      curve: an :class:`InformationCurve` (with ``stderr`` for a non-trivial interval).
+      curve: an :class:`InformationCurve` (with ``stderr`` for a non-trivial interval), or a
+        model curve.
       steps: the number of steps ``k``, ``1 <= k <= n``.
       level: confidence level in ``(0, 1)``.
+      entropy_of_data: ``H(p)``, for a model curve's absolute KL only.
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
@@ -76,6 +144,10 @@ def optimal_schedule_interval(curve, steps: int, level: float = 0.95) -> Schedul
       >>> si.schedule.sizes, si.optimum.lower <= si.schedule.kl <= si.optimum.upper
       ((1, 3), True)
     """
+    raw = model_curve_z(curve)
+    if raw is not None:
+        return _model_interval(curve, raw, steps, level, entropy_of_data)
+    _no_entropy(entropy_of_data)
     c, k = _curve_and_steps(curve, steps)
     best = optimal_schedule(c, k)
     kl = expected_kl_interval(c, best.sizes, level, simultaneous=True)

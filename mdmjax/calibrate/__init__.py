@@ -1,0 +1,27 @@
+"""Calibrating a trained model: its per-level cross-entropy curve and what it buys.
+
+* :func:`model_curve` — ``CE(m)``, predictive entropy and the calibration gap per level, with
+  standard errors, from validation data and any model (:func:`mdmjax.models.from_callable`);
+  a :class:`ModelCurve` values schedules of that model's own sampler exactly
+  (``mdm.expected_kl``, ``mdm.optimal_schedule``, ``mdm.min_steps``,
+  ``mdm.optimal_schedule_interval`` accept it).
+* :func:`cross_fit`, :func:`cross_fit_monte_carlo` — the chosen schedule's KL on rows not used
+  to choose it (the optimizer's curse).
+* :func:`word_mdm` — a small trained MDM of English words (lengths 4 and 5), shipped.
+
+docs/theory.md §8.
+"""
+
+from mdmjax.calibrate._cross_fit import CrossFit as CrossFit
+from mdmjax.calibrate._cross_fit import cross_fit as cross_fit
+from mdmjax.calibrate._cross_fit import cross_fit_monte_carlo as cross_fit_monte_carlo
+from mdmjax.calibrate._markov_model import markov_chain_model as markov_chain_model
+from mdmjax.calibrate._markov_model import sample_markov_chain as sample_markov_chain
+from mdmjax.calibrate._model_curve import MASKS as MASKS
+from mdmjax.calibrate._model_curve import ModelCurve as ModelCurve
+from mdmjax.calibrate._model_curve import model_curve as model_curve
+from mdmjax.calibrate._model_curve import weighted_stats as weighted_stats
+from mdmjax.calibrate._word_mdm import LENGTHS as LENGTHS
+from mdmjax.calibrate._word_mdm import level_cross_entropy as level_cross_entropy
+from mdmjax.calibrate._word_mdm import load_word_mdm as load_word_mdm
+from mdmjax.calibrate._word_mdm import word_mdm as word_mdm

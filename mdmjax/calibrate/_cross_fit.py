@@ -1,0 +1,207 @@
+"""Cross-fitting: a chosen schedule's KL on rows not used to choose it (docs/theory.md §8.6).
+
+A schedule chosen by minimizing a noisy estimate looks better on that estimate than it is: the
+minimum of unbiased estimates is biased downward (the optimizer's curse). The remedy: split the
+rows in two halves ``A`` and ``B`` at random, choose the ``k``-step schedule on ``A`` and value it
+on ``B`` (its value on ``B`` is unbiased for its true cost, since ``B`` did not choose it), then
+swap. The report holds both held-out values, their mean with a normal interval (the halves are
+independent given the choices, ``se = sqrt(se_A^2 + se_B^2) / 2``), and the plug-in optimum of
+all rows for comparison only: never report the plug-in optimum alone.
+
+Two sources of rows:
+
+* :func:`cross_fit` — a :class:`~mdmjax.calibrate.ModelCurve` (rows = data rows; the per-row
+  ``Z^CE`` values; choice by the dense DP on the raw estimates);
+* :func:`cross_fit_monte_carlo` — a Monte-Carlo information curve
+  (:func:`mdmjax.curves.monte_carlo_curve`; rows = draws ``(x, pi)``; choice on the isotonic
+  curve of the half, as :func:`mdmjax.curves.monte_carlo_curve` would give it).
+
+In both, a schedule's per-row value is Theorem 4 (:func:`mdmjax.kl.theorem4`) on that row's
+``Z`` values, which is linear, so the held-out mean is unbiased and its error is the row spread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from statistics import NormalDist
+
+import jax
+import numpy as np
+
+from mdmjax._src.keys import as_key
+from mdmjax._src.precision import scoped_x64
+from mdmjax._src.validate import as_positive_int
+from mdmjax.calibrate._model_curve import (
+    ModelCurve,
+    _as_level,
+    _numpy_rng,
+    schedule_rows,
+    weighted_stats,
+)
+from mdmjax.curves import curve_from_estimates, monte_carlo_values
+from mdmjax.kl import Interval
+from mdmjax.search import Schedule, optimal_schedule
+
+__all__ = ["CrossFit", "cross_fit", "cross_fit_monte_carlo"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CrossFit:
+    """The cross-fitted value of the ``k``-step schedule chosen from an estimated curve.
+
+    Attributes:
+      steps: ``k``.
+      chosen: the schedules chosen on half A and on half B.
+      held_out: their values, each on the other half, as :class:`mdmjax.kl.Interval`.
+      estimate: the mean of the two held-out values (nats), with ``lower``/``upper``.
+      plug_in: the optimum of all rows on all rows (optimistic; for comparison only).
+      level: the confidence level.
+    """
+
+    steps: int
+    chosen: tuple[tuple[int, ...], tuple[int, ...]]
+    held_out: tuple[Interval, Interval]
+    estimate: float
+    lower: float
+    upper: float
+    plug_in: Schedule
+    level: float
+
+    @property
+    def optimism(self) -> float:
+        """``estimate - plug_in.kl``: how much better the plug-in optimum looked than it is."""
+        return self.estimate - self.plug_in.kl
+
+    def to_dict(self) -> dict:
+        """JSON-able fields."""
+        return {
+            "steps": self.steps,
+            "chosen": [list(c) for c in self.chosen],
+            "held_out": [dataclasses.asdict(iv) for iv in self.held_out],
+            "estimate": self.estimate,
+            "lower": self.lower,
+            "upper": self.upper,
+            "plug_in_sizes": list(self.plug_in.sizes),
+            "plug_in_kl": self.plug_in.kl,
+            "level": self.level,
+        }
+
+
+def _halves(rows: int, key) -> tuple[np.ndarray, np.ndarray]:
+    if rows < 4:
+        raise ValueError(f"data: cross-fitting needs at least 4 rows (2 per half), got {rows}")
+    perm = _numpy_rng(as_key(key)).permutation(rows)
+    return np.sort(perm[: rows // 2]), np.sort(perm[rows // 2 :])
+
+
+def _value(z_rows, weights, sizes, offsets, r) -> Interval:
+    """Held-out value of ``sizes`` on rows ``z_rows`` (with per-row constants ``offsets``)."""
+    arr = np.asarray(sizes, dtype=np.int64)[None, :]
+    vals = schedule_rows(z_rows, arr)[:, 0] + offsets
+    mean, se = weighted_stats(vals[:, None], weights)
+    return Interval(float(mean[0]), float(mean[0] - r * se[0]), float(mean[0] + r * se[0]), 0.0)
+
+
+def _combine(steps, chosen, values, ses, plug_in, lvl, r) -> CrossFit:
+    held = tuple(Interval(v.estimate, v.lower, v.upper, lvl) for v in values)  # fill in the level
+    est = 0.5 * (values[0].estimate + values[1].estimate)
+    se = 0.5 * float(np.hypot(ses[0], ses[1]))
+    return CrossFit(steps, chosen, held, est, est - r * se, est + r * se, plug_in, lvl)
+
+
+@scoped_x64
+def cross_fit(
+    mc: ModelCurve, steps: int, *, key=0, level: float = 0.95, entropy_of_data=None
+) -> CrossFit:
+    """Cross-fitted KL of the ``steps``-step schedule chosen on a model curve (module docstring).
+
+    Args:
+      mc: a :class:`ModelCurve` (from :func:`mdmjax.model_curve`), with at least 4 rows.
+      steps: ``k``, ``1 <= k <= n``.
+      key: the random split of the rows (an int seed or a ``jax.random`` key).
+      level: confidence level of the intervals.
+      entropy_of_data: ``H(p)``: report absolute KL instead of the excess over one token per
+        step (the choice does not depend on it).
+
+    Returns:
+      a :class:`CrossFit`.
+
+    Examples:
+      >>> import jax, numpy as np, mdmjax as mdm
+      >>> d = mdm.families.repetition(4, 2)  # x = (b, b, b, b): CE = (log 2, 0, 0, 0)
+      >>> x = np.asarray(d.sample(jax.random.key(0), 200))
+      >>> mc = mdm.model_curve(mdm.models.from_distribution(d), x, key=0)
+      >>> cf = mdm.calibrate.cross_fit(mc, 2)
+      >>> cf.chosen, round(cf.estimate, 12), round(cf.plug_in.kl, 12)
+      (((1, 3), (1, 3)), 0.0, 0.0)
+    """
+    if not isinstance(mc, ModelCurve):
+        raise ValueError(f"mc: expected a ModelCurve (mdm.model_curve), got {type(mc).__name__}")
+    lvl = _as_level(level)
+    r = NormalDist().inv_cdf(0.5 + lvl / 2)
+    halves = _halves(mc.num_rows, key)
+    plug_in = optimal_schedule(mc, steps, entropy_of_data=entropy_of_data)
+    chosen, values, ses = [], [], []
+    for a, b in (halves, halves[::-1]):
+        pick = optimal_schedule(mc.subset(a), steps).sizes
+        other = mc.subset(b)
+        offsets = 0.0
+        if entropy_of_data is not None:  # absolute KL = excess + sum_m CE_r(m) - H
+            offsets = other.row_cross_entropy.sum(axis=1) - float(entropy_of_data)
+        iv = _value(other.row_z, other.row_weights, pick, offsets, r)
+        chosen.append(pick)
+        values.append(iv)
+        ses.append((iv.upper - iv.estimate) / r if r > 0 else 0.0)
+    return _combine(int(steps), tuple(chosen), values, ses, plug_in, lvl, r)
+
+
+@scoped_x64
+def cross_fit_monte_carlo(
+    model, steps: int, *, key, num_samples: int = 256, level: float = 0.95, batch_size=None
+) -> CrossFit:
+    """Cross-fitted KL of the schedule chosen on a Monte-Carlo curve (module docstring).
+
+    The draws of :func:`mdmjax.curves.monte_carlo_values` (those of
+    :func:`mdmjax.curves.monte_carlo_curve` with the same key) are split in two halves; each
+    half's isotonic curve chooses the ``steps``-step DP optimum, valued by Theorem 4 on the
+    other half's raw draws.
+
+    Args:
+      model: a model with exact conditionals (``mdm.curves.HiddenMarkovModel``, ...).
+      steps: ``k``, ``1 <= k <= n``.
+      key: a ``jax.random`` key or an int seed (draws and split).
+      num_samples: draws ``(x, pi)``, ``>= 4``.
+      level: confidence level.
+      batch_size: passed to :func:`mdmjax.curves.monte_carlo_values`.
+
+    Returns:
+      a :class:`CrossFit`; ``plug_in`` is the optimum of the curve of all draws, on all draws.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> model = mdm.curves.MixtureOfProducts([0.5, 0.5], [[[0.9, 0.1]] * 6, [[0.1, 0.9]] * 6])
+      >>> cf = mdm.calibrate.cross_fit_monte_carlo(model, 2, key=0, num_samples=64)
+      >>> len(cf.chosen[0]), cf.lower <= cf.estimate <= cf.upper
+      (2, True)
+    """
+    lvl = _as_level(level)
+    m = as_positive_int(num_samples, "num_samples", minimum=4)
+    k_draw, k_split = jax.random.split(as_key(key))
+    vals = monte_carlo_values(model, k_draw, m, batch_size=batch_size)  # (m, n)
+    r = NormalDist().inv_cdf(0.5 + lvl / 2)
+
+    def curve_of(rows):
+        z, se = weighted_stats(vals[rows], np.full(rows.size, 1.0 / rows.size))
+        return curve_from_estimates(z, se)
+
+    full = curve_of(np.arange(m))
+    plug_in = optimal_schedule(full, steps)  # the isotonic curve's optimum, as reported
+    halves = _halves(m, k_split)
+    chosen, values, ses = [], [], []
+    for a, b in (halves, halves[::-1]):
+        pick = optimal_schedule(curve_of(a), steps).sizes
+        iv = _value(vals[b], np.full(b.size, 1.0 / b.size), pick, 0.0, r)
+        chosen.append(pick)
+        values.append(iv)
+        ses.append((iv.upper - iv.estimate) / r if r > 0 else 0.0)
+    return _combine(int(steps), tuple(chosen), values, ses, plug_in, lvl, r)

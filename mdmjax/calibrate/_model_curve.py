@@ -1,0 +1,594 @@
+"""A trained model's curve: per-level cross-entropy on validation data (docs/theory.md §8).
+
+For a model ``p̂`` and rows ``x ~ p``, the per-level cross-entropy
+
+.. math:: CE(m) = E_x\\, \\mathrm{mean}_{|S| = m,\\ i \\notin S} [-\\log \\hat p(x_i \\mid x_S)],
+          \\qquad m = 0, .., n-1,
+
+values every schedule of the random-order sampler driven by ``p̂`` exactly (§8.2):
+
+.. math:: E_B\\, KL(p \\| \\hat\\nu_B) = \\sum_t s_t\\, CE(N_{t-1}) - H(p).
+
+With ``Z^CE_j = CE(0) - CE(j-1)``, Theorem 4 on ``Z^CE`` (:func:`mdmjax.kl.theorem4`) is the
+schedule's **excess KL over one token per step**, ``sum_t s_t CE(N_{t-1}) - sum_m CE(m)``, and
+``sum_m CE(m)`` is the usual MDM likelihood bound (§8.3). ``H(p)`` is a constant: it is needed
+for the absolute KL only (``entropy_of_data=H``), never to rank schedules.
+
+**Estimator** (§8.7). One forward pass at level ``m`` (a mask revealing ``m`` generated positions)
+scores all ``n - m`` masked positions at once. Masks are drawn stratified by level: every row gets
+``masks_per_row`` uniform masks at every level (``masks="all"``: every mask), and its masks are
+averaged into per-row values ``CE_r(m)`` first. The row is the unit of replication: a schedule's
+value is a per-row number ``v_r`` and its standard error ``sd(v_r) / sqrt(R)`` (weighted:
+``sqrt(R/(R-1) sum_r w_r^2 (v_r - v)^2)``), which keeps the correlation between levels that share
+a row. Log-probabilities are float64 from the first sum on, whatever the model's dtype.
+
+The estimates are **raw**: an inconsistent model can make ``CE`` non-monotone, the identity holds
+on the raw values, and schedules are optimized and reported on them (the dense DP of §2.4, exact
+for any ``Z``). Only :attr:`ModelCurve.curve`, an :class:`~mdmjax.InformationCurve`, is the
+isotonic projection of ``Z^CE`` (§9.3).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from statistics import NormalDist
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from mdmjax._src.keys import as_key
+from mdmjax._src.memory import check_allocation
+from mdmjax._src.precision import scoped_x64
+from mdmjax._src.tolerances import MASS_TOLERANCE
+from mdmjax._src.validate import as_positive_int, as_sizes
+from mdmjax.curves import InformationCurve, curve_from_estimates
+from mdmjax.kl import Interval, theorem4
+from mdmjax.models import as_scoring_model
+
+__all__ = ["ModelCurve", "model_curve", "MASKS"]
+
+MASKS = ("random", "all")
+# masks="all" enumerates sum_m C(n, m) masks per row; refuse beyond this many per row.
+_MAX_ALL_MASKS = 1 << 20
+
+
+def weighted_stats(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean over rows (axis 0) and its standard error (docs/theory.md §8.7).
+
+    ``se^2 = R/(R-1) sum_r w_r^2 (v_r - mean)^2``; with equal weights ``sd / sqrt(R)``.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    mean = np.tensordot(w, v, axes=(0, 0))
+    r = w.shape[0]
+    dev = v - mean[None, ...]
+    var = np.tensordot(np.square(w), np.square(dev), axes=(0, 0)) * (r / max(r - 1, 1))
+    return mean, np.sqrt(np.maximum(var, 0.0))
+
+
+@jax.jit
+def _theorem4_rows(z_rows: jax.Array, sizes: jax.Array) -> jax.Array:
+    """Theorem 4 of every schedule (rows of ``sizes``) on every row curve: ``(R, S)``."""
+    per_sched = jax.vmap(theorem4, in_axes=(None, 0))
+    return jax.vmap(per_sched, in_axes=(0, None))(z_rows, sizes)
+
+
+def schedule_rows(z_rows: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Theorem 4 per row for a batch of schedules: ``(R, S)`` float64 (``sizes`` 2-D padded)."""
+    out = _theorem4_rows(jnp.asarray(z_rows, jnp.float64), jnp.asarray(sizes, jnp.int64))
+    return np.asarray(out, dtype=np.float64)
+
+
+def _as_batch(sizes, n: int) -> tuple[np.ndarray, bool]:
+    arr = as_sizes(sizes, n)
+    return (arr[None, :], True) if arr.ndim == 1 else (arr, False)
+
+
+class ModelCurve:
+    """Per-level cross-entropy of a model on data, with standard errors (module docstring).
+
+    Built by :func:`model_curve`. Level ``m`` counts revealed *generated* positions
+    (``always_revealed`` positions are context and not counted), so ``n`` is the number of
+    generated positions.
+
+    Attributes:
+      cross_entropy: ``(n,)`` ``CE(m)`` in nats, raw estimates.
+      cross_entropy_stderr: ``(n,)`` their standard errors.
+      entropy: ``(n,)`` mean predictive entropy ``E_x H(p̂(. | x_S))`` at each level.
+      entropy_stderr: ``(n,)``.
+      calibration_gap: ``(n,)`` ``CE(m) - entropy(m)`` (§8.4; 0 for the true conditionals).
+      calibration_gap_stderr: ``(n,)``.
+      nll_bound: ``sum_m CE(m)``, the expected NLL of one-token-per-step sampling (§8.3).
+      nll_bound_stderr: its standard error.
+      raw_z: ``(n,)`` ``Z^CE_j = CE(0) - CE(j-1)`` (may dip), ``raw_z_stderr`` its errors.
+      curve: the :class:`~mdmjax.InformationCurve` of ``Z^CE``, isotonic projection with
+        ``stderr`` (``hbar`` rebuilt from ``CE(0)``), for code that needs a monotone curve.
+      levels: the levels evaluated (all of ``0..n-1`` unless ``levels=`` gave a grid; the rest
+        are linear interpolations, per row).
+      row_cross_entropy, row_entropy: ``(R, n)`` per-row values; ``row_weights`` ``(R,)``.
+      positions: ``(n,)`` the generated positions (0-indexed columns of the data).
+      masks: ``"random"`` or ``"all"``; ``masks_per_row``.
+    """
+
+    @scoped_x64
+    def __init__(
+        self,
+        row_cross_entropy,
+        row_entropy,
+        row_weights,
+        *,
+        levels=None,
+        positions=None,
+        masks="random",
+        masks_per_row=1,
+    ):
+        self.row_cross_entropy = np.asarray(row_cross_entropy, dtype=np.float64)
+        self.row_entropy = np.asarray(row_entropy, dtype=np.float64)
+        w = np.asarray(row_weights, dtype=np.float64)
+        self.row_weights = w / w.sum()
+        n = self.row_cross_entropy.shape[1]
+        self.levels = np.arange(n) if levels is None else np.asarray(levels)
+        self.positions = np.arange(n) if positions is None else np.asarray(positions)
+        self.masks = masks
+        self.masks_per_row = masks_per_row
+        ce, ce_se = weighted_stats(self.row_cross_entropy, self.row_weights)
+        ent, ent_se = weighted_stats(self.row_entropy, self.row_weights)
+        gap, gap_se = weighted_stats(self.row_cross_entropy - self.row_entropy, self.row_weights)
+        nll, nll_se = weighted_stats(self.row_cross_entropy.sum(axis=1), self.row_weights)
+        z, z_se = weighted_stats(self.row_z, self.row_weights)
+        self.cross_entropy, self.cross_entropy_stderr = ce, ce_se
+        self.entropy, self.entropy_stderr = ent, ent_se
+        self.calibration_gap, self.calibration_gap_stderr = gap, gap_se
+        self.nll_bound, self.nll_bound_stderr = float(nll), float(nll_se)
+        self.raw_z, self.raw_z_stderr = z, z_se
+        self.curve = curve_from_estimates(z, z_se, h1=max(float(ce[0]), 0.0))
+
+    # -- basic ----------------------------------------------------------------------------------
+    @property
+    @scoped_x64
+    def n(self) -> int:
+        """Number of generated positions (the curve's length)."""
+        return int(self.row_cross_entropy.shape[1])
+
+    @property
+    @scoped_x64
+    def num_rows(self) -> int:
+        """Number of data rows ``R``."""
+        return int(self.row_cross_entropy.shape[0])
+
+    @property
+    @scoped_x64
+    def row_z(self) -> np.ndarray:
+        """``(R, n)`` per-row ``Z^CE_r(j) = CE_r(0) - CE_r(j-1)``."""
+        return self.row_cross_entropy[:, :1] - self.row_cross_entropy
+
+    @property
+    @scoped_x64
+    def entropy_curve(self) -> InformationCurve:
+        """The predictive-entropy analogue ``Z^H_j = H(0) - H(j-1)``, isotonic (a diagnostic)."""
+        rows = self.row_entropy[:, :1] - self.row_entropy
+        z, se = weighted_stats(rows, self.row_weights)
+        return curve_from_estimates(z, se, h1=max(float(self.entropy[0]), 0.0))
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelCurve(n={self.n}, rows={self.num_rows}, nll_bound={self.nll_bound:.6g} "
+            f"± {self.nll_bound_stderr:.2g})"
+        )
+
+    @scoped_x64
+    def subset(self, rows) -> ModelCurve:
+        """The curve of a subset of the rows (weights renormalized), e.g. for cross-fitting."""
+        idx = np.asarray(rows)
+        return ModelCurve(
+            self.row_cross_entropy[idx],
+            self.row_entropy[idx],
+            self.row_weights[idx],
+            levels=self.levels,
+            positions=self.positions,
+            masks=self.masks,
+            masks_per_row=self.masks_per_row,
+        )
+
+    # -- valuing schedules ----------------------------------------------------------------------
+    def _row_values(self, sizes: np.ndarray, entropy_of_data) -> np.ndarray:
+        """``(R, S)`` per-row values of each schedule: excess, or absolute with ``H``."""
+        vals = schedule_rows(self.row_z, sizes)
+        if entropy_of_data is not None:
+            h = _as_entropy(entropy_of_data)
+            vals = vals + self.row_cross_entropy.sum(axis=1)[:, None] - h
+        return vals
+
+    @scoped_x64
+    def expected_kl(self, sizes, *, entropy_of_data=None):
+        """The sampler's expected KL for ``sizes`` from the raw estimates (module docstring).
+
+        Without ``entropy_of_data``: the excess over one token per step,
+        ``sum_t s_t CE(N_{t-1}) - sum_m CE(m)`` (Theorem 4 on the raw ``Z^CE``; it can be
+        negative for an inconsistent model). With ``entropy_of_data=H``: the absolute
+        ``sum_t s_t CE(N_{t-1}) - H``.
+
+        Args:
+          sizes: a schedule summing to ``n`` or a 2-D zero-padded batch.
+          entropy_of_data: ``H(p)`` in nats (of the generated positions given the always-revealed
+            ones, when there are any).
+
+        Returns:
+          a float for one schedule, a float64 array for a batch.
+        """
+        arr, single = _as_batch(sizes, self.n)
+        mean, _ = weighted_stats(self._row_values(arr, entropy_of_data), self.row_weights)
+        return float(mean[0]) if single else mean
+
+    @scoped_x64
+    def expected_kl_interval(self, sizes, level: float = 0.95, *, entropy_of_data=None):
+        """:meth:`expected_kl` with a normal interval from the per-row values (§8.7).
+
+        Valid for a schedule fixed in advance; a schedule chosen on the same rows needs
+        :func:`mdmjax.calibrate.cross_fit` (§8.6). The excess is not floored at 0.
+
+        Returns:
+          an :class:`mdmjax.kl.Interval` (arrays for a batch).
+        """
+        lvl = _as_level(level)
+        arr, single = _as_batch(sizes, self.n)
+        mean, se = weighted_stats(self._row_values(arr, entropy_of_data), self.row_weights)
+        r = NormalDist().inv_cdf(0.5 + lvl / 2)
+        lo, hi = mean - r * se, mean + r * se
+        if single:
+            return Interval(float(mean[0]), float(lo[0]), float(hi[0]), lvl)
+        return Interval(mean, lo, hi, lvl)
+
+    @scoped_x64
+    def expected_kl_stderr(self, sizes, *, entropy_of_data=None):
+        """The standard error of :meth:`expected_kl` (same shapes)."""
+        arr, single = _as_batch(sizes, self.n)
+        _, se = weighted_stats(self._row_values(arr, entropy_of_data), self.row_weights)
+        return float(se[0]) if single else se
+
+    @scoped_x64
+    def entropy_offset(self, entropy_of_data=None) -> float:
+        """What turns an excess into an absolute KL: ``sum_m CE(m) - H`` (0 without ``H``)."""
+        if entropy_of_data is None:
+            return 0.0
+        return self.nll_bound - _as_entropy(entropy_of_data)
+
+    @scoped_x64
+    def to_dict(self) -> dict:
+        """The per-level numbers as JSON-able lists."""
+        return {
+            "n": self.n,
+            "rows": self.num_rows,
+            "levels": self.levels.tolist(),
+            "cross_entropy": self.cross_entropy.tolist(),
+            "cross_entropy_stderr": self.cross_entropy_stderr.tolist(),
+            "entropy": self.entropy.tolist(),
+            "entropy_stderr": self.entropy_stderr.tolist(),
+            "calibration_gap": self.calibration_gap.tolist(),
+            "calibration_gap_stderr": self.calibration_gap_stderr.tolist(),
+            "raw_z": self.raw_z.tolist(),
+            "raw_z_stderr": self.raw_z_stderr.tolist(),
+            "nll_bound": self.nll_bound,
+            "nll_bound_stderr": self.nll_bound_stderr,
+        }
+
+
+def _as_entropy(h) -> float:
+    try:
+        v = float(h)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"entropy_of_data: expected a number (nats), got {h!r}") from err
+    if not math.isfinite(v) or v < 0:
+        raise ValueError(f"entropy_of_data: must be finite and >= 0, got {h!r}")
+    return v
+
+
+def _as_level(level) -> float:
+    try:
+        v = float(level)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"level: expected a number in (0, 1), got {level!r}") from err
+    if not 0.0 < v < 1.0:
+        raise ValueError(f"level: must lie strictly between 0 and 1, got {level!r}")
+    return v
+
+
+# ------------------------------------------------------------------------------------------------
+# Argument checks
+# ------------------------------------------------------------------------------------------------
+def _check_data(data, mask: np.ndarray) -> np.ndarray:
+    arr = np.asarray(data)
+    if arr.dtype.kind not in "iu" or arr.dtype == np.bool_:
+        raise ValueError(f"data: expected an integer array of token ids, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"data: expected a 2-D array (rows, n), got shape {arr.shape}")
+    if arr.shape[0] < 2:
+        raise ValueError(f"data: need at least 2 rows (standard errors), got {arr.shape[0]}")
+    arr = arr.astype(np.int64)
+    bad = (arr < 0) | (arr >= mask[None, :])
+    if np.any(bad):
+        r, i = (int(v) for v in np.argwhere(bad)[0])
+        tok = int(arr[r, i])
+        what = (
+            f"equals the mask value {tok}"
+            if tok == mask[i]
+            else f"is outside the vocabulary 0..{int(mask[i]) - 1}"
+        )
+        raise ValueError(f"data: token {tok} at row {r}, position {i} {what}")
+    return arr
+
+
+def _check_weights(weights, rows: int) -> np.ndarray:
+    if weights is None:
+        return np.full(rows, 1.0 / rows)
+    try:
+        w = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"weights: expected numbers, got {weights!r}") from err
+    if w.shape != (rows,):
+        raise ValueError(f"weights: expected shape ({rows},), one per row, got {w.shape}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("weights: entries must be finite")
+    if np.any(w < 0):
+        raise ValueError(f"weights: must be >= 0, got smallest {w.min():.3g}")
+    if abs(w.sum() - 1.0) > MASS_TOLERANCE:
+        raise ValueError(f"weights: must sum to 1 (probabilities), got {w.sum()!r}")
+    if np.count_nonzero(w) < 2:
+        raise ValueError("weights: need at least 2 rows of positive weight")
+    return w / w.sum()
+
+
+def _check_always_revealed(always_revealed, n: int) -> np.ndarray:
+    if always_revealed is None:
+        return np.zeros(n, dtype=bool)
+    arr = np.asarray(always_revealed)
+    if arr.dtype != np.bool_ or arr.shape != (n,):
+        raise ValueError(
+            f"always_revealed: expected a boolean mask of shape ({n},), got dtype {arr.dtype} "
+            f"and shape {arr.shape}"
+        )
+    if arr.all():
+        raise ValueError("always_revealed: reveals every position; nothing is left to generate")
+    return arr
+
+
+def _check_levels(levels, n_gen: int) -> np.ndarray:
+    if levels is None:
+        return np.arange(n_gen)
+    arr = np.asarray(levels)
+    if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "iu" or arr.dtype == np.bool_:
+        raise ValueError(f"levels: expected a non-empty 1-D array of integers, got {levels!r}")
+    if arr.min() < 0 or arr.max() > n_gen - 1:
+        raise ValueError(
+            f"levels: values must lie in 0..n-1 = 0..{n_gen - 1} (revealed generated "
+            f"positions), got {arr.min()}..{arr.max()}"
+        )
+    return np.union1d(arr.astype(np.int64), [0, n_gen - 1])
+
+
+def _interpolation_matrix(levels: np.ndarray, n_gen: int) -> np.ndarray:
+    """``(L, n)``: linear interpolation from the grid ``levels`` to every level ``0..n-1``."""
+    out = np.zeros((levels.size, n_gen))
+    for m in range(n_gen):
+        k = int(np.searchsorted(levels, m))
+        if levels[k] == m:
+            out[k, m] = 1.0
+        else:
+            a, b = levels[k - 1], levels[k]
+            t = (m - a) / (b - a)
+            out[k - 1, m], out[k, m] = 1.0 - t, t
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# The estimator
+# ------------------------------------------------------------------------------------------------
+def _numpy_rng(key) -> np.random.Generator:
+    data = np.asarray(jax.random.key_data(key)).astype(np.uint64).ravel()
+    return np.random.default_rng([int(v) for v in data])
+
+
+def _level_subsets(n_gen: int, m: int) -> np.ndarray:
+    """All revealed sets of size ``m`` among ``n_gen`` positions, ``(C(n_gen, m), n_gen)``."""
+    combos = _combinations(n_gen, m)
+    combos = np.asarray(combos, dtype=np.int64).reshape(len(combos), m)
+    out = np.zeros((combos.shape[0], n_gen), dtype=bool)
+    if m:
+        np.put_along_axis(out, combos, True, axis=1)
+    return out
+
+
+@functools.cache
+def _combinations(n: int, m: int) -> tuple:
+    import itertools
+
+    return tuple(itertools.combinations(range(n), m))
+
+
+class _Passes:
+    """The forward passes of the estimator: ``(row, level index, revealed set)`` triples."""
+
+    def __init__(self, rows, levels, n_gen, masks, masks_per_row, rng):
+        self.n_gen = n_gen
+        self.levels = levels
+        self.random = masks == "random"
+        self.rng = rng
+        if self.random:
+            per_row = np.repeat(np.arange(levels.size), masks_per_row)
+            self.subsets = None
+        else:
+            subsets = [_level_subsets(n_gen, int(m)) for m in levels]
+            per_row = np.concatenate(
+                [np.full(s.shape[0], li) for li, s in enumerate(subsets)]
+            ).astype(np.int64)
+            self.subsets = np.concatenate(subsets)
+        self.per_row = per_row.size
+        self.level_index = np.tile(per_row, rows)
+        self.row = np.repeat(np.arange(rows), self.per_row)
+        self.total = self.row.size
+
+    def revealed(self, a: int, b: int) -> np.ndarray:
+        """``(b - a, n_gen)`` revealed generated positions of passes ``a..b-1``."""
+        lvl = self.levels[self.level_index[a:b]]
+        if self.random:
+            u = self.rng.random((b - a, self.n_gen))
+            ranks = np.argsort(np.argsort(u, axis=1), axis=1)
+            return ranks < lvl[:, None]
+        return self.subsets[np.arange(a, b) % self.per_row]
+
+
+@scoped_x64
+def model_curve(
+    model,
+    data,
+    *,
+    key=None,
+    weights=None,
+    masks: str = "random",
+    masks_per_row: int = 1,
+    levels=None,
+    always_revealed=None,
+    batch_size: int = 2048,
+) -> ModelCurve:
+    """Estimate a model's per-level cross-entropy curve from data (module docstring).
+
+    Args:
+      model: an mdmjax model: :func:`mdmjax.models.from_callable` (JAX or NumPy function),
+        :func:`mdmjax.calibrate.word_mdm`, or any :class:`mdmjax.models.ConditionalModel`
+        (the exact conditionals of a law, tempered, noisy, ...).
+      data: int ``(R, n)`` rows ``x ~ p`` (``R >= 2``); tokens in ``0..V-1``.
+      key: a ``jax.random`` key or an int seed, for the random masks (not needed with
+        ``masks="all"``).
+      weights: ``(R,)`` probabilities of the rows (default uniform). With the whole support of a
+        small law, ``weights=p`` and ``masks="all"``, ``cross_entropy`` is exact.
+      masks: ``"random"`` (``masks_per_row`` uniform masks per row and level) or ``"all"``
+        (every mask of every evaluated level).
+      masks_per_row: masks per row and level for ``masks="random"``.
+      levels: a grid of levels ``m`` to evaluate (0 and ``n-1`` are always added); the others
+        are linear interpolations of the per-row values, which keeps monotone curves monotone.
+        For long sequences.
+      always_revealed: ``(n,)`` bool, a prompt revealed in every pass: the curve is then that of
+        the conditional law of the other positions, and level ``m`` counts revealed generated
+        positions only.
+      batch_size: forward passes per model call (the last call is padded to the same size).
+
+    Returns:
+      a :class:`ModelCurve`.
+
+    Raises:
+      ValueError: naming the argument: ``data`` not an integer ``(R, n)`` array with
+        ``R >= 2``, tokens outside the vocabulary or equal to the mask value, ``n`` different
+        from the model's; ``weights`` negative or not summing to 1; ``levels`` outside
+        ``0..n-1``; ``always_revealed`` revealing everything; ``model``: the checks of
+        :meth:`mdmjax.models.FunctionModel.check` on the first batch, or ``-inf`` for an
+        observed token (with its row and position).
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> p = np.array([[0.4, 0.1], [0.1, 0.4]])
+      >>> d = mdm.Distribution.from_probs(p)
+      >>> rows = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+      >>> mc = mdm.model_curve(mdm.models.from_distribution(d), rows, weights=p.ravel(),
+      ...                      masks="all")
+      >>> np.allclose(mc.cross_entropy, mdm.information_curve(d).g)
+      True
+    """
+    m = as_scoring_model(model)
+    raw = np.asarray(data)
+    if raw.ndim != 2:
+        _check_data(raw, np.zeros(0, np.int64))  # raises the shape/dtype message
+    mask = m.mask_values(int(raw.shape[1]))
+    x_all = _check_data(raw, mask)
+    rows, n = x_all.shape
+    w = _check_weights(weights, rows)
+    prompt = _check_always_revealed(always_revealed, n)
+    gen = np.nonzero(~prompt)[0]
+    n_gen = gen.size
+    grid = _check_levels(levels, n_gen)
+    if masks not in MASKS:
+        raise ValueError(f"masks: expected one of {MASKS}, got {masks!r}")
+    per_row = as_positive_int(masks_per_row, "masks_per_row")
+    bs = as_positive_int(batch_size, "batch_size")
+    if masks == "all":
+        count = sum(math.comb(n_gen, int(lv)) for lv in grid)
+        if count > _MAX_ALL_MASKS:
+            raise ValueError(
+                f"masks: 'all' would enumerate {count} masks per row (n = {n_gen}); use "
+                "masks='random'"
+            )
+        rng = None
+    else:
+        rng = _numpy_rng(as_key(key))
+    passes = _Passes(rows, grid, n_gen, masks, per_row, rng)
+    check_allocation(
+        passes.total * 16 + 8 * bs * n * 8,
+        f"{passes.total} forward passes' bookkeeping",
+        hint="Lower masks_per_row or use a levels grid.",
+        argument="data",
+    )
+    sum_ce = np.zeros((rows, grid.size))
+    sum_ent = np.zeros((rows, grid.size))
+    gen_len = n_gen - grid  # masked generated positions at each grid level
+    for a in range(0, passes.total, bs):
+        b = min(a + bs, passes.total)
+        rev_gen = passes.revealed(a, b)
+        row = passes.row[a:b]
+        x = x_all[row]
+        masked = np.zeros((b - a, n), dtype=bool)
+        masked[:, gen] = ~rev_gen
+        y = np.where(masked, mask[None, :], x)
+        if b - a < bs:  # pad to one compiled shape
+            pad = bs - (b - a)
+            y = np.concatenate([y, np.broadcast_to(y[:1], (pad, n))])
+            x = np.concatenate([x, np.broadcast_to(x[:1], (pad, n))])
+        if a == 0:  # the first batch is checked on its own pass (diagnostics ride along)
+            first = m.score(y, x, diagnostics=True)
+            m.check(y, x, first)
+            lpx, ent = first[0], first[1]
+        else:
+            lpx, ent = m.score(y, x)
+        lpx, ent = lpx[: b - a], ent[: b - a]
+        _check_scores(lpx, ent, masked, row, m.name, n_gen)
+        li = passes.level_index[a:b]
+        ce_pass = -np.where(masked, lpx, 0.0).sum(axis=1) / gen_len[li]
+        ent_pass = np.where(masked, ent, 0.0).sum(axis=1) / gen_len[li]
+        np.add.at(sum_ce, (row, li), ce_pass)
+        np.add.at(sum_ent, (row, li), ent_pass)
+    counts = np.bincount(passes.level_index[: passes.per_row], minlength=grid.size)
+    ce_grid = sum_ce / counts[None, :]
+    ent_grid = sum_ent / counts[None, :]
+    if grid.size != n_gen:
+        interp = _interpolation_matrix(grid, n_gen)
+        ce_rows, ent_rows = ce_grid @ interp, ent_grid @ interp
+    else:
+        ce_rows, ent_rows = ce_grid, ent_grid
+    return ModelCurve(
+        ce_rows,
+        ent_rows,
+        w,
+        levels=grid,
+        positions=gen,
+        masks=masks,
+        masks_per_row=per_row if masks == "random" else None,
+    )
+
+
+def _check_scores(lpx, ent, masked, row, name, n_gen):
+    vals = lpx[masked]
+    if np.all(np.isfinite(vals)) and np.all(np.isfinite(ent[masked])):
+        return
+    bad = masked & ~np.isfinite(lpx)
+    if np.any(bad):
+        b, i = (int(v) for v in np.argwhere(bad)[0])
+        level = n_gen - int(masked[b].sum())
+        what = "-inf" if np.isneginf(lpx[b, i]) else str(lpx[b, i])
+        raise ValueError(
+            f"model: {name} gives log p̂(x_i | x_S) = {what} for the observed token at row "
+            f"{int(row[b])}, position {i} (level {level}); the data has probability 0 under it"
+        )
+    b, i = (int(v) for v in np.argwhere(masked & ~np.isfinite(ent))[0])
+    raise ValueError(
+        f"model: {name} gives a non-finite predictive entropy at row {int(row[b])}, position {i}"
+    )
