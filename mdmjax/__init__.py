@@ -19,9 +19,9 @@ from mdmjax import policies as policies
 from mdmjax import schedules as schedules
 from mdmjax import search as search
 from mdmjax import sharding as sharding
+from mdmjax._src.compilation_cache import enable_compilation_cache as enable_compilation_cache
 from mdmjax.calibrate import ModelCurve as ModelCurve
 from mdmjax.calibrate import model_curve as model_curve
-from mdmjax._src.compilation_cache import enable_compilation_cache as enable_compilation_cache
 from mdmjax.curves import InformationCurve as InformationCurve
 from mdmjax.curves import information_curve as information_curve
 from mdmjax.curves import plan_subset_entropies as plan_subset_entropies

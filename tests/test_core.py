@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import mdmjax as mdm
 from mdmjax.curves import subset_entropies
 from tests import reference as ref
+from tests.x64 import with_x64
 
 
 def random_law(rng, shape, sparsity=0.0):
@@ -82,6 +83,7 @@ def test_repetition_curve_closed_form():
     assert c.dtc == pytest.approx(np.log(q))
 
 
+@with_x64
 def test_curve_is_a_pytree_through_jit_and_vmap(rng):
     ps = np.stack([random_law(rng, (2, 3, 2)) for _ in range(5)])
     batch = mdm.Distribution(jnp.asarray(ps))

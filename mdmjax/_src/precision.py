@@ -50,6 +50,14 @@ def _to_host(x):
     return np.asarray(x) if jnp.issubdtype(x.dtype, jnp.number) else x
 
 
+def _any_traced(tree) -> bool:
+    """Whether any leaf of ``tree`` is a tracer (objects that cannot be flattened yet count as not)."""
+    try:
+        return any(is_traced(leaf) for leaf in jax.tree_util.tree_leaves(tree))
+    except Exception:  # e.g. ``self`` of a pytree class inside its own ``__init__``
+        return False
+
+
 def scoped_x64(fn: F) -> F:
     """Decorator: run ``fn`` under ``jax.enable_x64(True)`` and restore the caller's setting.
 
@@ -60,6 +68,13 @@ def scoped_x64(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if not jax.config.jax_enable_x64 and _any_traced((args, kwargs)):
+            # switching x64 on inside a trace that started without it mixes 32- and 64-bit
+            # types in one program: refuse with the fix instead of rounding or failing to lower
+            raise ValueError(
+                f"{fn.__name__}: traced while x64 is off, but mdmjax computes in float64. Run your "
+                "jax.jit / jax.vmap / jax.grad inside `with jax.enable_x64(True):`"
+            )
         depth = getattr(_DEPTH, "value", 0)
         _DEPTH.value = depth + 1
         try:

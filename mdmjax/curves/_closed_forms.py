@@ -76,6 +76,7 @@ def _bd0(x: jax.Array, mean: jax.Array) -> jax.Array:
     return jnp.where(close, s, direct)
 
 
+@scoped_x64
 @jax.jit
 def log_binomial_pmf(c, m, p) -> jax.Array:
     """``log Bin(c; m, p)`` for integers ``0 <= c <= m`` and ``0 < p < 1`` (Loader 2000).

@@ -59,18 +59,21 @@ def _entropy(p: jax.Array) -> jax.Array:
     return -jnp.sum(xlogy(p, p), axis=-1)
 
 
+@scoped_x64
 @functools.partial(jax.jit, static_argnames=("m",))
 def draw_samples(model, key, m: int) -> jax.Array:
     """``model.sample(key, m)``, jitted (the model is a pytree)."""
     return model.sample(key, m)
 
 
+@scoped_x64
 @jax.jit
 def marginal_entropies(model) -> jax.Array:
     """``model.marginal_entropies()``, jitted."""
     return jnp.asarray(model.marginal_entropies(), dtype=jnp.float64)
 
 
+@scoped_x64
 @functools.partial(jax.jit, static_argnames=("m", "n"))
 def random_permutations(key, m: int, n: int) -> jax.Array:
     """``m`` independent uniform permutations of ``0..n-1``, shape ``(m, n)``.

@@ -471,6 +471,8 @@ def subset_sizes(n: int) -> np.ndarray:
 @scoped_x64
 def average_subset_entropy(h: jax.Array, n: int) -> jax.Array:
     """``Hbar_j = mean_{|S| = j} H(X_S)`` for ``j = 0..n``, from the ``2^n`` subset entropies."""
+    require_float64(h, "h")
+    h = jnp.asarray(h, dtype=jnp.float64)  # a concrete float32 input is computed on in float64
     sizes = jnp.asarray(subset_sizes(n))
     totals = jax.ops.segment_sum(h, sizes, num_segments=n + 1)
     counts = jnp.asarray([math.comb(n, j) for j in range(n + 1)], dtype=h.dtype)

@@ -105,10 +105,11 @@ def binomial_kernel(p: jax.Array, log_binom: jax.Array) -> jax.Array:
     valid = s >= 0
     inside = (p > 0) & (p < 1)
     p_safe = jnp.where(inside, p, 0.5)
-    log_pmf = log_binom + s * jnp.log(p_safe) + (n - mp) * jnp.log1p(-p_safe)
+    fs, fn = s.astype(log_binom.dtype), (n - mp).astype(log_binom.dtype)
+    log_pmf = log_binom + fs * jnp.log(p_safe) + fn * jnp.log1p(-p_safe)
     interior = jnp.where(valid, jnp.exp(jnp.where(valid, log_pmf, 0.0)), 0.0)
-    everything = (mp == n) * jnp.ones_like(interior)
-    nothing = (s == 0) * jnp.ones_like(interior)
+    everything = jnp.where(mp == n, 1.0, 0.0).astype(interior.dtype) * jnp.ones_like(interior)
+    nothing = jnp.where(s == 0, 1.0, 0.0).astype(interior.dtype) * jnp.ones_like(interior)
     return jnp.where(inside, interior, jnp.where(p >= 1, everything, nothing))
 
 
@@ -150,7 +151,7 @@ def _binomial_marginals(n: int, reveal_probs: jax.Array) -> jax.Array:
     """``(T+1, n+1)``: row ``t`` is the law of ``N_t``, ``Binomial(n, 1 - prod_{u<=t} (1-p_u))``."""
     below = reveal_probs < 1  # double where: no inf or NaN in the gradient at p = 1
     log_stay = jnp.where(below, jnp.log1p(-jnp.where(below, reveal_probs, 0.0)), -jnp.inf)
-    log_keep = jnp.concatenate([jnp.zeros(1), jnp.cumsum(log_stay)])
+    log_keep = jnp.concatenate([jnp.zeros(1, log_stay.dtype), jnp.cumsum(log_stay)])
     done = jnp.concatenate([jnp.zeros(1, bool), jnp.cumsum(reveal_probs >= 1) > 0])
     m = jnp.arange(n + 1, dtype=reveal_probs.dtype)
     log_coef = gammaln(n + 1.0) - gammaln(m + 1) - gammaln(n - m + 1)
@@ -186,7 +187,7 @@ def binomial_expected_kl(z: jax.Array, reveal_probs: jax.Array) -> jax.Array:
     """
     n = z.shape[0]
     marg = _binomial_marginals(n, reveal_probs)[:-1]  # laws of N_0 .. N_{T-1}
-    weight = (n - jnp.arange(n + 1)) * jnp.concatenate([z, z[-1:]])
+    weight = (n - jnp.arange(n + 1, dtype=z.dtype)) * jnp.concatenate([z, z[-1:]])
     gain = marg @ weight
     # the sum is a mean of Z values, below G(n); clip float noise so the result is never < 0
     return jnp.maximum(jnp.sum(z) - jnp.sum(reveal_probs * gain), 0.0)

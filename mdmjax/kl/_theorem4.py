@@ -60,9 +60,10 @@ def theorem4(z: jax.Array, sizes: jax.Array) -> jax.Array:
     """
     require_float64(z, "z")
     n = z.shape[-1]
+    sizes = jnp.asarray(sizes)
     ends = jnp.cumsum(sizes)
     starts = ends - sizes
-    block = jnp.searchsorted(ends, jnp.arange(n), side="right")
+    block = jnp.searchsorted(ends, jnp.arange(n, dtype=ends.dtype), side="right")
     return jnp.sum(z - z[starts[block]])
 
 
@@ -102,7 +103,7 @@ def _lerp(zpad: jax.Array, x: jax.Array) -> jax.Array:
     last = zpad.shape[0] - 1
     x = jnp.clip(x, 0, last)
     j = jnp.clip(jnp.floor(x), 0, last - 1).astype(jnp.int32)
-    phi = x - j
+    phi = x - j.astype(x.dtype)
     return zpad[j] * (1 - phi) + zpad[j + 1] * phi
 
 
@@ -121,8 +122,9 @@ def relaxed_theorem4(zpad: jax.Array, n, tau: jax.Array) -> jax.Array:
       tau: ``(k-1,)`` non-decreasing interior breakpoints in ``[0, n]``.
     """
     require_float64(zpad, "zpad")
-    nodes = jnp.arange(zpad.shape[0])
-    full = jnp.concatenate([jnp.zeros(1, zpad.dtype), tau, jnp.full(1, n, zpad.dtype)])
+    n = jnp.asarray(n).astype(zpad.dtype)  # an int or a float count, traced or not
+    nodes = jnp.arange(zpad.shape[0], dtype=zpad.dtype)  # exact integers in float64
+    full = jnp.concatenate([jnp.zeros(1, zpad.dtype), tau, n[None]])
     total = jnp.sum(jnp.where(nodes < n, zpad, 0.0))
     return total - jnp.sum((full[1:] - full[:-1]) * _lerp(zpad, full[:-1]))
 

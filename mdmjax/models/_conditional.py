@@ -123,23 +123,24 @@ class DistributionModel(ConditionalModel):
     @scoped_x64
     def marginal(self, y: jax.Array) -> jax.Array:
         """``P(x_A)`` for every partial assignment in ``y``."""
-        return self.ext[node_index(y, self.shape)]
+        return jnp.asarray(self.ext)[node_index(y, self.shape)]
 
     @scoped_x64
     def conditionals(self, y: jax.Array) -> jax.Array:
         shape = self.shape
-        q = jnp.asarray(shape)
+        q = jnp.asarray(shape, dtype=jnp.int64)
         qmax = max(shape)
         strides = jnp.asarray(ext_strides(shape))
         base = node_index(y, shape)
-        masked = y == q[None, :]
-        v = jnp.arange(qmax)
+        masked = y.astype(jnp.int64) == q[None, :]
+        v = jnp.arange(qmax, dtype=jnp.int64)
         valid_v = _value_mask(shape)
         idx = base[:, None, None] + (v[None, None, :] - q[None, :, None]) * strides[None, :, None]
         ok = masked[:, :, None] & valid_v[None, :, :]
-        num = jnp.where(ok, self.ext[jnp.where(ok, idx, 0)], 0.0)
+        ext = jnp.asarray(self.ext)  # a NumPy array once handed back by a scoped_x64 function
+        num = jnp.where(ok, ext[jnp.where(ok, idx, 0)], 0.0)
         tot = jnp.sum(num, axis=2, keepdims=True)
-        uniform = jnp.where(valid_v, 1.0 / q[:, None], 0.0)[None, :, :]
+        uniform = jnp.where(valid_v, 1.0 / q[:, None].astype(jnp.float64), 0.0)[None, :, :]
         cond = jnp.where(tot > 0, num / jnp.where(tot > 0, tot, 1.0), uniform)
         return jnp.where(masked[:, :, None], cond, 0.0)
 

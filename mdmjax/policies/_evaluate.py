@@ -107,7 +107,7 @@ def _greedy_order(scores, cand):
     """Positions in reveal order: repeatedly the best remaining, ties within 1e-12 to the lowest
     index. Returns ``order`` ``(N, n)`` (``n`` pads) and the candidate count ``(N,)``."""
     num, n = scores.shape
-    pos = jnp.arange(n)
+    pos = jnp.arange(n, dtype=jnp.int32)
 
     def body(j, carry):
         remaining, order = carry
@@ -139,9 +139,9 @@ def _true_positions(mask):
 def _prefix_mask(order, k):
     """Mask ``(N, n)`` of the first ``k[r]`` positions of ``order[r]``."""
     n = order.shape[1]
-    pos = jnp.arange(n)
-    take = pos[None, :] < k[:, None]
-    hit = (order[:, :, None] == pos[None, None, :]) & take[:, :, None]
+    pos = jnp.arange(n, dtype=jnp.int64)
+    take = pos[None, :] < k.astype(jnp.int64)[:, None]
+    hit = (order.astype(jnp.int64)[:, :, None] == pos[None, None, :]) & take[:, :, None]
     return jnp.any(hit, axis=1)
 
 
@@ -230,7 +230,7 @@ def _expand_nodes(
     deterministic policy. ``level`` is the number of steps taken (``threshold_quota``'s ``i``).
     """
     num, n = y.shape
-    q = jnp.asarray(model.shape)
+    q = jnp.asarray(model.shape, dtype=y.dtype)
     cond = model.conditionals(y)  # (N, n, q_max)
     masked = y == q[None, :]
     pos = jnp.arange(n)
@@ -258,10 +258,12 @@ def _expand_nodes(
                 jnp.minimum(members[:, :, :s_static], n - 1),
                 axis=2,
             )
-            in_b = jnp.any(members[:, :, :, None] == pos[None, None, None, :], axis=2)
+            in_b = jnp.any(
+                members[:, :, :, None].astype(pos.dtype) == pos[None, None, None, :], axis=2
+            )
             log_w_out = jax.nn.logsumexp(jnp.where(in_b, -jnp.inf, log_w[:, None, :]), axis=2)
             probs = _plackett_luce(log_wb, log_w_out, s_static)
-            probs = probs * (combo_w[None, :] > 0)
+            probs = jnp.where(combo_w[None, :] > 0, probs, 0.0)
         pair_pos = members.astype(jnp.int32)
     else:
         order, count = _greedy_order(all_scores[score_id], cand)
@@ -278,14 +280,18 @@ def _expand_nodes(
             jnp.concatenate([conf, jnp.zeros((num, 1))], axis=1), order, axis=1
         )
         r = jnp.arange(n)
-        bar = jnp.where(r == 0, -1.0, 1.0 - param / (r + 2.0))
+        bar = jnp.where(r == 0, -1.0, 1.0 - param / (r.astype(jnp.float64) + 2.0))
         fail = (sorted_c < bar[None, :] - TIE_TOLERANCE) & (r[None, :] < count[:, None])
         first_fail = jnp.where(jnp.any(fail, axis=1), jnp.argmax(fail, axis=1), count - 1)
         bump = (first_fail == 0) | (first_fail == count - 1)
         k_factor = jnp.where(bump, first_fail + 1, first_fail)
         # quota (Fast-dLLM Dream): the top (i + 1) q - N_i, of which rank 0 and the confident
         revealed = n - jnp.sum(masked, axis=1)
-        k_quota = jnp.clip((level + 1) * param2 - revealed, 1, count).astype(count.dtype)
+        k_quota = jnp.clip(
+            (level + 1).astype(jnp.float64) * param2 - revealed.astype(jnp.float64),
+            1.0,
+            count.astype(jnp.float64),
+        ).astype(count.dtype)
         k = jnp.select(
             [select_id == 0, select_id == 1, select_id == 2, select_id == 5],
             [k_rank, jnp.ones_like(k_rank), k_bound, k_factor],
@@ -329,6 +335,7 @@ def _expand_children(
     ext = jnp.asarray(ext_strides(shape))
     out_strides = jnp.asarray([math.prod(shape[i + 1 :]) for i in range(n)], dtype=jnp.int64)
     # Per node: extended index, output offset of the revealed part, number still masked.
+    y = y.astype(jnp.int64)
     revealed = y < q[None, :]
     node_key = jnp.sum(y.astype(jnp.int64) * ext[None, :], axis=1)
     node_out = jnp.sum(jnp.where(revealed, y, 0).astype(jnp.int64) * out_strides[None, :], 1)
@@ -585,7 +592,7 @@ def _expected_learning_chunk(truth, model, start, *, chunk):
     strides = jnp.asarray(ext_strides(shape))
     y = ((idx[:, None] // strides[None, :]) % (jnp.asarray(shape)[None, :] + 1)).astype(jnp.int32)
     y = jnp.where(valid[:, None], y, jnp.asarray(shape, dtype=jnp.int32)[None, :])
-    masked = y == jnp.asarray(shape)[None, :]
+    masked = y == jnp.asarray(shape, dtype=jnp.int32)[None, :]
     weight = jnp.where(valid, truth.marginal(y), 0.0)
     kl = _kl_rows(truth.conditionals(y), model.conditionals(y))
     per_node = jnp.sum(jnp.where(masked, kl, 0.0), axis=1)

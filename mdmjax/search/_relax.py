@@ -155,20 +155,22 @@ def polish_breakpoints(z: jax.Array, partial: jax.Array, max_sweeps: int) -> tup
     if k1 == 0:
         return partial, jnp.zeros((), jnp.int64)
     tol = POLISH_RELATIVE * (1 + jnp.abs(jnp.sum(z)))
-    b = jnp.arange(n)
+    b = jnp.arange(n, dtype=partial.dtype)
     rows = jnp.arange(k1)
 
     def half_sweep(part, parity):
         full = jnp.concatenate([jnp.zeros(1, part.dtype), part, jnp.full(1, n, part.dtype)])
         a, c = full[:-2], full[2:]
         za = z[a][:, None]
-        gain = (b[None, :] - a[:, None]) * za + (c[:, None] - b[None, :]) * z[b][None, :]
+        left = (b[None, :] - a[:, None]).astype(z.dtype)
+        right = (c[:, None] - b[None, :]).astype(z.dtype)
+        gain = left * za + right * z[b][None, :]
         valid = (b[None, :] > a[:, None]) & (b[None, :] < c[:, None])
         gain = jnp.where(valid, gain, -jnp.inf)
         best = jnp.argmax(gain, axis=1)
-        current = (part - a) * z[a] + (c - part) * z[part]
+        current = (part - a).astype(z.dtype) * z[a] + (c - part).astype(z.dtype) * z[part]
         move = (rows % 2 == parity) & (gain[rows, best] > current + tol)
-        return jnp.where(move, best, part), jnp.sum(move)
+        return jnp.where(move, best.astype(part.dtype), part), jnp.sum(move, dtype=jnp.int64)
 
     def cond(state):
         _, moves, last, sweeps = state
@@ -212,10 +214,10 @@ def window_polish_breakpoints(
     gcum = jnp.concatenate([jnp.zeros(1, z.dtype), jnp.cumsum(z)])  # G(j), j = 0..n
     zext = jnp.concatenate([z, z[-1:]])
     tol = POLISH_RELATIVE * (1 + jnp.abs(gcum[-1]))
-    offsets = jnp.arange(-window, window + 1)
+    offsets = jnp.arange(-window, window + 1, dtype=partial.dtype)
 
     def block(a, b):  # Theorem 4 cost of the block (a, b], +inf where it is empty
-        c = gcum[b] - gcum[a] - (b - a) * zext[a]
+        c = gcum[b] - gcum[a] - (b - a).astype(z.dtype) * zext[a]
         return jnp.where(b > a, c, jnp.inf)
 
     def one_round(part):
@@ -246,7 +248,8 @@ def window_polish_breakpoints(
         part, value, _, rounds = state
         new, new_value = one_round(part)
         better = new_value < value - tol
-        return jnp.where(better, new, part), jnp.minimum(new_value, value), better, rounds + better
+        rounds = rounds + better.astype(rounds.dtype)
+        return jnp.where(better, new, part), jnp.minimum(new_value, value), better, rounds
 
     value = integer_breakpoint_kl(z, partial)
     start = (partial, value, jnp.ones((), bool), jnp.zeros((), jnp.int64))
@@ -288,6 +291,19 @@ def _expected_partial_sums(theta, n):
 # ------------------------------------------------------------------------------------------------
 # The optimizer loop: vmapped restarts, lax.scan over iterations
 # ------------------------------------------------------------------------------------------------
+def _optax_step(optimizer: optax.GradientTransformation, grad, state, params):
+    """One optax update, ``(new_params, new_state)``.
+
+    optax's own arithmetic relies on JAX's standard dtype promotion (Adam's bias correction
+    raises a Python-float decay to its int32 step count), so the update is traced under
+    ``jax.numpy_dtype_promotion("standard")`` even where the caller runs with ``"strict"``; the
+    parameters and gradients are float64 either way, so the values are the same.
+    """
+    with jax.numpy_dtype_promotion("standard"):
+        updates, state = optimizer.update(grad, state, params)
+        return optax.apply_updates(params, updates), state
+
+
 @functools.lru_cache(maxsize=32)
 def _make_chunk(relaxation: str, optimizer: optax.GradientTransformation):
     """The jitted, vmapped scan for one relaxation and optimizer (cached: no recompilation)."""
@@ -297,8 +313,7 @@ def _make_chunk(relaxation: str, optimizer: optax.GradientTransformation):
         def body(carry, stage):
             p, s = carry
             loss, grad = jax.value_and_grad(loss_fn)(p, zlevels[stage])
-            updates, s = optimizer.update(grad, s, p)
-            return (optax.apply_updates(p, updates), s), loss
+            return _optax_step(optimizer, grad, s, p), loss
 
         (params, state), losses = jax.lax.scan(body, (params, state), stages)
         return params, state, losses

@@ -30,13 +30,14 @@ import numpy as np
 import optax
 from jax.scipy.special import gammaln
 
-from mdmjax._src.precision import scoped_x64
+from mdmjax._src.precision import require_float64, scoped_x64
 from mdmjax._src.smooth import gaussian_smooth
 from mdmjax._src.validate import as_positive_int
 from mdmjax.curves import InformationCurve, as_curve
 from mdmjax.kl import expected_kl, relaxed_theorem4
 from mdmjax.schedules import round_breakpoints
 from mdmjax.search._dp import optimal_schedule
+from mdmjax.search._relax import _optax_step
 
 __all__ = ["FamilyFit", "fit_schedule_family", "family_fractions", "betainc", "SHAPES"]
 
@@ -84,6 +85,8 @@ def betainc(a, b, x):
     fraction of Numerical Recipes §6.4 with a fixed number of Lentz iterations, using
     ``I_x(a, b) = 1 - I_{1-x}(b, a)`` where it converges faster. For ``x`` in ``(0, 1)``.
     """
+    for value, name in ((a, "a"), (b, "b"), (x, "x")):
+        require_float64(value, name)
     x = jnp.asarray(x)
     flip = x >= (a + 1) / (a + b + 2)
     xs = jnp.where(flip, 1 - x, x)
@@ -181,7 +184,7 @@ def _integer_scores(thetas, zexact, ns, dp, family, objective, k):
 
     def one(theta):
         x = _fractions(theta, family, k)
-        parts = jax.vmap(lambda nn: round_breakpoints(nn * x, nn))(ns)
+        parts = jax.vmap(lambda nn: round_breakpoints(nn.astype(x.dtype) * x, nn))(ns)
         kls = jax.vmap(relaxed_theorem4)(zexact, ns, parts.astype(zexact.dtype))
         return _aggregate(kls - dp, objective), parts
 
@@ -198,8 +201,7 @@ def _fit_runs(starts, levels, stages, ns, dp, family, objective, k, optimizer):
             loss, grad = jax.value_and_grad(_relaxed_regret)(
                 theta, levels[stage], ns, dp, family, objective, k
             )
-            updates, state = optimizer.update(grad, state, theta)
-            return (optax.apply_updates(theta, updates), state), loss
+            return _optax_step(optimizer, grad, state, theta), loss
 
         (theta, _), losses = jax.lax.scan(body, (theta0, optimizer.init(theta0)), stages)
         return theta, losses

@@ -40,7 +40,8 @@ def _model_table(model, d) -> dict:
             for x in itertools.product(range(q), repeat=n):
                 ys.append([x[j] if j in s else q for j in range(n)])
                 keys.append((s, x))
-    cond = np.asarray(jax.jit(model.conditionals)(jnp.asarray(np.asarray(ys))))
+    with jax.enable_x64(True):  # the documented scope for tracing a model ourselves
+        cond = np.asarray(jax.jit(model.conditionals)(jnp.asarray(np.asarray(ys))))
     for (s, x), c in zip(keys, cond, strict=True):
         for i in range(n):
             if i not in s:

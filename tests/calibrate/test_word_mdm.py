@@ -87,7 +87,8 @@ def _padded(conditionals, rows: int = 256):
     def log_prob_fn(y):
         y = np.asarray(y)
         pad = np.concatenate([y, np.broadcast_to(y[:1], (rows - len(y), y.shape[1]))])
-        cond = np.asarray(jitted(jnp.asarray(pad)))[: len(y)]
+        with jax.enable_x64(True):  # the documented scope for tracing a model ourselves
+            cond = np.asarray(jitted(jnp.asarray(pad)))[: len(y)]
         return np.log(np.where(cond > 0, cond, 1e-300))
 
     return log_prob_fn

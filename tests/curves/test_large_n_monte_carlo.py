@@ -13,6 +13,7 @@ from hypothesis import given, settings
 
 import mdmjax as mdm
 from mdmjax.curves import draw_samples
+from tests.x64 import with_x64
 
 TOL = 1e-10
 
@@ -88,6 +89,7 @@ def _conditional(model, x, mask, i):
     return model.conditional(x, mask, i)
 
 
+@with_x64
 def test_conditionals_and_marginals_exact(cases):
     rng = np.random.default_rng(3)
     for _, model, table in cases:

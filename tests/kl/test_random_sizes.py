@@ -14,6 +14,7 @@ from jax.test_util import check_grads
 import mdmjax as mdm
 from mdmjax import schedules as S
 from mdmjax.kl import KernelSchedule, RandomScheduleKL, binomial_expected_kl
+from tests.x64 import with_x64
 
 
 def thm4(z, sizes):
@@ -191,6 +192,7 @@ def test_batch_of_curves_and_distribution_input():
     )
 
 
+@with_x64
 def test_gradients_of_the_exact_objective():
     z = jnp.asarray(random_z(np.random.default_rng(4), 12))
 

@@ -87,14 +87,18 @@ def test_relaxation_is_theorem4_at_integer_breakpoints(n, cuts, seed):
 def test_relaxation_gradients():
     rng = np.random.default_rng(0)
     n = 30
-    z = jnp.asarray(np.concatenate([[0.0], np.cumsum(rng.exponential(size=n - 1))]))
-    tau = jnp.array([3.3, 7.6, 12.45, 20.7])  # away from the kinks at integers
-    check_grads(jax.jit(lambda t: relax.relaxed_breakpoint_kl(z, t)), (tau,), order=1, eps=1e-6)
-    # through the unconstrained parametrization (blocks 1 + (n - k) softmax(theta))
-    theta = jnp.array([0.3, -0.2, 0.5, 0.1, -0.4])
-    assert not np.any(np.isclose(relax._tau_from_logits(theta, n) % 1, 0, atol=1e-3))
-    check_grads(jax.jit(lambda t: relax._breakpoint_loss(t, z)), (theta,), order=1, eps=1e-6)
-    check_grads(jax.jit(lambda t: relax._random_sizes_loss(t, z)), (theta[:-1],), order=1, eps=1e-6)
+    with jax.enable_x64(True):  # the kernels under our own jit and grad: traced as float64
+        z = jnp.asarray(np.concatenate([[0.0], np.cumsum(rng.exponential(size=n - 1))]))
+        tau = jnp.array([3.3, 7.6, 12.45, 20.7])  # away from the kinks at integers
+        f = jax.jit(lambda t: relax.relaxed_breakpoint_kl(z, t))
+        check_grads(f, (tau,), order=1, eps=1e-6)
+        # through the unconstrained parametrization (blocks 1 + (n - k) softmax(theta))
+        theta = jnp.array([0.3, -0.2, 0.5, 0.1, -0.4])
+        assert not np.any(np.isclose(relax._tau_from_logits(theta, n) % 1, 0, atol=1e-3))
+        f = jax.jit(lambda t: relax._breakpoint_loss(t, z))
+        check_grads(f, (theta,), order=1, eps=1e-6)
+        f = jax.jit(lambda t: relax._random_sizes_loss(t, z))
+        check_grads(f, (theta[:-1],), order=1, eps=1e-6)
 
 
 def test_relaxed_blocks_are_at_least_one():
@@ -104,9 +108,10 @@ def test_relaxed_blocks_are_at_least_one():
 
 
 def test_polish_reaches_a_coordinatewise_optimum():
-    z = jnp.asarray(curve_shapes(N)["sigmoid"])
-    start = jnp.array([1, 2, 3, 4, 5, 6, 7])  # a bad schedule: seven single steps, then 57
-    part, moves = relax.polish_breakpoints(z, start, 10_000)
+    with jax.enable_x64(True):  # the kernel's inputs as float64 JAX arrays
+        z = jnp.asarray(curve_shapes(N)["sigmoid"])
+        start = jnp.array([1, 2, 3, 4, 5, 6, 7])  # a bad schedule: seven single steps, then 57
+        part, moves = relax.polish_breakpoints(z, start, 10_000)
     part, moves = np.asarray(part), int(moves)
     full = np.concatenate([[0], part, [N]])
     before = thm4(z, np.diff(np.concatenate([[0], start, [N]])))
@@ -177,10 +182,11 @@ def test_window_polish_against_brute_force():
     rng = np.random.default_rng(11)
     for trial in range(6):
         n, k1, w = 12, 3, 1 + trial % 2
-        z = jnp.asarray(np.cumsum(rng.exponential(size=n) * (rng.random(n) < 0.5)))
-        z = z - z[0]
-        start = np.sort(rng.choice(np.arange(1, n), k1, replace=False))
-        part, _ = relax.window_polish_breakpoints(z, jnp.asarray(start), w, 100)
+        with jax.enable_x64(True):  # the kernel's inputs as float64 JAX arrays
+            z = jnp.asarray(np.cumsum(rng.exponential(size=n) * (rng.random(n) < 0.5)))
+            z = z - z[0]
+            start = np.sort(rng.choice(np.arange(1, n), k1, replace=False))
+            part, _ = relax.window_polish_breakpoints(z, jnp.asarray(start), w, 100)
         part = np.asarray(part)
         sizes = np.diff(np.concatenate([[0], part, [n]]))
         assert sizes.min() >= 1
@@ -192,7 +198,8 @@ def test_window_polish_against_brute_force():
             full = np.concatenate([[0], trial_part, [n]])
             if np.all(np.diff(full) >= 1):
                 assert thm4(z, np.diff(full)) >= after - 1e-12
-        full_dp, _ = relax.window_polish_breakpoints(z, jnp.asarray(start), n, 1)
+        with jax.enable_x64(True):
+            full_dp, _ = relax.window_polish_breakpoints(z, jnp.asarray(start), n, 1)
         best = mdm.optimal_schedule(mdm.InformationCurve.from_z(np.asarray(z)), k1 + 1).kl
         dp_sizes = np.diff(np.concatenate([[0], np.asarray(full_dp), [n]]))
         assert thm4(z, dp_sizes) == pytest.approx(best, abs=1e-12)
