@@ -51,7 +51,7 @@ def _to_host(x):
 
 
 def _any_traced(tree) -> bool:
-    """Whether any leaf of ``tree`` is a tracer (objects that cannot be flattened yet count as not)."""
+    """Whether any leaf of ``tree`` is a tracer (an object not yet flattenable counts as not)."""
     try:
         return any(is_traced(leaf) for leaf in jax.tree_util.tree_leaves(tree))
     except Exception:  # e.g. ``self`` of a pytree class inside its own ``__init__``

@@ -73,6 +73,17 @@ def as_nonnegative_float(value, argument: str) -> float:
     return v
 
 
+def as_level(level, argument: str = "level") -> float:
+    """A confidence level strictly between 0 and 1, else ``ValueError``."""
+    try:
+        v = float(level)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{argument}: expected a number in (0, 1), got {level!r}") from err
+    if not 0.0 < v < 1.0:
+        raise ValueError(f"{argument}: must lie strictly between 0 and 1, got {level!r}")
+    return v
+
+
 def as_finite_float(value, argument: str) -> float:
     """A finite float (``bool`` refused), else ``ValueError``."""
     if isinstance(value, bool):

@@ -30,10 +30,9 @@ import numpy as np
 
 from mdmjax._src.keys import as_key
 from mdmjax._src.precision import scoped_x64
-from mdmjax._src.validate import as_positive_int
+from mdmjax._src.validate import as_level, as_positive_int
 from mdmjax.calibrate._model_curve import (
     ModelCurve,
-    _as_level,
     _numpy_rng,
     schedule_rows,
     weighted_stats,
@@ -137,7 +136,7 @@ def cross_fit(
     """
     if not isinstance(mc, ModelCurve):
         raise ValueError(f"mc: expected a ModelCurve (mdm.model_curve), got {type(mc).__name__}")
-    lvl = _as_level(level)
+    lvl = as_level(level)
     r = NormalDist().inv_cdf(0.5 + lvl / 2)
     halves = _halves(mc.num_rows, key)
     plug_in = optimal_schedule(mc, steps, entropy_of_data=entropy_of_data)
@@ -184,7 +183,7 @@ def cross_fit_monte_carlo(
       >>> len(cf.chosen[0]), cf.lower <= cf.estimate <= cf.upper
       (2, True)
     """
-    lvl = _as_level(level)
+    lvl = as_level(level)
     m = as_positive_int(num_samples, "num_samples", minimum=4)
     k_draw, k_split = jax.random.split(as_key(key))
     vals = monte_carlo_values(model, k_draw, m, batch_size=batch_size)  # (m, n)

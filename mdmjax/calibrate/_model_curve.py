@@ -42,7 +42,7 @@ from mdmjax._src.keys import as_key
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MASS_TOLERANCE
-from mdmjax._src.validate import as_positive_int, as_sizes
+from mdmjax._src.validate import as_level, as_nonnegative_float, as_positive_int, as_sizes
 from mdmjax.curves import InformationCurve, curve_from_estimates
 from mdmjax.kl import Interval, theorem4
 from mdmjax.models import as_scoring_model
@@ -197,7 +197,7 @@ class ModelCurve:
         """``(R, S)`` per-row values of each schedule: excess, or absolute with ``H``."""
         vals = schedule_rows(self.row_z, sizes)
         if entropy_of_data is not None:
-            h = _as_entropy(entropy_of_data)
+            h = as_nonnegative_float(entropy_of_data, "entropy_of_data")
             vals = vals + self.row_cross_entropy.sum(axis=1)[:, None] - h
         return vals
 
@@ -232,7 +232,7 @@ class ModelCurve:
         Returns:
           an :class:`mdmjax.kl.Interval` (arrays for a batch).
         """
-        lvl = _as_level(level)
+        lvl = as_level(level)
         arr, single = _as_batch(sizes, self.n)
         mean, se = weighted_stats(self._row_values(arr, entropy_of_data), self.row_weights)
         r = NormalDist().inv_cdf(0.5 + lvl / 2)
@@ -253,7 +253,7 @@ class ModelCurve:
         """What turns an excess into an absolute KL: ``sum_m CE(m) - H`` (0 without ``H``)."""
         if entropy_of_data is None:
             return 0.0
-        return self.nll_bound - _as_entropy(entropy_of_data)
+        return self.nll_bound - as_nonnegative_float(entropy_of_data, "entropy_of_data")
 
     @scoped_x64
     def to_dict(self) -> dict:
@@ -273,26 +273,6 @@ class ModelCurve:
             "nll_bound": self.nll_bound,
             "nll_bound_stderr": self.nll_bound_stderr,
         }
-
-
-def _as_entropy(h) -> float:
-    try:
-        v = float(h)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"entropy_of_data: expected a number (nats), got {h!r}") from err
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"entropy_of_data: must be finite and >= 0, got {h!r}")
-    return v
-
-
-def _as_level(level) -> float:
-    try:
-        v = float(level)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"level: expected a number in (0, 1), got {level!r}") from err
-    if not 0.0 < v < 1.0:
-        raise ValueError(f"level: must lie strictly between 0 and 1, got {level!r}")
-    return v
 
 
 # ------------------------------------------------------------------------------------------------

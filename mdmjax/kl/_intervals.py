@@ -39,7 +39,7 @@ from statistics import NormalDist
 import numpy as np
 
 from mdmjax._src.precision import scoped_x64
-from mdmjax._src.validate import as_sizes
+from mdmjax._src.validate import as_level, as_sizes
 from mdmjax.curves import InformationCurve, as_curve
 from mdmjax.kl._theorem4 import expected_kl
 
@@ -66,16 +66,6 @@ class Interval:
     level: float
 
 
-def _as_level(level) -> float:
-    try:
-        v = float(level)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"level: expected a number in (0, 1), got {level!r}") from err
-    if not 0.0 < v < 1.0:
-        raise ValueError(f"level: must lie strictly between 0 and 1, got {level!r}")
-    return v
-
-
 def _stderr(curve: InformationCurve) -> np.ndarray:
     if curve.stderr is None:
         return np.zeros(curve.n)
@@ -90,7 +80,7 @@ def z_band(curve, level: float = 0.95, simultaneous: bool = False):
     Bonferroni-corrected over the ``j`` with ``se_j > 0``.
     """
     c = as_curve(curve)
-    lvl = _as_level(level)
+    lvl = as_level(level)
     se = _stderr(c)
     z = np.asarray(c.z, dtype=np.float64)
     count = max(1, int(np.count_nonzero(se > 0))) if simultaneous else 1
