@@ -9,6 +9,7 @@
 """
 
 import os
+import sys
 
 import jax
 import numpy as np
@@ -17,6 +18,12 @@ import pytest
 # In-process calls of the CLI's main() must not switch on the persistent compilation cache for the
 # whole test session (nor write to the user's cache): tests that want it set a folder themselves.
 os.environ["MDMJAX_CACHE_DIR"] = "off"
+
+# After many hundred compilations in one worker process, JAX's lowering cache compares nested
+# jaxprs recursively, deeper than Python's default limit of 1000 frames (seen as a RecursionError
+# inside jax/_src/partition_spec.py when the Monte-Carlo tests follow the CLI and calibrate tests
+# in one process; each passes alone). The comparison is finite: a higher limit is enough.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
 
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 jax.config.update("jax_numpy_rank_promotion", "raise")

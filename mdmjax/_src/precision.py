@@ -68,6 +68,8 @@ def scoped_x64(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if getattr(_DEPTH, "value", 0) > 0 and jax.config.jax_enable_x64:
+            return fn(*args, **kwargs)  # already inside a scope: no nested context, no copies
         if not jax.config.jax_enable_x64 and _any_traced((args, kwargs)):
             # switching x64 on inside a trace that started without it mixes 32- and 64-bit
             # types in one program: refuse with the fix instead of rounding or failing to lower
