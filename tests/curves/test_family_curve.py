@@ -48,9 +48,7 @@ BY_NAME_CASES = [
 
 @pytest.mark.parametrize("name, n, q, params", BY_NAME_CASES)
 def test_same_law_as_families_by_name(name, n, q, params):
-    """Same names, defaults and random draws as ``mdm.families.by_name`` (when it is present)."""
-    if not hasattr(mdm.families, "by_name"):
-        pytest.skip("mdm.families.by_name has not landed on this branch")
+    """Same names, defaults and random draws as ``mdm.families.by_name``."""
     law_params = {k: v for k, v in params.items() if k != "num_samples"}
     ref = mdm.information_curve(mdm.families.by_name(name, n, q=q, key=3, **law_params))
     assert_matches(mdm.curves.family_curve(name, n, q=q, key=3, **params), ref)
