@@ -51,11 +51,21 @@ def _to_host(x):
 
 
 def _any_traced(tree) -> bool:
-    """Whether any leaf of ``tree`` is a tracer (an object not yet flattenable counts as not)."""
+    """Whether any leaf of ``tree`` is a floating tracer narrower than float64.
+
+    Such a tracer was rounded before mdmjax saw it. Integer and PRNG-key tracers (a ``vmap`` over
+    keys, say) carry no rounding and pass. An object not yet flattenable counts as not traced.
+    """
     try:
-        return any(is_traced(leaf) for leaf in jax.tree_util.tree_leaves(tree))
+        leaves = jax.tree_util.tree_leaves(tree)
     except Exception:  # e.g. ``self`` of a pytree class inside its own ``__init__``
         return False
+    return any(
+        is_traced(leaf)
+        and jnp.issubdtype(leaf.dtype, jnp.floating)
+        and leaf.dtype != jnp.float64
+        for leaf in leaves
+    )
 
 
 def scoped_x64(fn: F) -> F:
@@ -71,8 +81,7 @@ def scoped_x64(fn: F) -> F:
         if getattr(_DEPTH, "value", 0) > 0 and jax.config.jax_enable_x64:
             return fn(*args, **kwargs)  # already inside a scope: no nested context, no copies
         if not jax.config.jax_enable_x64 and _any_traced((args, kwargs)):
-            # switching x64 on inside a trace that started without it mixes 32- and 64-bit
-            # types in one program: refuse with the fix instead of rounding or failing to lower
+            # float32 values traced without x64 were rounded already: refuse with the fix
             raise ValueError(
                 f"{fn.__name__}: traced while x64 is off, but mdmjax computes in float64. Run your "
                 "jax.jit / jax.vmap / jax.grad inside `with jax.enable_x64(True):`"
