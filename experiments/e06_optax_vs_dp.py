@@ -24,7 +24,7 @@ import mdmjax as mdm
 
 NAME = "e06"
 TITLE = "E6: the optax search against the DP"
-REQUIRES = ("mdmjax.relax",)
+REQUIRES = ("mdmjax.search",)
 
 
 def shapes(n: int):

@@ -27,7 +27,7 @@ import mdmjax as mdm
 
 NAME = "e07"
 TITLE = "E7: no universal schedule on Reed–Solomon codes"
-REQUIRES = ("mdmjax.universal",)
+REQUIRES = ("mdmjax.search",)
 
 
 def main(argv=None) -> int:

@@ -47,6 +47,8 @@ def _to_host(x):
         return x
     if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) or not x.is_fully_addressable:
         return x  # keys stay keys; arrays spanning other processes stay sharded
+    if len(x.sharding.device_set) > 1:
+        return x  # a result sharded over several devices stays where the mesh put it
     return np.asarray(x) if jnp.issubdtype(x.dtype, jnp.number) else x
 
 
