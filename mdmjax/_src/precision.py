@@ -63,9 +63,7 @@ def _any_traced(tree) -> bool:
     except Exception:  # e.g. ``self`` of a pytree class inside its own ``__init__``
         return False
     return any(
-        is_traced(leaf)
-        and jnp.issubdtype(leaf.dtype, jnp.floating)
-        and leaf.dtype != jnp.float64
+        is_traced(leaf) and jnp.issubdtype(leaf.dtype, jnp.floating) and leaf.dtype != jnp.float64
         for leaf in leaves
     )
 
