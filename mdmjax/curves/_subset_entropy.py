@@ -16,6 +16,18 @@ that pattern. A ``lax.scan`` streams over the rows, extends each over the traili
 gives the ``2^n`` entropies. The number ``m`` of leading axes and the rows per scan step are chosen
 by :func:`plan_subset_entropies` from the memory guard and the backend.
 
+Fused trailing block. Within a row, the last ``f`` axes are never extended as a table: for every
+index of the other axes, the ``prod q_i`` raw entries of the block are read, their
+``prod (q_i + 1)`` marginals formed by shared partial sums, transformed by ``-x log x`` and summed
+into ``2^f`` pattern totals, all in one elementwise expression that XLA compiles to one fusion.
+The table kept in memory shrinks by ``prod (q_i+1)/q_i`` (``(3/2)^5 = 7.6`` for five bits) and
+the traffic of the passes over it with it: on an accelerator the kernel is bound by memory
+traffic, not by its ``(q+1)^n`` logarithms (the block is sized for that case; its GPU timing is
+recorded by ``benchmarks/fused_axes.py`` when a device is at hand). The block
+size is per backend (``_FUSED_ENTRIES``; ``f = 2`` on a CPU, where a row already stays in
+cache, measured by ``benchmarks/fused_axes.py``). The numbers are the same sums in another order:
+agreement with the unfused kernel is to rounding (``3.6e-15`` at ``n = 16..20``).
+
 Sharding. With several devices the rows are split over a one-dimensional mesh with
 ``jax.shard_map`` (:mod:`mdmjax.sharding`); the per-row results are gathered and reduced exactly as
 on one device.
@@ -61,6 +73,14 @@ _TARGET_INNER_ACCELERATOR = 2**27
 # Entries processed per scan step (rows per step times the trailing extended size).
 _TARGET_STEP = {"cpu": 2**16}  # one row per step measured fastest on a CPU
 _TARGET_STEP_ACCELERATOR = 2**27
+# Marginals per fused block (trailing axes extended, transformed and reduced in one elementwise
+# fusion, never stored): 3^5 = 243 for bits, 4^4 = 256 for ternary positions. On an accelerator
+# the kernel is bound by memory traffic, and each fused axis divides the table kept in memory by
+# (q+1)/q. On a CPU blocks of up to 16 marginals (2 bits, 2 ternary positions): 2 bits measured
+# fastest (1.6-1.8 of the roofline against 1.35-1.44 unfused at n = 16..20,
+# docs/bench_cpu_fused_axes.json); larger blocks compile slower and gain nothing there.
+_FUSED_ENTRIES = {"cpu": 16}
+_FUSED_ENTRIES_ACCELERATOR = 256
 # Live copies of one row's extended table while it is extended, transformed and reduced.
 _LIVE_COPIES = 3
 
@@ -100,6 +120,36 @@ def _group_view(t: jax.Array, first: int, count: int, extent: int):
     return t.reshape(lead, extent, trail)
 
 
+def _extend_slabs(slabs: dict, qs) -> dict:
+    """Extend a dict ``value tuple -> slab`` along every axis: add the "summed out" value ``q``.
+
+    Partial sums are shared: the summed slab of axis ``j`` is built from slabs already extended
+    along axes ``< j``. Every entry of the result is one marginal of the group's axes.
+    """
+    slabs = dict(slabs)
+    for j, q in enumerate(qs):
+        for key in [k for k in slabs if k[j] == 0]:
+            total = slabs[key]
+            for value in range(1, q):
+                total = total + slabs[key[:j] + (value,) + key[j + 1 :]]
+            slabs[key[:j] + (q,) + key[j + 1 :]] = total
+    return slabs
+
+
+def _pattern_totals(slabs: dict, qs, transform=None) -> list:
+    """Sum the extended slabs by kept/summed pattern, in C order of the patterns.
+
+    Pattern bit ``1`` = value kept (``y_i < q_i``, axis in ``S``), ``0`` = summed out. Each slab
+    is passed through ``transform`` first (``-x log x`` in the fused block).
+    """
+    totals: dict[tuple[int, ...], jax.Array] = {}
+    for y in itertools.product(*[range(q + 1) for q in qs]):
+        pattern = tuple(int(v < q) for v, q in zip(y, qs, strict=True))
+        slab = slabs[y] if transform is None else transform(slabs[y])
+        totals[pattern] = slab if pattern not in totals else totals[pattern] + slab
+    return [totals[s] for s in itertools.product((0, 1), repeat=len(qs))]
+
+
 def _extend_axes(t: jax.Array, axes) -> jax.Array:
     """Append along each of ``axes`` the slice summed over that axis.
 
@@ -110,13 +160,8 @@ def _extend_axes(t: jax.Array, axes) -> jax.Array:
     for group in _axis_groups(axes, [t.shape[a] for a in axes]):
         first, qs = group[0], [t.shape[a] for a in group]
         view = _group_view(t, first, len(group), math.prod(qs))
-        slabs = {x: view[:, i, :] for i, x in enumerate(itertools.product(*[range(q) for q in qs]))}
-        for j, q in enumerate(qs):  # extend along the group's j-th axis
-            for key in [k for k in slabs if k[j] == 0]:
-                total = slabs[key]
-                for value in range(1, q):
-                    total = total + slabs[key[:j] + (value,) + key[j + 1 :]]
-                slabs[key[:j] + (q,) + key[j + 1 :]] = total
+        values = itertools.product(*[range(q) for q in qs])
+        slabs = _extend_slabs({x: view[:, i, :] for i, x in enumerate(values)}, qs)
         order = itertools.product(*[range(q + 1) for q in qs])
         stacked = jnp.stack([slabs[y] for y in order], axis=1)
         t = stacked.reshape(t.shape[:first] + tuple(q + 1 for q in qs) + t.shape[first + len(qs) :])
@@ -150,20 +195,43 @@ def _reduce_axes(t: jax.Array, axes, sizes) -> jax.Array:
         first = group[0]
         qs = [sizes[axes.index(a)] for a in group]
         view = _group_view(t, first, len(group), math.prod(q + 1 for q in qs))
-        totals: dict[tuple[int, ...], jax.Array] = {}
-        for i, y in enumerate(itertools.product(*[range(q + 1) for q in qs])):
-            pattern = tuple(int(v < q) for v, q in zip(y, qs, strict=True))
-            slab = view[:, i, :]
-            totals[pattern] = slab if pattern not in totals else totals[pattern] + slab
-        stacked = jnp.stack([totals[s] for s in itertools.product((0, 1), repeat=len(qs))], 1)
-        t = stacked.reshape(t.shape[:first] + (2,) * len(qs) + t.shape[first + len(qs) :])
+        values = itertools.product(*[range(q + 1) for q in qs])
+        totals = _pattern_totals({y: view[:, i, :] for i, y in enumerate(values)}, qs)
+        t = jnp.stack(totals, 1).reshape(
+            t.shape[:first] + (2,) * len(qs) + t.shape[first + len(qs) :]
+        )
     return t
 
 
-def _row_subset_sums(row: jax.Array) -> jax.Array:
-    """``sum_{x_S} -P log P`` over one row, for every subset ``S`` of its axes (bit i = axis i)."""
+def _fused_trailing(t: jax.Array, count: int) -> jax.Array:
+    """Extend, apply ``-x log x`` and reduce the last ``count`` axes in one elementwise block.
+
+    The ``prod q_i`` raw entries of every trailing block are read once, its ``prod (q_i + 1)``
+    marginals are formed by shared partial sums and transformed, and the ``2^count`` pattern
+    totals are written once: a single fusion with no intermediate table in memory (the
+    accelerator's bottleneck is memory traffic, not the logarithms). Output axes have size 2 with
+    the slot convention of :func:`_reduce_axes`.
+    """
+    lead, qs = t.shape[: t.ndim - count], t.shape[t.ndim - count :]
+    flat = t.reshape(lead + (math.prod(qs),))
+    values = itertools.product(*[range(q) for q in qs])
+    slabs = _extend_slabs({x: flat[..., i] for i, x in enumerate(values)}, qs)
+    totals = _pattern_totals(slabs, qs, transform=_neg_xlogx)
+    return jnp.stack(totals, axis=-1).reshape(lead + (2,) * count)
+
+
+def _row_subset_sums(row: jax.Array, fused_axes: int = 0) -> jax.Array:
+    """``sum_{x_S} -P log P`` over one row, for every subset ``S`` of its axes (bit i = axis i).
+
+    The leading ``k - fused_axes`` axes are extended as a table, the trailing ``fused_axes`` are
+    extended, transformed and reduced in one fused block (:func:`_fused_trailing`), then the
+    leading ones are reduced.
+    """
     k = row.ndim
-    t = _reduce_axes(_neg_xlogx(_extend_axes(row, range(k))), range(k), row.shape)
+    front = k - fused_axes
+    t = _extend_axes(row, range(front))
+    t = _fused_trailing(t, fused_axes) if fused_axes else _neg_xlogx(t)
+    t = _reduce_axes(t, range(front), row.shape[:front])
     # C order makes axis 0 the most significant bit; reverse so bit i <-> axis i.
     return jnp.transpose(t, tuple(reversed(range(k)))).reshape(-1)
 
@@ -183,6 +251,8 @@ class SubsetEntropyPlan:
       num_devices: devices the rows are sharded over.
       itemsize: bytes per float (8 for float64, 4 for float32).
       bytes: the estimated peak bytes per device.
+      fused_axes: ``f``, the number of trailing axes extended, transformed and reduced in one
+        fused elementwise block per row (no intermediate table for them); ``0``: none.
     """
 
     shape: tuple[int, ...]
@@ -191,6 +261,7 @@ class SubsetEntropyPlan:
     num_devices: int
     itemsize: int
     bytes: int
+    fused_axes: int = 0
 
     @property
     @scoped_x64
@@ -208,8 +279,14 @@ class SubsetEntropyPlan:
     @property
     @scoped_x64
     def inner_entries(self) -> int:
-        """Entries of one row's extended table, ``prod_{i>=m}(q_i+1)``."""
+        """Marginals of one row, ``prod_{i>=m}(q_i+1)`` (the ``x log x`` count per row)."""
         return math.prod(q + 1 for q in self.shape[self.outer_axes :])
+
+    @property
+    @scoped_x64
+    def materialized_entries(self) -> int:
+        """Entries of one row's table in memory: the fused trailing axes stay unextended."""
+        return _materialized(self.shape, self.outer_axes, self.fused_axes)
 
     @property
     @scoped_x64
@@ -218,12 +295,28 @@ class SubsetEntropyPlan:
         return math.prod(q + 1 for q in self.shape)
 
 
-def _plan_bytes(shape, m: int, rows_per_step: int, devices: int, itemsize: int) -> int:
+def _materialized(shape, m: int, f: int) -> int:
+    """Entries of one row's table: middle axes extended, the ``f`` fused trailing axes raw."""
+    n = len(shape)
+    return math.prod(q + 1 for q in shape[m : n - f]) * math.prod(shape[n - f :])
+
+
+def _fusable(shape, m: int, max_entries: int) -> int:
+    """The most trailing axes (at most ``n - m``) whose marginals number ``<= max_entries``."""
+    f, extent = 0, 1
+    for q in reversed(shape[m:]):
+        if extent * (q + 1) > max_entries:
+            break
+        f, extent = f + 1, extent * (q + 1)
+    return f
+
+
+def _plan_bytes(shape, m: int, rows_per_step: int, devices: int, itemsize: int, f: int) -> int:
     n = len(shape)
     table = math.prod(shape)
     rows = math.prod(q + 1 for q in shape[:m])
     inner_raw = math.prod(shape[m:])
-    inner_ext = math.prod(q + 1 for q in shape[m:])
+    inner_ext = _materialized(shape, m, f)
     block = rows_per_step * devices
     padded = -(-rows // block) * block
     entries = (
@@ -247,6 +340,7 @@ def plan_subset_entropies(
     backend: str | None = None,
     outer_axes: int | None = None,
     rows_per_step: int | None = None,
+    fused_axes: int | None = None,
     batched: bool = False,
 ) -> SubsetEntropyPlan:
     """Choose the chunking of :func:`subset_entropies` for a table of ``shape``.
@@ -264,6 +358,9 @@ def plan_subset_entropies(
       backend: ``"cpu"``, ``"gpu"`` or ``"tpu"``; default ``jax.default_backend()``.
       outer_axes: force ``m`` (for tests and benchmarks).
       rows_per_step: force the rows per step.
+      fused_axes: force the number of trailing axes handled in one fused block (at most
+        ``n - m``); default: as many as keep the block within the backend's size
+        (``_FUSED_ENTRIES``).
       batched: the kernel runs under ``jax.vmap`` (batch size unknown): smaller rows, so that a
         batch of them still fits in cache.
 
@@ -286,12 +383,21 @@ def plan_subset_entropies(
     backend = backend or jax.default_backend()
     target_inner = _TARGET_INNER.get(backend, _TARGET_INNER_ACCELERATOR)
     target_step = _TARGET_STEP.get(backend, _TARGET_STEP_ACCELERATOR)
+    fused_entries = _FUSED_ENTRIES.get(backend, _FUSED_ENTRIES_ACCELERATOR)
     if batched:
         target_inner, target_step = min(target_inner, 2**13), min(target_step, 2**13)
 
+    if fused_axes is not None and not 0 <= fused_axes <= n:
+        raise ValueError(f"fused_axes: must lie in [0, {n}], got {fused_axes}")
+
+    def fused_for(m: int) -> int:
+        if fused_axes is not None:
+            return min(fused_axes, n - m)
+        return _fusable(shape, m, fused_entries)
+
     def steps_for(m: int) -> int:
         rows = math.prod(q + 1 for q in shape[:m])
-        inner = math.prod(q + 1 for q in shape[m:])
+        inner = _materialized(shape, m, fused_for(m))
         per_device = -(-rows // num_devices)
         b = max(1, min(per_device, target_step // inner))
         return 1 << (b.bit_length() - 1)  # a power of two
@@ -299,15 +405,19 @@ def plan_subset_entropies(
     candidates = [outer_axes] if outer_axes is not None else list(range(n + 1))
     if outer_axes is not None and not 0 <= outer_axes <= n:
         raise ValueError(f"outer_axes: must lie in [0, {n}], got {outer_axes}")
+    if outer_axes is not None and fused_axes is not None and fused_axes > n - outer_axes:
+        raise ValueError(
+            f"fused_axes: at most n - outer_axes = {n - outer_axes} axes can be fused, "
+            f"got {fused_axes}"
+        )
     fits = []
     for m in candidates:
-        b = rows_per_step or steps_for(m)
-        need = _plan_bytes(shape, m, b, num_devices, itemsize)
+        b, f = rows_per_step or steps_for(m), fused_for(m)
+        need = _plan_bytes(shape, m, b, num_devices, itemsize, f)
         while rows_per_step is None and need > limit and b > 1:
             b //= 2  # fewer rows per step before more leading axes
-            need = _plan_bytes(shape, m, b, num_devices, itemsize)
-        inner = math.prod(q + 1 for q in shape[m:])
-        fits.append((m, b, need, inner))
+            need = _plan_bytes(shape, m, b, num_devices, itemsize, f)
+        fits.append((m, b, need, _materialized(shape, m, f)))
     good = [f for f in fits if f[2] <= limit and (f[3] <= target_inner or f[0] == n)]
     if not good:
         good = [f for f in fits if f[2] <= limit]
@@ -320,7 +430,7 @@ def plan_subset_entropies(
             "MDMJAX_MEMORY_LIMIT to change it). Shard over more devices (mesh=...), or reduce n."
         )
     m, b, need, _ = good[0]
-    return SubsetEntropyPlan(shape, m, b, num_devices, itemsize, need)
+    return SubsetEntropyPlan(shape, m, b, num_devices, itemsize, need, fused_for(m))
 
 
 @scoped_x64
@@ -332,11 +442,12 @@ def extended_table_bytes(shape) -> int:
 # ------------------------------------------------------------------------------------------------
 # The kernel
 # ------------------------------------------------------------------------------------------------
-def _scan_rows(rows: jax.Array) -> jax.Array:
+def _scan_rows(rows: jax.Array, fused_axes: int) -> jax.Array:
     """``rows`` of shape ``(steps, B, *inner)`` -> per-row subset sums ``(steps * B, 2^k)``."""
+    row_sums = functools.partial(_row_subset_sums, fused_axes=fused_axes)
 
     def body(carry, block):
-        return carry, jax.vmap(_row_subset_sums)(block)
+        return carry, jax.vmap(row_sums)(block)
 
     _, out = lax.scan(body, None, rows)
     return out.reshape(-1, out.shape[-1])
@@ -352,10 +463,11 @@ def _kernel(probs: jax.Array, plan: SubsetEntropyPlan, mesh) -> jax.Array:
         # Zero rows contribute -0 log 0 = 0 and are dropped below.
         rows = jnp.concatenate([rows, jnp.zeros((pad,) + inner, rows.dtype)], axis=0)
     rows = rows.reshape((-1, plan.rows_per_step) + inner)
+    scan_rows = functools.partial(_scan_rows, fused_axes=plan.fused_axes)
     if mesh is None:
-        out = _scan_rows(rows)
+        out = scan_rows(rows)
     else:
-        out = jax.shard_map(_scan_rows, mesh=mesh, in_specs=P(STATE_AXIS), out_specs=P(STATE_AXIS))(
+        out = jax.shard_map(scan_rows, mesh=mesh, in_specs=P(STATE_AXIS), out_specs=P(STATE_AXIS))(
             rows
         )
         # Gather the per-row results so that the reduction below is the single-device one.

@@ -65,13 +65,39 @@ def test_auto_plan_matches_reference(p):
 @settings(max_examples=25)
 @given(laws(shapes=((3,), (2, 3), (4, 1, 2), (3, 2, 3, 2))), st.data())
 def test_every_chunking_matches_reference(p, data):
-    """Any number of leading axes, any rows per step (padding included), same numbers."""
+    """Any number of leading axes, any rows per step (padding included), any number of fused
+    trailing axes: same numbers."""
     m = data.draw(st.integers(0, p.ndim))
     b = data.draw(st.sampled_from([1, 3]))
-    plan = plan_subset_entropies(p.shape, outer_axes=m, rows_per_step=b)
+    f = data.draw(st.integers(0, p.ndim - m))
+    plan = plan_subset_entropies(p.shape, outer_axes=m, rows_per_step=b, fused_axes=f)
     assert plan.padded_rows % b == 0 and plan.padded_rows >= plan.rows
+    assert plan.fused_axes == f
+    kept = math.prod(q + 1 for q in p.shape[m : p.ndim - f]) * math.prod(p.shape[p.ndim - f :])
+    assert plan.materialized_entries == kept
     h = np.asarray(subset_entropies(p, plan=plan))
     np.testing.assert_allclose(h, reference_entropies(p), rtol=0, atol=1e-12)
+
+
+def test_accelerator_chunking_runs_exactly_on_the_cpu(rng):
+    """The accelerator's plan (fused trailing blocks, many rows per step) on this CPU: the same
+    code path as on the device, same numbers as the per-subset reference."""
+    backend = "gpu"
+    for shape, m in [((2,) * 9, 3), ((3, 3, 2, 3, 3), 1), ((2, 3, 4, 2, 2), 0)]:
+        assert plan_subset_entropies(shape, backend="tpu") == plan_subset_entropies(
+            shape, backend="gpu"
+        )
+        p = random_law(rng, shape, zeros=0.2)
+        auto = plan_subset_entropies(shape, backend=backend)
+        plan = plan_subset_entropies(shape, backend=backend, outer_axes=m)
+        assert auto.fused_axes == plan.fused_axes >= 3  # fused blocks of up to 256 marginals
+        assert math.prod(q + 1 for q in shape[len(shape) - plan.fused_axes :]) <= 256
+        for chosen in (auto, plan):
+            h = np.asarray(subset_entropies(p, plan=chosen))
+            np.testing.assert_allclose(h, reference_entropies(p), rtol=0, atol=1e-12)
+    big = plan_subset_entropies((2,) * 24, backend=backend, limit=70 * 10**9)
+    assert big.fused_axes == 5 and big.materialized_entries * 3**5 == big.inner_entries * 2**5
+    assert plan_subset_entropies((2,) * 20, backend="cpu").fused_axes == 2
 
 
 def test_closed_forms_bits():
@@ -142,7 +168,7 @@ def test_plan_for_large_n_fits_the_issue_budget():
     assert 0 < plan.outer_axes < 20 and plan.bytes < 4 * 10**9
     assert plan.entries == 3**20
     gpu = plan_subset_entropies((2,) * 24, backend="gpu", limit=70 * 10**9)
-    assert gpu.bytes < 30 * 10**9 and gpu.inner_entries <= 2**27
+    assert gpu.bytes < 30 * 10**9 and gpu.materialized_entries <= 2**27
 
 
 def test_bad_arguments():
@@ -155,6 +181,10 @@ def test_bad_arguments():
         subset_entropies(p, plan=plan_subset_entropies((2, 2), dtype=jnp.float32))
     with pytest.raises(ValueError, match="outer_axes"):
         plan_subset_entropies((2, 2), outer_axes=3)
+    with pytest.raises(ValueError, match="fused_axes"):
+        plan_subset_entropies((2, 2), fused_axes=3)
+    with pytest.raises(ValueError, match="fused_axes: at most"):
+        plan_subset_entropies((2, 2, 2), outer_axes=2, fused_axes=2)
     with pytest.raises(ValueError, match="probs"):
         subset_entropies(np.zeros((2, 0)))
     with pytest.raises(ValueError, match="mesh"):
