@@ -11,6 +11,11 @@ Examples::
     mdmjax bench --json bench.json --plot bench.png          # all of issue 4's CPU targets
     mdmjax bench --kernel entropy --n 24 --float32 --json gpu.json
     mdmjax bench --kernel entropy,mixture --entropy-n 24 --mixture-n 14 --float32 --json gpu.json
+    mdmjax bench --kernel warm                 # cold/warm wall time of two `mdmjax report` runs
+
+Every ratio is measured in the same run: the subset kernel against the roofline on this device
+(CPU or accelerator), and the warm start (``warm``: the second whole process of a command with
+the persistent compilation cache filled by the first) against the cold one.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import sys
 
 from mdmjax.cli._law import check_positive, write_json
 
-KERNELS = ("entropy", "mixture", "dp", "batch")
+KERNELS = ("entropy", "mixture", "dp", "batch", "warm")
 
 
 def _ints(text: str, flag: str) -> list[int]:
@@ -114,8 +119,8 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def load_benchmarks():
-    """The kernel benchmarks (``benchmarks/kernels.py`` of a source checkout), as a module.
+def load_benchmarks(name: str = "kernels"):
+    """A benchmark module of a source checkout (``benchmarks/<name>.py``), as a module.
 
     The benchmarks are not part of the installed library; ``mdmjax bench`` is a thin entry into
     them and needs the repository (an editable install, as the README's commands make).
@@ -123,13 +128,13 @@ def load_benchmarks():
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "kernels.py"
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py"
     if not path.is_file():
         raise ValueError(
             f"mdmjax bench needs the repository's benchmarks/ folder (looked for {path}); "
             "install mdmjax from a source checkout with pip install -e ."
         )
-    spec = importlib.util.spec_from_file_location("mdmjax_benchmarks_kernels", path)
+    spec = importlib.util.spec_from_file_location(f"mdmjax_benchmarks_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -182,6 +187,8 @@ def run(args) -> int:
     report = run_bench(
         specs, timeout=args.timeout, isolate=not args.no_isolate, progress=not args.quiet
     )
+    if "warm" in kernels:
+        _add_warm_start(report, args.timeout, progress=not args.quiet)
     out = sys.stderr if args.json == "-" else sys.stdout
     if args.json:
         write_json(report, args.json)
@@ -197,6 +204,26 @@ def run(args) -> int:
             raise ValueError(f"--plot: cannot write {path}: {err.strerror or err}") from None
         print(f"wrote {path}", file=out)
     return 0 if all(r.get("ok") for r in report["results"]) else 1
+
+
+def _add_warm_start(report: dict, timeout: float, progress: bool) -> None:
+    """Whole ``mdmjax report`` processes with an empty, then a filled compilation cache.
+
+    ``benchmarks/warm_start.py``: each command runs twice in a fresh cache folder; the ratio is
+    cold wall time over warm wall time, measured in this run, and both runs must print the same
+    JSON bytes.
+    """
+    warm = load_benchmarks("warm_start")
+    if progress:
+        print("mdmjax bench: warm start (2 commands, each run twice)", file=sys.stderr)
+    try:
+        found = warm.run_warm_start(baseline=False, timeout=timeout)
+    except (RuntimeError, AssertionError, OSError) as err:  # a failed case is reported
+        report["results"].append({"spec": {"kind": "warm"}, "ok": False, "error": repr(err)})
+        return
+    for r in found["results"]:
+        report["results"].append({"spec": {"kind": "warm", "name": r["name"]}, "ok": True, **r})
+    report["targets"].extend(found["targets"])
 
 
 def _print_summary(report: dict, out=None) -> None:
@@ -238,6 +265,11 @@ def _print_summary(report: dict, out=None) -> None:
         elif s["kind"] == "roofline":
             line = f"{_secs(r['run_s'])}/call ({r['ns_per_entry']:.2f} ns/entry" + (
                 ", extrapolated)" if r["extrapolated"] else ")"
+            )
+        elif s["kind"] == "warm":
+            line = (
+                f"{' '.join(r['argv'])}: cold {r['cold_s']:.2f}s warm {r['warm_s']:.2f}s "
+                f"-> {r['ratio']:.2f}x, same output: {r['identical']}"
             )
         elif s["kind"] == "mixture":
             f = r["float64"]

@@ -50,3 +50,25 @@ def test_bench_bad_flags(capsys):
     assert "--kernel:" in run_error(capsys, ["bench", "--kernel", "nope"])
     line = run_error(capsys, ["bench", "--kernel", "dp", "--dp-n", "10", "--dp-k", "20"])
     assert "--dp-k:" in line
+
+
+@pytest.mark.slow
+def test_bench_warm_start_ratio(capsys, monkeypatch):
+    """``--kernel warm``: cold and warm whole processes of a command, their ratio and targets."""
+    import mdmjax.cli.bench as bench
+
+    load = bench.load_benchmarks
+
+    def tiny(name="kernels"):
+        module = load(name)
+        if name == "warm_start":  # one small command instead of the issue's two
+            module.COMMANDS = {"tiny": (["schedules", "--family", "product", "--n", "3"], 1.0)}
+        return module
+
+    monkeypatch.setattr(bench, "load_benchmarks", tiny)
+    res = run_json(capsys, ["bench", "--kernel", "warm", "--quiet"])
+    (warm,) = [r for r in res["results"] if r["spec"]["kind"] == "warm"]
+    assert warm["ok"] and warm["identical"] and warm["cache_entries"] > 0
+    assert warm["ratio"] == pytest.approx(warm["cold_s"] / warm["warm_s"])
+    (target,) = [t for t in res["targets"] if t["name"] == "warm_start_tiny_ratio"]
+    assert target["measured"] == warm["ratio"] and target["met"] == (warm["ratio"] >= 1.0)
