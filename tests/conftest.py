@@ -25,6 +25,20 @@ os.environ["MDMJAX_CACHE_DIR"] = "off"
 # in one process; each passes alone). The comparison is finite: a higher limit is enough.
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
 
+# One persistent compilation cache for the test run (JAX's own, mdmjax.enable_compilation_cache's
+# three settings): the two xdist workers and the slow job load what another process compiled,
+# instead of compiling it again. A hit is the executable a fresh compilation would produce (the
+# CLI's cold and warm runs are compared bit for bit in tests/test_compilation_cache.py).
+# MDMJAX_TEST_CACHE_DIR=off compiles everything afresh.
+_TEST_CACHE = os.environ.get(
+    "MDMJAX_TEST_CACHE_DIR",
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".cache", "jax"),
+)
+if _TEST_CACHE.lower() != "off":
+    jax.config.update("jax_compilation_cache_dir", _TEST_CACHE)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
