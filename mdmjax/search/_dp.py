@@ -128,16 +128,41 @@ def _initial(n):
     return jnp.where(jnp.arange(n + 1) == 0, 0.0, jnp.inf)
 
 
-@functools.partial(jax.jit, static_argnames=("steps",))
-def _dp(z, steps):
+def _layers(steps: int) -> int:
+    """The compiled number of DP layers for ``steps``: up to 64 steps a power of two >= 8.
+
+    The step count is a traced argument and the layers past it are skipped (``lax.cond``), so
+    one compilation serves every ``k`` of a bucket (``k = 1..8``, ``9..16``, ``17..32``,
+    ``33..64``): a report over several ``k`` compiles the DP once or twice, not once per ``k``.
+    Past 64 steps the count is exact, so the ``(layers, n+1)`` argmin table never grows.
+    """
+    steps = int(steps)
+    return max(8, 1 << (steps - 1).bit_length()) if steps <= 64 else steps
+
+
+def _scan_layers(layer, d0: jax.Array, steps, length: int):
+    """``length`` layers of ``d -> layer(d) = (d', argmins)``, only the first ``steps`` live.
+
+    Returns ``(D_steps, argmins)``; rows ``>= steps`` of the argmins are zeros.
+    """
+
+    def body(d, t):
+        idle = lambda d: (d, jnp.zeros(d.shape, jnp.int32))  # noqa: E731
+        return jax.lax.cond(t < steps, layer, idle, d)
+
+    return jax.lax.scan(body, d0, jnp.arange(length, dtype=jnp.int32))
+
+
+@functools.partial(jax.jit, static_argnames=("length",))
+def _dp_jit(z, steps, length):
     cost = block_cost_matrix(z)
-
-    def body(d, _):
-        d_new, arg = _dp_step(cost, d)
-        return d_new, arg
-
-    d, args = jax.lax.scan(body, _initial(z.shape[0]), None, length=steps)
+    d, args = _scan_layers(lambda d: _dp_step(cost, d), _initial(z.shape[0]), steps, length)
     return d[-1], args
+
+
+def _dp(z, steps: int):
+    d, args = _dp_jit(z, jnp.int32(steps), _layers(steps))
+    return d, args[:steps]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -213,19 +238,18 @@ def _monotone_layer(d_prev: jax.Array, z: jax.Array, prefix: jax.Array, opt0: ja
     return best, opt
 
 
-@functools.partial(jax.jit, static_argnames=("steps",))
-def _dp_monotone_jit(z, opt0, steps):
+@functools.partial(jax.jit, static_argnames=("length",))
+def _dp_monotone_jit(z, opt0, steps, length):
     prefix = jnp.concatenate([jnp.zeros(1, z.dtype), jnp.cumsum(z)])
-
-    def body(d, _):
-        return _monotone_layer(d, z, prefix, opt0)
-
-    d, args = jax.lax.scan(body, _initial(z.shape[0]), None, length=steps)
+    layer = lambda d: _monotone_layer(d, z, prefix, opt0)  # noqa: E731
+    d, args = _scan_layers(layer, _initial(z.shape[0]), steps, length)
     return d[-1], args
 
 
-def _dp_monotone(z, steps):
-    return _dp_monotone_jit(z, jnp.zeros(z.shape[0] + 1, jnp.int32), steps)
+def _dp_monotone(z, steps: int):
+    opt0 = jnp.zeros(z.shape[0] + 1, jnp.int32)
+    d, args = _dp_monotone_jit(z, opt0, jnp.int32(steps), _layers(steps))
+    return d, args[:steps]
 
 
 @jax.jit
@@ -278,7 +302,7 @@ def _check_dp_memory(n: int, method: str, steps: int = 1) -> None:
             argument="curve",
         )
     check_allocation(
-        steps * (n + 1) * 4 + 16 * (n + 1) * 8,
+        _layers(steps) * (n + 1) * 4 + 16 * (n + 1) * 8,
         f"the DP's predecessor table for {steps} steps and n = {n}",
         argument="steps",
     )
