@@ -76,10 +76,10 @@ _TARGET_STEP_ACCELERATOR = 2**27
 # Marginals per fused block (trailing axes extended, transformed and reduced in one elementwise
 # fusion, never stored): 3^5 = 243 for bits, 4^4 = 256 for ternary positions. On an accelerator
 # the kernel is bound by memory traffic, and each fused axis divides the table kept in memory by
-# (q+1)/q. On a CPU blocks of up to 16 marginals (2 bits, 2 ternary positions): 2 bits measured
-# fastest (1.6-1.8 of the roofline against 1.35-1.44 unfused at n = 16..20,
-# docs/bench_cpu_fused_axes.json); larger blocks compile slower and gain nothing there.
-_FUSED_ENTRIES = {"cpu": 16}
+# (q+1)/q. On a CPU blocks of up to 9 marginals (2 bits, 1 ternary position) measured fastest:
+# 1.6-1.8 of the roofline against 1.35-1.44 unfused at n = 16..20 binary, 0.95 against 0.89 at
+# n = 13 ternary (docs/bench_cpu_fused_axes.json); larger blocks compile slower and gain nothing.
+_FUSED_ENTRIES = {"cpu": 9}
 _FUSED_ENTRIES_ACCELERATOR = 256
 # Live copies of one row's extended table while it is extended, transformed and reduced.
 _LIVE_COPIES = 3
