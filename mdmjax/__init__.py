@@ -41,6 +41,7 @@ from mdmjax.search import fit_schedule_family as fit_schedule_family
 from mdmjax.search import min_steps as min_steps
 from mdmjax.search import optimal_schedule as optimal_schedule
 from mdmjax.search import optimal_schedule_interval as optimal_schedule_interval
+from mdmjax.search import optimal_schedules as optimal_schedules
 from mdmjax.search import optimize_schedule as optimize_schedule
 
 __version__ = "0.2.0"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from mdmjax._src.buckets import pow2_bucket
+
 # JAX's rejection sampler for Gamma variates takes seconds to compile, once per draw size, and
 # its run time grows with the size. Each family therefore makes one draw, padded to a power of
 # two (at least 8) when small, so that all families share a few compiled samplers for at most
@@ -19,7 +21,7 @@ _BUCKET_MAX = 2**12
 
 def log_gamma(key, count: int, alpha: float) -> jax.Array:
     """``count`` i.i.d. ``log Gamma(alpha, 1)`` variates (log-space: stable for small ``alpha``)."""
-    size = count if count > _BUCKET_MAX else max(8, 1 << (count - 1).bit_length())
+    size = count if count > _BUCKET_MAX else pow2_bucket(count, 8)
     return jax.random.loggamma(key, jnp.float64(alpha), shape=(size,))[:count]
 
 

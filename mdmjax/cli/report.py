@@ -74,8 +74,8 @@ def compute(curve, steps: list[int], k_show: int, eps: float | None, estimated: 
 
     n = curve.n
     rows = []
-    for k in steps:
-        opt = mdm.optimal_schedule(curve, k)
+    *optima, best = mdm.optimal_schedules(curve, [*steps, k_show])  # one DP run for every k
+    for k, opt in zip(steps, optima, strict=True):
         const = schedules.constant(n, k)
         cos = schedules.cosine(n, k)
         row = {
@@ -94,7 +94,6 @@ def compute(curve, steps: list[int], k_show: int, eps: float | None, estimated: 
             # calibration work; None until then.
             row["optimal_cross_fitted"] = None
         rows.append(row)
-    best = mdm.optimal_schedule(curve, k_show)
     shown = {"steps": k_show, "sizes": list(best.sizes), "kl": best.kl}
     if estimated:
         si = mdm.optimal_schedule_interval(curve, k_show)

@@ -77,10 +77,10 @@ def compute_schedules(curve, steps: list[int], eps: float) -> dict:
     """Every catalogue schedule's expected KL at each ``k``, the optima, the theory schedules."""
     from mdmjax import schedules as S
     from mdmjax.kl import expected_kl
-    from mdmjax.search import min_steps, optimal_schedule
+    from mdmjax.search import min_steps, optimal_schedules
 
     n = curve.n
-    optima = {k: optimal_schedule(curve, k) for k in steps}
+    optima = dict(zip(steps, optimal_schedules(curve, steps), strict=True))
     table: dict[str, list[dict]] = {}
     for k in steps:
         for name, sched in _catalogue(n, k, curve).items():

@@ -41,6 +41,7 @@ import numpy as np
 from jax.scipy.special import xlogy
 
 import mdmjax.policies._policy as _policies
+from mdmjax._src.buckets import pow2_bucket
 from mdmjax._src.memory import check_allocation, table_bytes
 from mdmjax._src.precision import scoped_x64
 from mdmjax.curves import subset_entropies
@@ -372,10 +373,6 @@ def _expand_children(
     return acc, key, weight, keep, jnp.sum(jnp.where(leaf, weight, 0.0))
 
 
-def _pow2(m: int, low: int = 1) -> int:
-    return max(low, 1 << max(0, int(m) - 1).bit_length())
-
-
 # Few distinct shapes, so few compilations: every chunk is padded up to one of these sizes.
 # Small laws always land on the smallest sizes, so one compilation serves all of them.
 _NODE_BUCKETS = (2**8, 2**12, 2**16)
@@ -396,7 +393,7 @@ def _level_options(step, m: int, n: int):
     rows = combinations_mask(m, s)
     k_valid = rows.shape[0]
     # Powers of 2, at least 16 (few distinct shapes); a single option stays single.
-    k_pad = 1 if k_valid == 1 else max(16, _pow2(k_valid))
+    k_pad = 1 if k_valid == 1 else pow2_bucket(k_valid, 16)
     combo_w = np.zeros(k_pad)
     combo_w[:k_valid] = 1.0 / k_valid
     slots = np.full((k_pad, n), -1, dtype=np.int64)
@@ -611,7 +608,7 @@ def _expected_learning(truth, model, sizes) -> float:
     shape = truth.shape
     n = len(shape)
     size = math.prod(q + 1 for q in shape)
-    chunk = _pow2(min(size, max(64, _NODE_BUDGET // (n * max(shape)))))
+    chunk = pow2_bucket(min(size, max(64, _NODE_BUDGET // (n * max(shape)))))
     sums = np.zeros(n + 1)
     for lo in range(0, size, chunk):
         sums += np.asarray(

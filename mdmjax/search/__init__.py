@@ -1,7 +1,8 @@
 """Searching schedules: the exact DP optimum, optax relaxations, universal fits, steps vs n.
 
-* :func:`optimal_schedule`, :func:`min_steps` — exact dynamic programmes (dense ``O(k n^2)`` and
-  monotone ``O(k n log n)``) over Theorem 4's block costs;
+* :func:`optimal_schedule`, :func:`optimal_schedules` (several ``k`` from one DP run),
+  :func:`min_steps` — exact dynamic programmes (dense ``O(k n^2)`` and monotone
+  ``O(k n log n)``) over Theorem 4's block costs;
 * :func:`optimize_schedule` — optax over relaxed schedules, checked against the DP;
 * :func:`fit_schedule_family` — one parametric schedule for many laws;
 * :func:`optimal_schedule_interval` — the optimum on a curve with standard errors;
@@ -14,6 +15,7 @@ from mdmjax.search._dp import DP_METHODS as DP_METHODS
 from mdmjax.search._dp import Schedule as Schedule
 from mdmjax.search._dp import min_steps as min_steps
 from mdmjax.search._dp import optimal_schedule as optimal_schedule
+from mdmjax.search._dp import optimal_schedules as optimal_schedules
 from mdmjax.search._intervals import ScheduleInterval as ScheduleInterval
 from mdmjax.search._intervals import optimal_schedule_interval as optimal_schedule_interval
 from mdmjax.search._relax import ABS_TOLERANCE as ABS_TOLERANCE

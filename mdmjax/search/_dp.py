@@ -30,6 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mdmjax._src.buckets import pow2_bucket
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import EPS_SLACK
@@ -37,7 +38,7 @@ from mdmjax._src.validate import as_nonnegative_float, as_positive_int
 from mdmjax.curves import InformationCurve, as_curve
 from mdmjax.kl import block_cost_matrix
 
-__all__ = ["Schedule", "optimal_schedule", "min_steps", "DP_METHODS"]
+__all__ = ["Schedule", "optimal_schedule", "optimal_schedules", "min_steps", "DP_METHODS"]
 
 
 DP_METHODS = ("auto", "dense", "monotone")
@@ -137,7 +138,7 @@ def _layers(steps: int) -> int:
     Past 64 steps the count is exact, so the ``(layers, n+1)`` argmin table never grows.
     """
     steps = int(steps)
-    return max(8, 1 << (steps - 1).bit_length()) if steps <= 64 else steps
+    return pow2_bucket(steps, 8) if steps <= 64 else steps
 
 
 def _scan_layers(layer, d0: jax.Array, steps, length: int):
@@ -338,24 +339,71 @@ def optimal_schedule(curve, steps: int, *, method: str = "auto", entropy_of_data
       >>> s.sizes, round(s.kl, 4)
       ((41, 159), 50.76)
     """
+    return optimal_schedules(curve, (steps,), method=method, entropy_of_data=entropy_of_data)[0]
+
+
+def _as_step_list(steps) -> list:
+    """``steps`` as a non-empty list (each entry validated later against ``n``)."""
+    if isinstance(steps, (str, bytes)) or not hasattr(steps, "__iter__"):
+        raise ValueError(f"steps: expected a sequence of step counts, got {steps!r}")
+    out = list(steps)
+    if not out:
+        raise ValueError(f"steps: expected at least one step count, got {steps!r}")
+    return out
+
+
+@scoped_x64
+def optimal_schedules(
+    curve, steps, *, method: str = "auto", entropy_of_data=None
+) -> tuple[Schedule, ...]:
+    """:func:`optimal_schedule` for several step counts at once, from one run of the DP.
+
+    Layer ``t`` of the programme ``D_t[j] = min_{i<j} D_{t-1}[i] + c(i, j)`` does not depend on
+    how many layers follow, so the ``max(steps)`` layers of one run hold the optimum of every
+    ``k <= max(steps)``; each schedule is backtracked from the first ``k`` layers. The result
+    equals ``tuple(optimal_schedule(curve, k) for k in steps)`` exactly, at the cost of the
+    largest ``k`` alone.
+
+    Args:
+      curve: as in :func:`optimal_schedule`.
+      steps: a sequence of step counts, each ``1 <= k <= n`` (repeats and any order allowed).
+      method: ``"dense"``, ``"monotone"``, or ``"auto"``, as in :func:`optimal_schedule`.
+      entropy_of_data: ``H(p)``, for a model curve's absolute KL only.
+
+    Returns:
+      one :class:`Schedule` per entry of ``steps``, in the same order.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> n = 200; c = mdm.InformationCurve.from_z(np.log(np.arange(1, n + 1)) / np.log(n))
+      >>> [s.sizes for s in mdm.optimal_schedules(c, [1, 2])]
+      [(200,), (41, 159)]
+    """
+    wanted = _as_step_list(steps)
     raw = model_curve_z(curve)
     if raw is not None:
-        k = _model_steps(raw, steps)
-        _check_dp_memory(raw.size, _model_method(method), k)
-        _, args = _dp(jnp.asarray(raw), k)
-        sizes = _backtrack(np.asarray(args), raw.size)
-        return Schedule(sizes, curve.expected_kl(sizes, entropy_of_data=entropy_of_data))
+        ks = [_model_steps(raw, k) for k in wanted]
+        _check_dp_memory(raw.size, _model_method(method), max(ks))
+        _, args = _dp(jnp.asarray(raw), max(ks))
+        args = np.asarray(args)
+        return tuple(
+            Schedule(sizes, curve.expected_kl(sizes, entropy_of_data=entropy_of_data))
+            for sizes in (_backtrack(args[:k], raw.size) for k in ks)
+        )
     _no_entropy(entropy_of_data)
-    c, k = _curve_and_steps(curve, steps)
+    c = as_curve(curve)
+    ks = [_curve_and_steps(c, k)[1] for k in wanted]
     n = c.n
     how = _resolve_method(method, n)
-    _check_dp_memory(n, how, k)
+    _check_dp_memory(n, how, max(ks))
     from mdmjax.kl import expected_kl
 
     z = jnp.asarray(c.z, dtype=jnp.float64)
-    _, args = (_dp if how == "dense" else _dp_monotone)(z, k)
-    sizes = _backtrack(np.asarray(args), n)
-    return Schedule(sizes, expected_kl(c, sizes))
+    _, args = (_dp if how == "dense" else _dp_monotone)(z, max(ks))
+    args = np.asarray(args)
+    return tuple(
+        Schedule(sizes, expected_kl(c, sizes)) for sizes in (_backtrack(args[:k], n) for k in ks)
+    )
 
 
 @jax.jit

@@ -123,3 +123,40 @@ def test_monotone_memory_is_linear():
         mdm.optimal_schedule(c, 2, method="dense")
     s = mdm.optimal_schedule(c, 2)
     assert sum(s.sizes) == n and len(s.sizes) == 2
+
+
+@settings(max_examples=10)
+@given(curves(sizes=(1, 3, 7, 11)), st.sampled_from(["dense", "monotone"]))
+def test_optimal_schedules_one_run_equals_brute_force_for_every_k(c, method):
+    """One DP run for k = n, .., 1 (any order, repeats): each optimum is the brute-force one."""
+    ks = list(range(c.n, 0, -1)) + [1]
+    got = mdm.optimal_schedules(c, ks, method=method)
+    assert len(got) == len(ks)
+    z = np.asarray(c.z)
+    for k, s in zip(ks, got, strict=True):
+        assert len(s.sizes) == k and sum(s.sizes) == c.n and min(s.sizes) >= 1
+        assert s.kl == pytest.approx(brute_optimum(z, k), abs=1e-10)
+        assert s.kl == pytest.approx(theorem4(z, s.sizes), abs=1e-10)
+
+
+def test_optimal_schedules_equal_optimal_schedule_exactly():
+    """Same sizes and the same float as one optimal_schedule call per k, for both solvers, and
+    across the DP's compiled layer buckets (k <= 8, 9..16, 17..32, 33..64, > 64)."""
+    rng = np.random.default_rng(11)
+    n = 90
+    c = mdm.InformationCurve.from_z(np.concatenate([[0.0], np.cumsum(rng.exponential(size=n - 1))]))
+    ks = [1, 3, 8, 9, 17, 40, 64, 65, 90]
+    for method in ("dense", "monotone"):
+        many = mdm.optimal_schedules(c, ks, method=method)
+        for k, s in zip(ks, many, strict=True):
+            one = mdm.optimal_schedule(c, k, method=method)
+            assert s.sizes == one.sizes and s.kl == one.kl
+
+
+def test_optimal_schedules_errors():
+    c = mdm.InformationCurve.from_z(np.arange(5.0))
+    for bad in ([], "12", 3, [2, 0], [2, 6], [1.5]):
+        with pytest.raises(ValueError, match="^steps"):
+            mdm.optimal_schedules(c, bad)
+    with pytest.raises(ValueError, match="method"):
+        mdm.optimal_schedules(c, [2], method="smawk")

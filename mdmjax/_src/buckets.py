@@ -1,0 +1,20 @@
+"""Padding sizes to a few buckets, so that few distinct shapes are ever compiled.
+
+XLA compiles one program per static shape. Padding a length ``m`` up to a power of two (with a
+floor) lets every length of a bucket share one compilation, for at most twice the work.
+"""
+
+from __future__ import annotations
+
+__all__ = ["pow2_bucket"]
+
+
+def pow2_bucket(m: int, low: int = 1) -> int:
+    """The smallest power of two ``>= m``, and at least ``low``.
+
+    Examples:
+      >>> from mdmjax._src.buckets import pow2_bucket
+      >>> [pow2_bucket(m, 8) for m in (1, 8, 9, 33)]
+      [8, 8, 16, 64]
+    """
+    return max(int(low), 1 << max(0, int(m) - 1).bit_length())
