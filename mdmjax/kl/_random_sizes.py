@@ -49,6 +49,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammaln
 
+from mdmjax._src.float32 import F32 as _F32
+from mdmjax._src.float32 import cos32 as _cos32
+from mdmjax._src.float32 import linspace32 as _linspace32
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MASS_TOLERANCE
@@ -544,29 +547,6 @@ ANCESTRAL_GRIDS = ("uniform", "cosine")
 MDLM_COMMIT = "kuleshov-group/mdlm@c112c526d193436838c98d81455ee51f90309470"
 MD4_COMMIT = "google-deepmind/md4@b9fbf29216f818cccff46cb5727199f86f35593e"
 DREAM_COMMIT = "NVlabs/Fast-dLLM@24cc59e75f20a6384bae8c905965bb090b96388e"
-
-_F32 = np.float32
-
-
-def _linspace32(start: float, end: float, num: int) -> np.ndarray:
-    """``torch.linspace(start, end, num)`` in float32 as the CUDA kernel computes it.
-
-    ``step = f32(end - start) / (num - 1)``; index ``i < num // 2`` is ``start + step * i``, the
-    others ``end - step * (num - 1 - i)``, each multiply-add rounded once (nvcc contracts it; the
-    float64 product and sum are exact here, so one rounding to float32 reproduces the fma).
-    """
-    a, b = _F32(start), _F32(end)
-    step = _F32(_F32(b - a) / _F32(num - 1))
-    i = np.arange(num)
-    lower = i < num // 2
-    base = np.where(lower, np.float64(a), np.float64(b))
-    k = np.where(lower, i, -(num - 1 - i)).astype(np.float64)
-    return (base + np.float64(step) * k).astype(_F32)
-
-
-def _cos32(x) -> np.ndarray:
-    """Correctly rounded float32 cosine of float32 ``x``."""
-    return np.cos(np.asarray(x, dtype=_F32).astype(np.float64)).astype(_F32)
 
 
 def _grid_map(x, grid: str, dtype: str):

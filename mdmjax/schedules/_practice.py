@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mdmjax._src.float32 import F32, linspace32
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_positive_float, as_positive_int
 from mdmjax.schedules._breakpoints import _as_steps, _drop_zeros
@@ -360,12 +361,19 @@ def flexible(
 
 
 @scoped_x64
-def dream(n: int, steps: int, eps: float = 1e-3) -> tuple[int, ...]:
+def dream(n: int, steps: int, eps: float = 1e-3, dtype: str = "float32") -> tuple[int, ...]:
     """Dream's schedule (Ye et al. 2025), docs/theory.md §7.
 
     ``t = linspace(1, eps, T+1)``; with ``M_i`` masked before step ``i``,
     ``s_i = int(M_i (1 - t_{i+1}/t_i))`` for ``i < T - 1``, and the last step takes the rest.
     Steps that reveal nothing (``int`` rounds down) are dropped.
+
+    Arithmetic. ``dtype="float32"`` (the default) is upstream's: ``DreamGenerationMixin._sample``
+    (Dream-v0; NVlabs/Fast-dLLM@24cc59e ``dream/model/generation_utils.py``) builds
+    ``timesteps = torch.linspace(1, eps, steps + 1)`` as a float32 CUDA tensor and computes
+    ``int(num_mask_token * (1 - s / t))`` in float32, so near an integer boundary its count can
+    differ from the exact one (``n = 890, T = 512`` is the smallest such ``n`` at Dream's default
+    ``T``). ``dtype="float64"`` computes the formula in float64.
 
     Examples:
       >>> import mdmjax as mdm
@@ -377,11 +385,20 @@ def dream(n: int, steps: int, eps: float = 1e-3) -> tuple[int, ...]:
     eps = as_positive_float(eps, "eps")
     if eps >= 1:
         raise ValueError(f"eps: must be in (0, 1), got {eps!r}")
-    t = np.linspace(1.0, eps, big_t + 1)
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
+    if dtype == "float32":
+        t = linspace32(1.0, eps, big_t + 1)
+        # 1 - s/t and the product by the float32 count, each rounded to float32 as torch does
+        keep = [F32(F32(1.0) - F32(t[i + 1] / t[i])) for i in range(big_t)]
+        count = lambda masked, i: int(F32(F32(masked) * keep[i]))  # noqa: E731
+    else:
+        t = np.linspace(1.0, eps, big_t + 1)
+        count = lambda masked, i: int(masked * (1 - t[i + 1] / t[i]))  # noqa: E731
     masked = n
     sizes = []
     for i in range(big_t):
-        s = masked if i == big_t - 1 else int(masked * (1 - t[i + 1] / t[i]))
+        s = masked if i == big_t - 1 else count(masked, i)
         sizes.append(s)
         masked -= s
     return _drop_zeros(sizes)

@@ -114,11 +114,35 @@ def test_flexible_full_grid():
     _flexible_grid(FULL, FULL)
 
 
+def _dream_grid(ns, ts):
+    for n in ns:
+        for t in ts:
+            assert S.dream(n, t) == U.drop_zeros(U.dream_counts(n, t)), (n, t)
+
+
 def test_dream_topk_counts():
     """Dream ``_sample`` top-k counts (Fast-dLLM@24cc59e ``dream/model/generation_utils.py``)."""
-    for n in range(1, SMALL + 1):
-        for t in range(1, SMALL + 1):
-            assert S.dream(n, t) == U.drop_zeros(U.dream_counts(n, t))
+    _dream_grid(range(1, SMALL + 1), range(1, SMALL + 1))
+
+
+def test_dream_float32_boundaries():
+    """At Dream's default T = 512, float32 decides some counts differently from the exact
+    formula (n = 890 is the first): the default follows upstream's float32."""
+    cases = [(890, 512), (894, 512), (911, 512), (946, 512), (1159, 1000)]
+    for n, t in cases:
+        up = U.drop_zeros(U.dream_counts(n, t))
+        assert S.dream(n, t) == up
+        assert S.dream(n, t, dtype="float64") != up
+        assert sum(S.dream(n, t, dtype="float64")) == n
+    assert all(S.dream(n, 512, dtype="float64") == S.dream(n, 512) for n in range(1, 890, 37))
+    with pytest.raises(ValueError, match="^dtype"):
+        S.dream(16, 4, dtype="float16")
+
+
+@pytest.mark.slow
+def test_dream_full_grid():
+    _dream_grid(range(1, FULL + 1), range(1, FULL + 1))
+    _dream_grid(range(1, 2049, 7), (256, 512, 1000))
 
 
 # ------------------------------------------------------------------------------------------------
