@@ -90,8 +90,14 @@ class Frontier:
 
     @scoped_x64
     def rows(self) -> list[dict]:
-        """Plain rows (for JSON/CSV): the points, then the optimum as family ``"optimal"``."""
-        out = [dataclasses.asdict(p) for p in self.points]
+        """Plain rows (for JSON/CSV): the points, then the optimum as family ``"optimal"``.
+
+        ``kl_kind`` says which KL a row holds: ``"output"`` for a policy, ``KL(p || law of its
+        output)``; ``"expected"`` for the optimum, Theorem 4's ``E_B KL(p || nu_B)`` over the
+        random orders, which is an upper bound on the random-order sampler's output KL (so a
+        policy point may lie below it).
+        """
+        out = [{**dataclasses.asdict(p), "kl_kind": "output"} for p in self.points]
         out += [
             {
                 "family": "optimal",
@@ -99,6 +105,7 @@ class Frontier:
                 "expected_steps": float(s.steps),
                 "kl": s.kl,
                 "tv": None,
+                "kl_kind": "expected",
             }
             for s in self.optimal
         ]
@@ -106,10 +113,12 @@ class Frontier:
 
     @scoped_x64
     def table(self) -> str:
-        """A fixed-width text table: KL in nats; ``opt@k`` is the DP optimum at ``k = E[steps]``
-        when ``E[steps]`` is an integer of the range."""
-        head = f"{'family':16s} {'policy':44s} {'E[steps]':>9s} {'KL (nats)':>12s} "
-        head += f"{'TV':>9s} {'opt@k':>12s}"
+        """A fixed-width text table in nats. ``KL out`` is ``KL(p || output law)`` of the policy;
+        ``E-KL opt@k`` is the DP optimum of Theorem 4's *expected* KL at ``k = E[steps]`` (when
+        ``E[steps]`` is an integer of the range), an upper bound on the random-order sampler's
+        output KL, not the same quantity."""
+        head = f"{'family':16s} {'policy':44s} {'E[steps]':>9s} {'KL out':>12s} "
+        head += f"{'TV':>9s} {'E-KL opt@k':>12s}"
         lines = [head, "-" * len(head)]
         for p in self.points:
             k = round(p.expected_steps)
@@ -120,7 +129,10 @@ class Frontier:
                 f"{p.tv:9.5f} {_fmt(opt):>12s}"
             )
         lines.append("")
-        lines.append("DP-optimal random-order schedule (expected KL, Theorem 4):")
+        lines.append(
+            "DP-optimal random-order schedule, expected KL E_B KL(p || nu_B) (Theorem 4; "
+            "an upper bound on that sampler's output KL):"
+        )
         lines.append(f"{'k':>4s} {'KL (nats)':>12s}  sizes")
         for s in self.optimal:
             lines.append(f"{s.steps:4d} {s.kl:12.5e}  {','.join(str(v) for v in s.sizes)}")

@@ -64,8 +64,13 @@ def test_frontier_custom_families_and_output(tmp_path):
     assert pt.kl == pytest.approx(r.kl, abs=1e-15) and pt.tv == pytest.approx(r.tv, abs=1e-15)
     text = f.table()
     assert "threshold(0.6)" in text and "DP-optimal" in text
+    assert "KL out" in text and "E-KL opt@k" in text and "upper bound" in text
     rows = f.rows()
     assert sum(row["family"] == "optimal" for row in rows) == 3
+    assert {(r["family"] == "optimal", r["kl_kind"]) for r in rows} == {
+        (True, "expected"),
+        (False, "output"),
+    }
     json.dumps(rows)
     fig = f.plot(path=tmp_path / "f.png")
     assert (tmp_path / "f.png").stat().st_size > 0
