@@ -53,6 +53,7 @@ from jax.sharding import PartitionSpec as P
 from mdmjax._src.memory import format_bytes, memory_limit
 from mdmjax._src.precision import require_float64, scoped_x64
 from mdmjax._src.tables import as_probability_table
+from mdmjax._src.validate import as_positive_int
 from mdmjax.distribution import Distribution
 from mdmjax.sharding import STATE_AXIS, device_memory_limit, num_shards, resolve_mesh
 
@@ -371,8 +372,16 @@ def plan_subset_entropies(
       ValueError: no chunking fits ``limit``; the message gives the smallest estimate and the
         limit.
     """
-    shape = tuple(int(q) for q in shape)
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise ValueError(f"shape: expected a sequence of alphabet sizes, got {shape!r}")
+    shape = tuple(as_positive_int(q, "shape") for q in shape)
     n = len(shape)
+    if outer_axes is not None:
+        outer_axes = as_positive_int(outer_axes, "outer_axes", minimum=0)
+    if fused_axes is not None:
+        fused_axes = as_positive_int(fused_axes, "fused_axes", minimum=0)
+    if rows_per_step is not None:
+        rows_per_step = as_positive_int(rows_per_step, "rows_per_step")
     itemsize = int(np.dtype(dtype).itemsize)
     if limit is None:
         limit = memory_limit()

@@ -185,6 +185,18 @@ def test_bad_arguments():
         plan_subset_entropies((2, 2), fused_axes=3)
     with pytest.raises(ValueError, match="fused_axes: at most"):
         plan_subset_entropies((2, 2, 2), outer_axes=2, fused_axes=2)
+    for kwargs, name in [
+        ({"fused_axes": 1.5}, "fused_axes"),
+        ({"fused_axes": -1}, "fused_axes"),
+        ({"fused_axes": True}, "fused_axes"),
+        ({"outer_axes": "1"}, "outer_axes"),
+        ({"rows_per_step": 0}, "rows_per_step"),
+    ]:
+        with pytest.raises(ValueError, match=f"^{name}"):
+            plan_subset_entropies((2, 2), **kwargs)
+    for shape in [(2, 0), (2, -1), "22", 3, (2.5,)]:
+        with pytest.raises(ValueError, match="^shape"):
+            plan_subset_entropies(shape)
     with pytest.raises(ValueError, match="probs"):
         subset_entropies(np.zeros((2, 0)))
     with pytest.raises(ValueError, match="mesh"):
