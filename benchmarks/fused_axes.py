@@ -1,6 +1,6 @@
-"""How many trailing axes the subset kernel should fuse, measured against the roofline.
+"""How many axes per row the subset kernel should fuse, measured against the roofline.
 
-For each ``n`` (binary, and ternary with ``--ternary-n``) and each number ``f`` of fused trailing
+For each ``n`` (binary, and ternary with ``--ternary-n``) and each number ``f`` of fused
 axes, the kernel runs with the backend's automatic plan except for ``f`` (``fused_axes=f``); the
 roofline (a jitted ``-sum(xlogy(x, x))`` over ``(q+1)^n`` entries, measured on at most ``2^26``
 and scaled) is timed in the same process. Every run's entropies are compared with the ``f = 0``

@@ -16,17 +16,18 @@ that pattern. A ``lax.scan`` streams over the rows, extends each over the traili
 gives the ``2^n`` entropies. The number ``m`` of leading axes and the rows per scan step are chosen
 by :func:`plan_subset_entropies` from the memory guard and the backend.
 
-Fused trailing block. Within a row, the last ``f`` axes are never extended as a table: for every
-index of the other axes, the ``prod q_i`` raw entries of the block are read, their
-``prod (q_i + 1)`` marginals formed by shared partial sums, transformed by ``-x log x`` and summed
-into ``2^f`` pattern totals, all in one elementwise expression that XLA compiles to one fusion.
+Fused block. Within a row, the first ``f`` axes are never extended as a table. Each of their
+``prod q_i`` values indexes one contiguous slab of the row, with the other axes already extended.
+The slabs' ``prod (q_i + 1)`` marginals are formed by shared partial sums, transformed by
+``-x log x``, and summed into ``2^f`` pattern slabs. All of this is one elementwise expression
+that XLA compiles to one fusion, with unit-stride reads and writes.
 The table kept in memory shrinks by ``prod (q_i+1)/q_i`` (``(3/2)^5 = 7.6`` for five bits) and
 the traffic of the passes over it with it: on an accelerator the kernel is bound by memory
 traffic, not by its ``(q+1)^n`` logarithms (the block is sized for that case; its GPU timing is
 recorded by ``benchmarks/fused_axes.py`` when a device is at hand). The block
 size is per backend (``_FUSED_ENTRIES``; ``f = 2`` on a CPU, where a row already stays in
 cache, measured by ``benchmarks/fused_axes.py``). The numbers are the same sums in another order:
-agreement with the unfused kernel is to rounding (``3.6e-15`` at ``n = 16..20``).
+agreement with the unfused kernel is to rounding (at most ``8e-15`` in the measurements).
 
 Sharding. With several devices the rows are split over a one-dimensional mesh with
 ``jax.shard_map`` (:mod:`mdmjax.sharding`); the per-row results are gathered and reduced exactly as
@@ -74,12 +75,13 @@ _TARGET_INNER_ACCELERATOR = 2**27
 # Entries processed per scan step (rows per step times the trailing extended size).
 _TARGET_STEP = {"cpu": 2**16}  # one row per step measured fastest on a CPU
 _TARGET_STEP_ACCELERATOR = 2**27
-# Marginals per fused block (trailing axes extended, transformed and reduced in one elementwise
+# Marginals per fused block (a row's first axes extended, transformed and reduced in one elementwise
 # fusion, never stored): 3^5 = 243 for bits, 4^4 = 256 for ternary positions. On an accelerator
 # the kernel is bound by memory traffic, and each fused axis divides the table kept in memory by
 # (q+1)/q. On a CPU blocks of up to 9 marginals (2 bits, 1 ternary position) measured fastest:
-# 1.6-1.8 of the roofline against 1.35-1.44 unfused at n = 16..20 binary, 0.95 against 0.89 at
-# n = 13 ternary (docs/bench_cpu_fused_axes.json); larger blocks compile slower and gain nothing.
+# 1.44/1.58/1.62 of the roofline against 1.41/1.41/1.43 unfused at n = 16/18/20 binary, 0.99
+# against 0.95 at n = 13 ternary (docs/bench_cpu_fused_axes.json); larger blocks compile slower
+# and gain nothing there.
 _FUSED_ENTRIES = {"cpu": 9}
 _FUSED_ENTRIES_ACCELERATOR = 256
 # Live copies of one row's extended table while it is extended, transformed and reduced.
@@ -204,35 +206,37 @@ def _reduce_axes(t: jax.Array, axes, sizes) -> jax.Array:
     return t
 
 
-def _fused_trailing(t: jax.Array, count: int) -> jax.Array:
-    """Extend, apply ``-x log x`` and reduce the last ``count`` axes in one elementwise block.
+def _fused_leading(t: jax.Array, count: int) -> jax.Array:
+    """Extend, apply ``-x log x`` and reduce the first ``count`` axes in one elementwise block.
 
-    The ``prod q_i`` raw entries of every trailing block are read once, its ``prod (q_i + 1)``
-    marginals are formed by shared partial sums and transformed, and the ``2^count`` pattern
-    totals are written once: a single fusion with no intermediate table in memory (the
-    accelerator's bottleneck is memory traffic, not the logarithms). Output axes have size 2 with
-    the slot convention of :func:`_reduce_axes`.
+    Each of the ``prod q_i`` values of the first axes indexes one contiguous slab of the rest of
+    the table. The slabs' ``prod (q_i + 1)`` marginals are formed by shared partial sums,
+    transformed, and summed into ``2^count`` pattern slabs. This is one elementwise expression
+    with no intermediate table in memory, which XLA compiles to one fusion. The slabs are
+    contiguous, so reads and writes are unit-stride (coalesced on a GPU). On an accelerator the
+    bottleneck is memory traffic, not the logarithms. The output axes have size 2, with the slot
+    convention of :func:`_reduce_axes`.
     """
-    lead, qs = t.shape[: t.ndim - count], t.shape[t.ndim - count :]
-    flat = t.reshape(lead + (math.prod(qs),))
+    qs, rest = t.shape[:count], t.shape[count:]
+    flat = t.reshape((math.prod(qs),) + rest)
     values = itertools.product(*[range(q) for q in qs])
-    slabs = _extend_slabs({x: flat[..., i] for i, x in enumerate(values)}, qs)
+    slabs = _extend_slabs({x: flat[i] for i, x in enumerate(values)}, qs)
     totals = _pattern_totals(slabs, qs, transform=_neg_xlogx)
-    return jnp.stack(totals, axis=-1).reshape(lead + (2,) * count)
+    return jnp.stack(totals, axis=0).reshape((2,) * count + rest)
 
 
 def _row_subset_sums(row: jax.Array, fused_axes: int = 0) -> jax.Array:
     """``sum_{x_S} -P log P`` over one row, for every subset ``S`` of its axes (bit i = axis i).
 
-    The leading ``k - fused_axes`` axes are extended as a table, the trailing ``fused_axes`` are
-    extended, transformed and reduced in one fused block (:func:`_fused_trailing`), then the
-    leading ones are reduced.
+    The last ``k - fused_axes`` axes are extended as a table. The first ``fused_axes`` are
+    extended, transformed and reduced in one fused block (:func:`_fused_leading`). Then the
+    others are reduced.
     """
     k = row.ndim
-    front = k - fused_axes
-    t = _extend_axes(row, range(front))
-    t = _fused_trailing(t, fused_axes) if fused_axes else _neg_xlogx(t)
-    t = _reduce_axes(t, range(front), row.shape[:front])
+    f = fused_axes
+    t = _extend_axes(row, range(f, k))
+    t = _fused_leading(t, f) if f else _neg_xlogx(t)
+    t = _reduce_axes(t, range(f, k), row.shape[f:])
     # C order makes axis 0 the most significant bit; reverse so bit i <-> axis i.
     return jnp.transpose(t, tuple(reversed(range(k)))).reshape(-1)
 
@@ -252,8 +256,9 @@ class SubsetEntropyPlan:
       num_devices: devices the rows are sharded over.
       itemsize: bytes per float (8 for float64, 4 for float32).
       bytes: the estimated peak bytes per device.
-      fused_axes: ``f``, the number of trailing axes extended, transformed and reduced in one
-        fused elementwise block per row (no intermediate table for them); ``0``: none.
+      fused_axes: ``f``, the number of a row's first axes (axes ``m .. m+f-1``) extended,
+        transformed and reduced in one fused elementwise block (no intermediate table for them);
+        ``0``: none.
     """
 
     shape: tuple[int, ...]
@@ -286,7 +291,7 @@ class SubsetEntropyPlan:
     @property
     @scoped_x64
     def materialized_entries(self) -> int:
-        """Entries of one row's table in memory: the fused trailing axes stay unextended."""
+        """Entries of one row's table in memory: the fused axes stay unextended."""
         return _materialized(self.shape, self.outer_axes, self.fused_axes)
 
     @property
@@ -297,15 +302,14 @@ class SubsetEntropyPlan:
 
 
 def _materialized(shape, m: int, f: int) -> int:
-    """Entries of one row's table: middle axes extended, the ``f`` fused trailing axes raw."""
-    n = len(shape)
-    return math.prod(q + 1 for q in shape[m : n - f]) * math.prod(shape[n - f :])
+    """Entries of one row's table: the ``f`` fused axes ``m .. m+f-1`` raw, the rest extended."""
+    return math.prod(shape[m : m + f]) * math.prod(q + 1 for q in shape[m + f :])
 
 
 def _fusable(shape, m: int, max_entries: int) -> int:
-    """The most trailing axes (at most ``n - m``) whose marginals number ``<= max_entries``."""
+    """The most axes from ``m`` on whose marginals number ``<= max_entries``."""
     f, extent = 0, 1
-    for q in reversed(shape[m:]):
+    for q in shape[m:]:
         if extent * (q + 1) > max_entries:
             break
         f, extent = f + 1, extent * (q + 1)
@@ -359,7 +363,7 @@ def plan_subset_entropies(
       backend: ``"cpu"``, ``"gpu"`` or ``"tpu"``; default ``jax.default_backend()``.
       outer_axes: force ``m`` (for tests and benchmarks).
       rows_per_step: force the rows per step.
-      fused_axes: force the number of trailing axes handled in one fused block (at most
+      fused_axes: force the number of a row's first axes handled in one fused block (at most
         ``n - m``); default: as many as keep the block within the backend's size
         (``_FUSED_ENTRIES``).
       batched: the kernel runs under ``jax.vmap`` (batch size unknown): smaller rows, so that a
