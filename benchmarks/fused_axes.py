@@ -7,6 +7,7 @@ and scaled) is timed in the same process. Every run's entropies are compared wit
 run (``max_abs_diff``). One process, one JSON report::
 
     python benchmarks/fused_axes.py --n 16,18,20 --ternary-n 12 --fused 0,3,4,5 --json out.json
+    python benchmarks/fused_axes.py --n 22,24 --fused 0,4,5 --impl xla,pallas   # on a GPU
 
 On an accelerator, pass ``--backend gpu`` (the default is the device JAX picks).
 """
@@ -25,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kernels import _compile, _law, _timed, _worker_roofline  # noqa: E402
 
 
-def measure(n: int, q: int, fused: list[int]) -> dict:
+def measure(n: int, q: int, fused: list[int], impls: list[str]) -> dict:
     import jax
     import jax.numpy as jnp
 
@@ -36,18 +37,26 @@ def measure(n: int, q: int, fused: list[int]) -> dict:
     roof = _worker_roofline({"entries": (q + 1) ** n})
     out = {"n": n, "q": q, "entries": (q + 1) ** n, "roofline_s": roof["run_s"], "runs": []}
     base = None
-    for f in fused:
+    cases = [(count, impl) for count in fused for impl in (impls if count else impls[:1])]
+    repeat = 3 if (q + 1) ** n <= 3**18 else 1
+    for f, impl in cases:
         auto = plan_subset_entropies(shape)
         if f > n - auto.outer_axes:
             continue
-        plan = plan_subset_entropies(shape, fused_axes=f)
-        compiled, compile_s = _compile(_compiled_kernel(plan, None), x)
-        run_s, _, calls, h = _timed(compiled, x, repeat=3)
+        plan = plan_subset_entropies(shape, fused_axes=f, fused_impl=impl)
+        try:
+            compiled, compile_s = _compile(_compiled_kernel(plan, None), x)
+            run_s, _, calls, h = _timed(compiled, x, repeat=repeat)
+        except Exception as err:  # noqa: BLE001  (a failed variant is recorded, the sweep goes on)
+            out["runs"].append({"fused_axes": f, "fused_impl": impl, "error": repr(err)[:2000]})
+            print(json.dumps({"n": n, "q": q, **out["runs"][-1]}), file=sys.stderr)
+            continue
         h = np.asarray(h, dtype=np.float64)
         base = h if base is None else base
         out["runs"].append(
             {
                 "fused_axes": f,
+                "fused_impl": impl,
                 "outer_axes": plan.outer_axes,
                 "rows_per_step": plan.rows_per_step,
                 "materialized_entries": plan.materialized_entries,
@@ -67,14 +76,16 @@ def main(argv=None) -> int:
     p.add_argument("--n", default="16,18,20")
     p.add_argument("--ternary-n", default="12")
     p.add_argument("--fused", default="0,2,3,4,5,6")
+    p.add_argument("--impl", default="xla", help="comma list of fused_impl: xla, pallas")
     p.add_argument("--json", default="-")
     args = p.parse_args(argv)
     import jax
 
     ints = lambda s: [int(v) for v in s.split(",") if v.strip()]  # noqa: E731
     with jax.enable_x64(True):
-        results = [measure(n, 2, ints(args.fused)) for n in ints(args.n)]
-        results += [measure(n, 3, ints(args.fused)) for n in ints(args.ternary_n)]
+        impls = [v.strip() for v in args.impl.split(",") if v.strip()]
+        results = [measure(n, 2, ints(args.fused), impls) for n in ints(args.n)]
+        results += [measure(n, 3, ints(args.fused), impls) for n in ints(args.ternary_n)]
     report = {"backend": jax.default_backend(), "device": str(jax.devices()[0]), "results": results}
     text = json.dumps(report, indent=1)
     if args.json == "-":

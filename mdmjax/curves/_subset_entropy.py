@@ -55,6 +55,13 @@ from mdmjax._src.memory import format_bytes, memory_limit
 from mdmjax._src.precision import require_float64, scoped_x64
 from mdmjax._src.tables import as_probability_table
 from mdmjax._src.validate import as_positive_int
+from mdmjax.curves._fused_block import (
+    FUSED_IMPLS,
+    extend_slabs,
+    fused_block,
+    neg_xlogx,
+    pattern_totals,
+)
 from mdmjax.distribution import Distribution
 from mdmjax.sharding import STATE_AXIS, device_memory_limit, num_shards, resolve_mesh
 
@@ -123,36 +130,6 @@ def _group_view(t: jax.Array, first: int, count: int, extent: int):
     return t.reshape(lead, extent, trail)
 
 
-def _extend_slabs(slabs: dict, qs) -> dict:
-    """Extend a dict ``value tuple -> slab`` along every axis: add the "summed out" value ``q``.
-
-    Partial sums are shared: the summed slab of axis ``j`` is built from slabs already extended
-    along axes ``< j``. Every entry of the result is one marginal of the group's axes.
-    """
-    slabs = dict(slabs)
-    for j, q in enumerate(qs):
-        for key in [k for k in slabs if k[j] == 0]:
-            total = slabs[key]
-            for value in range(1, q):
-                total = total + slabs[key[:j] + (value,) + key[j + 1 :]]
-            slabs[key[:j] + (q,) + key[j + 1 :]] = total
-    return slabs
-
-
-def _pattern_totals(slabs: dict, qs, transform=None) -> list:
-    """Sum the extended slabs by kept/summed pattern, in C order of the patterns.
-
-    Pattern bit ``1`` = value kept (``y_i < q_i``, axis in ``S``), ``0`` = summed out. Each slab
-    is passed through ``transform`` first (``-x log x`` in the fused block).
-    """
-    totals: dict[tuple[int, ...], jax.Array] = {}
-    for y in itertools.product(*[range(q + 1) for q in qs]):
-        pattern = tuple(int(v < q) for v, q in zip(y, qs, strict=True))
-        slab = slabs[y] if transform is None else transform(slabs[y])
-        totals[pattern] = slab if pattern not in totals else totals[pattern] + slab
-    return [totals[s] for s in itertools.product((0, 1), repeat=len(qs))]
-
-
 def _extend_axes(t: jax.Array, axes) -> jax.Array:
     """Append along each of ``axes`` the slice summed over that axis.
 
@@ -164,7 +141,7 @@ def _extend_axes(t: jax.Array, axes) -> jax.Array:
         first, qs = group[0], [t.shape[a] for a in group]
         view = _group_view(t, first, len(group), math.prod(qs))
         values = itertools.product(*[range(q) for q in qs])
-        slabs = _extend_slabs({x: view[:, i, :] for i, x in enumerate(values)}, qs)
+        slabs = extend_slabs({x: view[:, i, :] for i, x in enumerate(values)}, qs)
         order = itertools.product(*[range(q + 1) for q in qs])
         stacked = jnp.stack([slabs[y] for y in order], axis=1)
         t = stacked.reshape(t.shape[:first] + tuple(q + 1 for q in qs) + t.shape[first + len(qs) :])
@@ -175,16 +152,6 @@ def _extend_axes(t: jax.Array, axes) -> jax.Array:
 def extended_table(probs: jax.Array) -> jax.Array:
     """The ``(q_1+1, ..., q_n+1)`` table of all marginals (index ``q_i`` = summed out)."""
     return _extend_axes(probs, range(probs.ndim))
-
-
-def _neg_xlogx(t: jax.Array) -> jax.Array:
-    """``-t log t`` with ``0 log 0 = 0``.
-
-    ``log(max(t, tiny))`` instead of a select keeps XLA's loop vectorized; for ``t`` below the
-    smallest normal number the term is below ``1e-305`` either way.
-    """
-    tiny = jnp.finfo(t.dtype).tiny
-    return -t * jnp.log(jnp.maximum(t, tiny))
 
 
 def _reduce_axes(t: jax.Array, axes, sizes) -> jax.Array:
@@ -199,43 +166,24 @@ def _reduce_axes(t: jax.Array, axes, sizes) -> jax.Array:
         qs = [sizes[axes.index(a)] for a in group]
         view = _group_view(t, first, len(group), math.prod(q + 1 for q in qs))
         values = itertools.product(*[range(q + 1) for q in qs])
-        totals = _pattern_totals({y: view[:, i, :] for i, y in enumerate(values)}, qs)
+        totals = pattern_totals({y: view[:, i, :] for i, y in enumerate(values)}, qs)
         t = jnp.stack(totals, 1).reshape(
             t.shape[:first] + (2,) * len(qs) + t.shape[first + len(qs) :]
         )
     return t
 
 
-def _fused_leading(t: jax.Array, count: int) -> jax.Array:
-    """Extend, apply ``-x log x`` and reduce the first ``count`` axes in one elementwise block.
-
-    Each of the ``prod q_i`` values of the first axes indexes one contiguous slab of the rest of
-    the table. The slabs' ``prod (q_i + 1)`` marginals are formed by shared partial sums,
-    transformed, and summed into ``2^count`` pattern slabs. This is one elementwise expression
-    with no intermediate table in memory, which XLA compiles to one fusion. The slabs are
-    contiguous, so reads and writes are unit-stride (coalesced on a GPU). On an accelerator the
-    bottleneck is memory traffic, not the logarithms. The output axes have size 2, with the slot
-    convention of :func:`_reduce_axes`.
-    """
-    qs, rest = t.shape[:count], t.shape[count:]
-    flat = t.reshape((math.prod(qs),) + rest)
-    values = itertools.product(*[range(q) for q in qs])
-    slabs = _extend_slabs({x: flat[i] for i, x in enumerate(values)}, qs)
-    totals = _pattern_totals(slabs, qs, transform=_neg_xlogx)
-    return jnp.stack(totals, axis=0).reshape((2,) * count + rest)
-
-
-def _row_subset_sums(row: jax.Array, fused_axes: int = 0) -> jax.Array:
+def _row_subset_sums(row: jax.Array, fused_axes: int = 0, fused_impl: str = "xla") -> jax.Array:
     """``sum_{x_S} -P log P`` over one row, for every subset ``S`` of its axes (bit i = axis i).
 
     The last ``k - fused_axes`` axes are extended as a table. The first ``fused_axes`` are
-    extended, transformed and reduced in one fused block (:func:`_fused_leading`). Then the
-    others are reduced.
+    extended, transformed and reduced in one fused block (:func:`fused_block`). Then the others
+    are reduced.
     """
     k = row.ndim
     f = fused_axes
     t = _extend_axes(row, range(f, k))
-    t = _fused_leading(t, f) if f else _neg_xlogx(t)
+    t = fused_block(t, f, fused_impl) if f else neg_xlogx(t)
     t = _reduce_axes(t, range(f, k), row.shape[f:])
     # C order makes axis 0 the most significant bit; reverse so bit i <-> axis i.
     return jnp.transpose(t, tuple(reversed(range(k)))).reshape(-1)
@@ -259,6 +207,8 @@ class SubsetEntropyPlan:
       fused_axes: ``f``, the number of a row's first axes (axes ``m .. m+f-1``) extended,
         transformed and reduced in one fused elementwise block (no intermediate table for them);
         ``0``: none.
+      fused_impl: how the fused block runs: ``"xla"`` (an elementwise expression XLA fuses) or
+        ``"pallas"`` (a Pallas kernel; Pallas' interpreter on a CPU).
     """
 
     shape: tuple[int, ...]
@@ -268,6 +218,7 @@ class SubsetEntropyPlan:
     itemsize: int
     bytes: int
     fused_axes: int = 0
+    fused_impl: str = "xla"
 
     @property
     @scoped_x64
@@ -346,6 +297,7 @@ def plan_subset_entropies(
     outer_axes: int | None = None,
     rows_per_step: int | None = None,
     fused_axes: int | None = None,
+    fused_impl: str = "xla",
     batched: bool = False,
 ) -> SubsetEntropyPlan:
     """Choose the chunking of :func:`subset_entropies` for a table of ``shape``.
@@ -366,6 +318,8 @@ def plan_subset_entropies(
       fused_axes: force the number of a row's first axes handled in one fused block (at most
         ``n - m``); default: as many as keep the block within the backend's size
         (``_FUSED_ENTRIES``).
+      fused_impl: ``"xla"`` (default) or ``"pallas"`` (GPU via Triton, or Pallas' interpreter on
+        a CPU; not on a TPU, which has no float64).
       batched: the kernel runs under ``jax.vmap`` (batch size unknown): smaller rows, so that a
         batch of them still fits in cache.
 
@@ -386,6 +340,8 @@ def plan_subset_entropies(
         fused_axes = as_positive_int(fused_axes, "fused_axes", minimum=0)
     if rows_per_step is not None:
         rows_per_step = as_positive_int(rows_per_step, "rows_per_step")
+    if fused_impl not in FUSED_IMPLS:
+        raise ValueError(f"fused_impl: expected one of {FUSED_IMPLS}, got {fused_impl!r}")
     itemsize = int(np.dtype(dtype).itemsize)
     if limit is None:
         limit = memory_limit()
@@ -394,6 +350,8 @@ def plan_subset_entropies(
             limit = min(limit, int(0.9 * device_limit))
     limit = int(limit)
     backend = backend or jax.default_backend()
+    if fused_impl == "pallas" and backend == "tpu":
+        raise ValueError("fused_impl: 'pallas' runs on a GPU or (interpreted) a CPU, not a TPU")
     target_inner = _TARGET_INNER.get(backend, _TARGET_INNER_ACCELERATOR)
     target_step = _TARGET_STEP.get(backend, _TARGET_STEP_ACCELERATOR)
     fused_entries = _FUSED_ENTRIES.get(backend, _FUSED_ENTRIES_ACCELERATOR)
@@ -443,7 +401,7 @@ def plan_subset_entropies(
             "MDMJAX_MEMORY_LIMIT to change it). Shard over more devices (mesh=...), or reduce n."
         )
     m, b, need, _ = good[0]
-    return SubsetEntropyPlan(shape, m, b, num_devices, itemsize, need, fused_for(m))
+    return SubsetEntropyPlan(shape, m, b, num_devices, itemsize, need, fused_for(m), fused_impl)
 
 
 @scoped_x64
@@ -455,9 +413,9 @@ def extended_table_bytes(shape) -> int:
 # ------------------------------------------------------------------------------------------------
 # The kernel
 # ------------------------------------------------------------------------------------------------
-def _scan_rows(rows: jax.Array, fused_axes: int) -> jax.Array:
+def _scan_rows(rows: jax.Array, fused_axes: int, fused_impl: str) -> jax.Array:
     """``rows`` of shape ``(steps, B, *inner)`` -> per-row subset sums ``(steps * B, 2^k)``."""
-    row_sums = functools.partial(_row_subset_sums, fused_axes=fused_axes)
+    row_sums = functools.partial(_row_subset_sums, fused_axes=fused_axes, fused_impl=fused_impl)
 
     def body(carry, block):
         return carry, jax.vmap(row_sums)(block)
@@ -476,7 +434,9 @@ def _kernel(probs: jax.Array, plan: SubsetEntropyPlan, mesh) -> jax.Array:
         # Zero rows contribute -0 log 0 = 0 and are dropped below.
         rows = jnp.concatenate([rows, jnp.zeros((pad,) + inner, rows.dtype)], axis=0)
     rows = rows.reshape((-1, plan.rows_per_step) + inner)
-    scan_rows = functools.partial(_scan_rows, fused_axes=plan.fused_axes)
+    scan_rows = functools.partial(
+        _scan_rows, fused_axes=plan.fused_axes, fused_impl=plan.fused_impl
+    )
     if mesh is None:
         out = scan_rows(rows)
     else:

@@ -101,6 +101,25 @@ def test_accelerator_chunking_runs_exactly_on_the_cpu(rng):
     assert plan_subset_entropies((2,) * 20, backend="cpu").fused_axes == 2
 
 
+def test_pallas_fused_block_runs_exactly_in_the_interpreter(rng):
+    """``fused_impl="pallas"``: the kernel a GPU runs through Triton, run by Pallas' interpreter
+    here (several rows per step and padded rows, partial column blocks, the GPU's 5-bit block)."""
+    for shape, m, f, b in [((2,) * 6, 1, 3, 2), ((3, 2, 3), 0, 2, 1), ((2,) * 9, 2, 5, 2)]:
+        p = random_law(rng, shape, zeros=0.3)
+        plan = plan_subset_entropies(
+            shape, outer_axes=m, rows_per_step=b, fused_axes=f, fused_impl="pallas"
+        )
+        assert plan.fused_impl == "pallas" and plan.fused_axes == f
+        h = np.asarray(subset_entropies(p, plan=plan))
+        np.testing.assert_allclose(h, reference_entropies(p), rtol=0, atol=1e-12)
+    gpu = plan_subset_entropies((2,) * 9, backend="gpu", fused_impl="pallas")
+    assert gpu.fused_axes == 5 and gpu.fused_impl == "pallas"
+    with pytest.raises(ValueError, match="^fused_impl"):
+        plan_subset_entropies((2, 2), fused_impl="triton")
+    with pytest.raises(ValueError, match="^fused_impl"):
+        plan_subset_entropies((2, 2), backend="tpu", fused_impl="pallas")
+
+
 def test_closed_forms_bits():
     # Repetition of n=4 bits: H(X_S) = 1 bit for every non-empty S.
     p = np.zeros((2,) * 4)
