@@ -45,11 +45,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from typing import TYPE_CHECKING
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
@@ -60,6 +60,9 @@ from mdmjax.curves import as_curve
 from mdmjax.kl import binomial_expected_kl, expected_kl, relaxed_theorem4, theorem4
 from mdmjax.schedules import round_breakpoints, sqrt_rule
 from mdmjax.search._dp import _curve_and_steps, optimal_schedule
+
+if TYPE_CHECKING:  # optax is imported on use (~50 ms at import, for the CLI's start-up)
+    import optax
 
 __all__ = [
     "OptimizeResult",
@@ -299,6 +302,8 @@ def _optax_step(optimizer: optax.GradientTransformation, grad, state, params):
     ``jax.numpy_dtype_promotion("standard")`` even where the caller runs with ``"strict"``; the
     parameters and gradients are float64 either way, so the values are the same.
     """
+    import optax
+
     with jax.numpy_dtype_promotion("standard"):
         updates, state = optimizer.update(grad, state, params)
         return optax.apply_updates(params, updates), state
@@ -355,6 +360,8 @@ def _initial_params(relaxation, curve, n, steps, restarts, key):
 @functools.lru_cache(maxsize=32)
 def _default_optimizer(relaxation: str, iters: int) -> optax.GradientTransformation:
     """Adam with a cosine-decayed learning rate (cached so that jitted code is reused)."""
+    import optax
+
     return optax.adam(optax.cosine_decay_schedule(DEFAULT_LR[relaxation], iters, alpha=0.01))
 
 
@@ -475,6 +482,8 @@ def optimize_schedule(
         DEFAULT_ITERS[relaxation] if num_iters is None else as_positive_int(num_iters, "num_iters")
     )
     restarts = as_positive_int(restarts, "restarts")
+    import optax
+
     if optimizer is not None and not isinstance(optimizer, optax.GradientTransformation):
         raise ValueError(f"optimizer: expected an optax GradientTransformation, got {optimizer!r}")
     key = jax.random.key(0) if key is None else key
