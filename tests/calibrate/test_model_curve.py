@@ -30,6 +30,10 @@ def _support(d):
     return rows, p.ravel()
 
 
+# Models are pytrees: one compilation per model type and shape, shared by every parameter value.
+_conditionals = jax.jit(lambda model, y: model.conditionals(y))
+
+
 def _model_table(model, d) -> dict:
     """``logc[(S, x, i)] = log p̂(x_i | x_S)`` by calling the model on one y at a time (numpy)."""
     n, q = d.n, d.shape[0]
@@ -41,7 +45,7 @@ def _model_table(model, d) -> dict:
                 ys.append([x[j] if j in s else q for j in range(n)])
                 keys.append((s, x))
     with jax.enable_x64(True):  # the documented scope for tracing a model ourselves
-        cond = np.asarray(jax.jit(model.conditionals)(jnp.asarray(np.asarray(ys))))
+        cond = np.asarray(_conditionals(model, jnp.asarray(np.asarray(ys))))
     for (s, x), c in zip(keys, cond, strict=True):
         for i in range(n):
             if i not in s:
