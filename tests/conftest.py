@@ -34,7 +34,17 @@ _TEST_CACHE = os.environ.get(
     "MDMJAX_TEST_CACHE_DIR",
     os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".cache", "jax"),
 )
-if _TEST_CACHE.lower() != "off":
+
+
+def _writable(folder: str) -> bool:
+    try:
+        os.makedirs(folder, exist_ok=True)
+        return os.access(folder, os.W_OK)
+    except OSError:
+        return False
+
+
+if _TEST_CACHE.lower() != "off" and _writable(_TEST_CACHE):  # a read-only checkout compiles
     jax.config.update("jax_compilation_cache_dir", _TEST_CACHE)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
