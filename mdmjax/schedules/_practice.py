@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from mdmjax._src.float32 import F32, linspace32
+from mdmjax._src.float32 import F32, cos32, linspace32
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_positive_float, as_positive_int
 from mdmjax.schedules._breakpoints import _as_steps, _drop_zeros
@@ -231,13 +231,12 @@ def cosine(n: int, steps: int) -> tuple[int, ...]:
 # ------------------------------------------------------------------------------------------------
 def _dllm_alpha32(name: str, i: float) -> np.float32:
     """dllm's ``alpha(i)`` on a float32 tensor; ``torch.cos`` on a 0-d CPU tensor is glibc's
-    correctly rounded ``cosf``, reproduced by rounding the float64 cosine of the float32 input."""
-    one = np.float32(1.0)
-    i32 = np.float32(i)
+    correctly rounded ``cosf`` (:func:`mdmjax._src.float32.cos32`)."""
+    one = F32(1.0)
+    i32 = F32(i)
     if name == "linear":
         return one - i32
-    x = np.float32(np.float32(math.pi / 2) * (one - i32))
-    return one - np.float32(math.cos(float(x)))
+    return one - F32(cos32(F32(F32(math.pi / 2) * (one - i32))))
 
 
 @scoped_x64
@@ -279,12 +278,12 @@ def alpha_rounded(n: int, steps: int, alpha: str = "linear") -> tuple[int, ...]:
     big_t = _as_steps(steps)
     if alpha not in DLLM_ALPHAS:
         raise ValueError(f"alpha: expected one of {DLLM_ALPHAS}, got {alpha!r}")
-    one = np.float32(1.0)
+    one = F32(1.0)
     masked = n
     sizes = []
     for j in range(big_t):
         s, t = (big_t - 1 - j) / big_t, (big_t - j) / big_t
-        q = np.float32((one - _dllm_alpha32(alpha, s)) / (one - _dllm_alpha32(alpha, t)))
+        q = F32((one - _dllm_alpha32(alpha, s)) / (one - _dllm_alpha32(alpha, t)))
         c = min(int(np.round(float(masked) * (1.0 - float(q)))), masked)
         sizes.append(c)
         masked -= c
