@@ -120,3 +120,25 @@ def theorem4_entropy_form(h: np.ndarray, sizes) -> float:
 
 def n_choose(n, k):
     return math.comb(n, k)
+
+
+def theorem4_sum(z, sizes) -> float:
+    """Plain-Python Theorem 4: ``sum_t sum_{j=1..s_t} (Z_{N+j} - Z_{N+1})`` (``z[j-1] = Z_j``);
+    zero sizes contribute nothing."""
+    total, start = 0.0, 0
+    for s in sizes:
+        total += sum(z[start + j] - z[start] for j in range(s))
+        start += s
+    return total
+
+
+def random_table(rng, shape, zeros: float = 0.0, alpha: float = 0.7) -> np.ndarray:
+    """A Dirichlet(``alpha``) probability table; with ``zeros``, that fraction of entries set to 0
+    (at least one entry kept), renormalized."""
+    p = rng.dirichlet(np.full(math.prod(shape), alpha))
+    if zeros:
+        p = np.where(rng.random(p.size) < zeros, 0.0, p)
+        if p.sum() == 0:
+            p[0] = 1.0
+        p = p / p.sum()
+    return p.reshape(shape)

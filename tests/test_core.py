@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 
 import jax
 import jax.numpy as jnp
@@ -15,18 +14,8 @@ from hypothesis import strategies as st
 import mdmjax as mdm
 from mdmjax.curves import subset_entropies
 from tests import reference as ref
+from tests.reference import random_table as random_law
 from tests.x64 import with_x64
-
-
-def random_law(rng, shape, sparsity=0.0):
-    p = rng.dirichlet(np.full(math.prod(shape), 0.7))
-    if sparsity:
-        p = np.where(rng.random(p.size) < sparsity, 0.0, p)
-        if p.sum() == 0:
-            p[0] = 1.0
-        p = p / p.sum()
-    return p.reshape(shape)
-
 
 shapes = st.lists(st.integers(1, 3), min_size=1, max_size=5).map(tuple)
 

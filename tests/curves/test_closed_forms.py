@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import mdmjax as mdm
 from tests.reference import all_compositions, sizes_from_cuts
+from tests.reference import theorem4_sum as theorem4_python
 
 F = mdm.families
 ATOL = 1e-10
@@ -36,15 +37,6 @@ def padded_batch(scheds, n):
     for r, s in enumerate(scheds):
         batch[r, : len(s)] = s
     return batch
-
-
-def theorem4_python(z, sizes):
-    """Plain-Python Theorem 4: ``sum_t sum_{j=1..s_t} (Z_{N+j} - Z_{N+1})`` (z[j-1] = Z_j)."""
-    total, start = 0.0, 0
-    for s in sizes:
-        total += sum(z[start + j] - z[start] for j in range(s))
-        start += s
-    return total
 
 
 def entropy(p):

@@ -17,6 +17,7 @@ from mdmjax.curves import (
     plan_subset_entropies,
     subset_entropies,
 )
+from tests.reference import random_table as random_law
 from tests.x64 import with_x64
 
 
@@ -30,16 +31,6 @@ def reference_entropies(p: np.ndarray) -> np.ndarray:
         m = m[m > 0]
         h[mask] = -math.fsum((m * np.log(m)).tolist())
     return h
-
-
-def random_law(rng, shape, zeros=0.0):
-    p = rng.dirichlet(np.full(math.prod(shape), 0.7))
-    if zeros:
-        p = np.where(rng.random(p.size) < zeros, 0.0, p)
-        if p.sum() == 0:
-            p[0] = 1.0
-        p = p / p.sum()
-    return p.reshape(shape)
 
 
 # A fixed menu of shapes keeps the number of compilations small; the laws themselves are random.

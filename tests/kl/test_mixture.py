@@ -11,17 +11,13 @@ from hypothesis import strategies as st
 
 import mdmjax as mdm
 from mdmjax.kl import lattice_work, mixture_kl, mixture_log_ratio
+from tests.reference import random_table
 
 LN2 = math.log(2)
 
 
 def random_law(rng, shape, zeros=0.0):
-    p = rng.dirichlet(np.full(math.prod(shape), 0.6))
-    if zeros:
-        p = np.where(rng.random(p.size) < zeros, 0.0, p)
-        if p.sum() == 0:
-            p[0] = 1.0
-    return mdm.Distribution.from_probs((p / p.sum()).reshape(shape))
+    return mdm.Distribution.from_probs(random_table(rng, shape, zeros, alpha=0.6))
 
 
 def brute_mixture_kl(p: np.ndarray, sizes) -> float:

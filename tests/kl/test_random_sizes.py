@@ -14,16 +14,8 @@ from jax.test_util import check_grads
 import mdmjax as mdm
 from mdmjax import schedules as S
 from mdmjax.kl import KernelSchedule, RandomScheduleKL, binomial_expected_kl
+from tests.reference import theorem4_sum as thm4
 from tests.x64 import with_x64
-
-
-def thm4(z, sizes):
-    """Theorem 4 in plain Python on the non-empty steps."""
-    total, start = 0.0, 0
-    for s in sizes:
-        total += sum(z[start + j] - z[start] for j in range(s))
-        start += s
-    return total
 
 
 def outcomes(n, steps):
