@@ -155,15 +155,28 @@ def _scan_layers(layer, d0: jax.Array, steps, length: int):
 
 
 @functools.partial(jax.jit, static_argnames=("length",))
-def _dp_jit(z, steps, length):
-    cost = block_cost_matrix(z)
-    d, args = _scan_layers(lambda d: _dp_step(cost, d), _initial(z.shape[0]), steps, length)
+def _cost_dp_jit(cost, steps, length):
+    layer = lambda d: _dp_step(cost, d)  # noqa: E731
+    d, args = _scan_layers(layer, _initial(cost.shape[0] - 1), steps, length)
     return d[-1], args
 
 
-def _dp(z, steps: int):
-    d, args = _dp_jit(z, jnp.int32(steps), _layers(steps))
+def cost_dp(cost: jax.Array, steps: int):
+    """The dense DP over any ``(n+1, n+1)`` block-cost matrix: ``(D_steps[n], argmins)``.
+
+    ``D_steps[n]`` is the least cost of ``[0, n)`` in ``steps`` blocks; the argmins have one row
+    per layer. Compiled once per bucket of step counts (:func:`_layers`). The Theorem 4
+    optimum and the interval bounds of :mod:`mdmjax.search._intervals` both run through it.
+    """
+    d, args = _cost_dp_jit(cost, jnp.int32(steps), _layers(steps))
     return d, args[:steps]
+
+
+_block_costs = jax.jit(block_cost_matrix)
+
+
+def _dp(z, steps: int):
+    return cost_dp(_block_costs(z), steps)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ band costs of :func:`mdmjax.kl.block_cost_matrix`. docs/theory.md §9.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from statistics import NormalDist
 
 import jax
@@ -24,11 +23,10 @@ from mdmjax.search._dp import (
     Schedule,
     _check_dp_memory,
     _curve_and_steps,
-    _dp_step,
-    _initial,
     _model_method,
     _model_steps,
     _no_entropy,
+    cost_dp,
     model_curve_z,
     optimal_schedule,
 )
@@ -51,24 +49,16 @@ class ScheduleInterval:
     optimum: Interval
 
 
-@functools.partial(jax.jit, static_argnames=("steps",))
-def _band_optimum(inside: jax.Array, start: jax.Array, steps: int) -> jax.Array:
-    cost = block_cost_matrix(inside, start)
-
-    def body(d, _):
-        return _dp_step(cost, d)[0], None
-
-    d, _ = jax.lax.scan(body, _initial(inside.shape[0]), None, length=steps)
-    return d[-1]
+_band_costs = jax.jit(block_cost_matrix)
 
 
-@functools.partial(jax.jit, static_argnames=("steps",))
 def _cost_optimum(cost: jax.Array, steps: int) -> jax.Array:
-    def body(d, _):
-        return _dp_step(cost, d)[0], None
+    """The least total of ``steps`` blocks under ``cost`` (:func:`~mdmjax.search._dp.cost_dp`)."""
+    return cost_dp(cost, steps)[0]
 
-    d, _ = jax.lax.scan(body, _initial(cost.shape[0] - 1), None, length=steps)
-    return d[-1]
+
+def _band_optimum(inside: jax.Array, start: jax.Array, steps: int) -> jax.Array:
+    return _cost_optimum(_band_costs(inside, start), steps)
 
 
 def _model_block_costs(start: np.ndarray, inside: np.ndarray, absolute: bool) -> np.ndarray:
