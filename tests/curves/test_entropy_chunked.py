@@ -74,7 +74,7 @@ def test_accelerator_chunking_runs_exactly_on_the_cpu(rng):
     """The accelerator's plan (fused trailing blocks, many rows per step) on this CPU: the same
     code path as on the device, same numbers as the per-subset reference."""
     backend = "gpu"
-    for shape, m in [((2,) * 9, 3), ((3, 3, 2, 3, 3), 1), ((2, 3, 4, 2, 2), 0)]:
+    for shape, m in [((2,) * 9, 3), ((3, 3, 2, 3, 3), 1)]:
         assert plan_subset_entropies(shape, backend="tpu") == plan_subset_entropies(
             shape, backend="gpu"
         )

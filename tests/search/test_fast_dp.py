@@ -137,7 +137,7 @@ def test_optimal_schedules_equal_optimal_schedule_exactly():
     rng = np.random.default_rng(11)
     n = 66
     c = mdm.InformationCurve.from_z(np.concatenate([[0.0], np.cumsum(rng.exponential(size=n - 1))]))
-    ks = [1, 3, 8, 9, 40, 64, 66]
+    ks = [1, 3, 9, 40, 66]
     for method in ("dense", "monotone"):
         many = mdm.optimal_schedules(c, ks, method=method)
         for k, s in zip(ks, many, strict=True):
