@@ -26,6 +26,12 @@ from mdmjax._src.tables import (
 __all__ = ["Distribution"]
 
 
+@jax.jit
+def _entropy(probs: jax.Array) -> jax.Array:
+    """``-sum p log p`` of a table, in nats (one compiled program, not one per operation)."""
+    return -jnp.sum(jax.scipy.special.xlogy(probs, probs))
+
+
 def _is_concrete(x) -> bool:
     return not isinstance(x, jax.core.Tracer)
 
@@ -191,7 +197,7 @@ class Distribution:
     @scoped_x64
     def entropy(self):
         """Joint entropy ``H(X)`` in nats."""
-        h = -jnp.sum(jax.scipy.special.xlogy(self.probs, self.probs))
+        h = _entropy(self.probs)
         return float(h) if _is_concrete(h) else h
 
     @scoped_x64

@@ -36,6 +36,15 @@ def _as_output(x):
     return float(x)
 
 
+@jax.jit
+def _z_from_hbar(hbar: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``(Z, Hbar)`` with ``Z_j = Hbar_1 + Hbar_{j-1} - Hbar_j`` (docs/theory.md §2.2);
+    ``Hbar_0 = Z_1 = 0`` exactly, whatever the rounding."""
+    hbar = hbar.at[..., 0].set(0.0)
+    z = hbar[..., 1:2] + hbar[..., :-1] - hbar[..., 1:]
+    return z.at[..., 0].set(0.0), hbar
+
+
 @jax.tree_util.register_pytree_node_class
 class InformationCurve:
     """The information curve ``Z`` of a law, with ``Hbar`` when it is known.
@@ -114,10 +123,7 @@ class InformationCurve:
     @scoped_x64
     def from_hbar(cls, hbar) -> InformationCurve:
         """A curve from average subset entropies ``Hbar_0..Hbar_n`` (``Hbar_0 = 0``)."""
-        hbar = jnp.asarray(hbar, dtype=jnp.float64)
-        hbar = hbar.at[..., 0].set(0.0)  # H(X_empty) = 0 exactly, whatever the rounding
-        z = hbar[..., 1:2] + hbar[..., :-1] - hbar[..., 1:]
-        return cls(z.at[..., 0].set(0.0), hbar)
+        return cls(*_z_from_hbar(jnp.asarray(hbar, dtype=jnp.float64)))
 
     # -- derived quantities ---------------------------------------------------------------------
     @property

@@ -15,8 +15,7 @@ from mdmjax._src.keys import as_key
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.primes import as_prime
 from mdmjax._src.random_laws import (
-    dirichlet_rows,
-    log_gamma,
+    random_dirichlet_rows,
     random_markov_parameters,
     random_mixture_parameters,
 )
@@ -150,7 +149,7 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
                 raise ValueError(f"marginals: expected shape ({n}, q), got {marg.shape}")
             return product(marg)
         alpha = as_positive_float(params.get("alpha", 1.0), "alpha")
-        return product(np.asarray(dirichlet_rows(log_gamma(key, n * qq, alpha), (n, qq))))
+        return product(np.asarray(random_dirichlet_rows(key, (n, qq), alpha)))
     if name == "markov":
         _take(params, name, ("initial", "transition", "concentration", "stationary"))
         if "initial" in params or "transition" in params:

@@ -558,7 +558,10 @@ def average_subset_entropy(h: jax.Array, n: int) -> jax.Array:
     """``Hbar_j = mean_{|S| = j} H(X_S)`` for ``j = 0..n``, from the ``2^n`` subset entropies."""
     require_float64(h, "h")
     h = jnp.asarray(h, dtype=jnp.float64)  # a concrete float32 input is computed on in float64
-    sizes = jnp.asarray(subset_sizes(n))
-    totals = jax.ops.segment_sum(h, sizes, num_segments=n + 1)
-    counts = jnp.asarray([math.comb(n, j) for j in range(n + 1)], dtype=h.dtype)
-    return totals / counts
+    counts = np.asarray([math.comb(n, j) for j in range(n + 1)], dtype=np.float64)
+    return _size_means(h, subset_sizes(n), counts)
+
+
+@jax.jit
+def _size_means(h: jax.Array, sizes: jax.Array, counts: jax.Array) -> jax.Array:
+    return jax.ops.segment_sum(h, sizes, num_segments=counts.shape[0]) / counts

@@ -14,7 +14,7 @@ import numpy as np
 
 from mdmjax._src.keys import as_key
 from mdmjax._src.precision import scoped_x64
-from mdmjax._src.random_laws import dirichlet_rows, log_gamma
+from mdmjax._src.random_laws import dirichlet_rows, log_gamma, random_dirichlet_rows
 from mdmjax._src.validate import as_positive_float, as_positive_int
 from mdmjax.distribution import Distribution
 from mdmjax.families._common import as_alphabets, guard_table, is_tracer, outer, prob_array
@@ -109,5 +109,5 @@ def dirichlet(key, shape: Sequence[int], alpha: float = 1.0) -> Distribution:
         raise ValueError("shape: a law needs at least 1 position, got ()")
     alpha = as_positive_float(alpha, "alpha")
     guard_table(shp, "Dirichlet", "shape", copies=3)
-    flat = dirichlet_rows(log_gamma(as_key(key), math.prod(shp), alpha), (-1,))
+    flat = random_dirichlet_rows(as_key(key), (math.prod(shp),), alpha)
     return Distribution.from_probs(flat.reshape(shp))

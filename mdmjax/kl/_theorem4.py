@@ -189,16 +189,16 @@ def expected_kl(curve_or_dist, sizes, *, entropy_of_data=None):
             else jax.vmap(lambda zz: _theorem4_batch(zz, jnp.asarray(arr)))(z)
         )
     if arr.ndim == 1:
-        return float(_theorem4_jit(z, jnp.asarray(_pad_sizes(arr))))
+        return float(_theorem4_jit(z, _pad_sizes(arr)))
     return np.asarray(_theorem4_batch(z, jnp.asarray(arr)))
 
 
 def _pad_sizes(arr: np.ndarray) -> np.ndarray:
-    """One schedule padded with zeros to a power-of-two length ``>= 8``.
+    """One schedule padded with zeros to a power-of-two length ``>= 256``.
 
     Zero-size steps cost nothing (see :func:`theorem4`) and leave every position's block as it
-    was, so the value is the same bit for bit; schedules of 1..8, 9..16, .. steps then share one
-    compilation instead of one each.
+    was, so the value is the same bit for bit; schedules of 1..256, 257..512, .. steps then share
+    one compilation instead of one each (the padding adds a few comparisons per position).
     """
-    length = pow2_bucket(arr.shape[0], 8)
+    length = pow2_bucket(arr.shape[0], 256)
     return np.concatenate([arr, np.zeros(length - arr.shape[0], arr.dtype)])

@@ -168,8 +168,8 @@ def cost_dp(cost: jax.Array, steps: int):
     per layer. Compiled once per bucket of step counts (:func:`_layers`). The Theorem 4
     optimum and the interval bounds of :mod:`mdmjax.search._intervals` both run through it.
     """
-    d, args = _cost_dp_jit(cost, jnp.int32(steps), _layers(steps))
-    return d, args[:steps]
+    d, args = _cost_dp_jit(cost, np.int32(steps), _layers(steps))
+    return d, np.asarray(args)[:steps]  # sliced on the host: no program per step count
 
 
 _block_costs = jax.jit(block_cost_matrix)
@@ -261,9 +261,9 @@ def _dp_monotone_jit(z, opt0, steps, length):
 
 
 def _dp_monotone(z, steps: int):
-    opt0 = jnp.zeros(z.shape[0] + 1, jnp.int32)
-    d, args = _dp_monotone_jit(z, opt0, jnp.int32(steps), _layers(steps))
-    return d, args[:steps]
+    opt0 = np.zeros(z.shape[0] + 1, np.int32)  # host arrays: no eager program to compile
+    d, args = _dp_monotone_jit(z, opt0, np.int32(steps), _layers(steps))
+    return d, np.asarray(args)[:steps]
 
 
 @jax.jit
@@ -285,7 +285,7 @@ def _fewest_steps_monotone_jit(z, eps, opt0):
 
 
 def _fewest_steps_monotone(z, eps):
-    return _fewest_steps_monotone_jit(z, eps, jnp.zeros(z.shape[0] + 1, jnp.int32))
+    return _fewest_steps_monotone_jit(z, eps, np.zeros(z.shape[0] + 1, np.int32))
 
 
 def _resolve_method(method: str, n: int) -> str:
