@@ -6,6 +6,11 @@ For each command, in a fresh empty cache folder (``MDMJAX_CACHE_DIR``):
 * ``warm``: second run, same folder (loads the compiled kernels);
 * ``no_cache``: optional, the same command with ``--no-cache`` (what a run cost before the cache).
 
+The floor of a warm run is the interpreter start plus ``import mdmjax.cli`` (Python, JAX, NumPy),
+measured as its own process (``import_floor_s``, the least of three runs); each command's
+``warm_minus_floor_s`` is what its warm run does beyond that floor (tracing and lowering to find
+the cached kernels, loading them, reading data, and computing).
+
 Every run writes ``--json``; the outputs of all runs of one command must be identical byte for
 byte (the cache never changes a number), else :func:`run_warm_start` raises ``AssertionError``.
 Timings are whole processes (interpreter start, imports, compilation, work, exit), measured with
@@ -58,6 +63,17 @@ def _run(argv: list[str], env: dict, json_path: str, timeout: float) -> dict:
     return {"wall_s": wall, "cpu_s": cpu, "output": output}
 
 
+def _import_floor(env: dict, timeout: float, repeats: int = 3) -> float:
+    """Least wall time of ``repeats`` processes that only start Python and import the CLI."""
+    cmd = [sys.executable, "-c", "import mdmjax.cli, mdmjax.cli.report"]
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, timeout=timeout, check=True)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 def _folder_stats(path: str) -> tuple[int, int]:
     files = [os.path.join(path, f) for f in os.listdir(path)]
     return len(files), sum(os.path.getsize(f) for f in files if os.path.isfile(f))
@@ -102,6 +118,8 @@ def run_warm_start(
     base_env["PYTHONPATH"] = ROOT + os.pathsep + base_env.get("PYTHONPATH", "")
     for var in ("JAX_COMPILATION_CACHE_DIR", "JAX_ENABLE_COMPILATION_CACHE"):
         base_env.pop(var, None)  # only MDMJAX_CACHE_DIR decides
+    floor = _import_floor(base_env, timeout)
+    meta["import_floor_s"] = floor
     results, targets = [], []
     for name, (argv, bound) in commands.items():
         with tempfile.TemporaryDirectory(prefix="mdmjax-warm-") as tmp:
@@ -129,6 +147,7 @@ def run_warm_start(
             "ratio": cold["wall_s"] / warm["wall_s"],
             "cold_cpu_s": cold["cpu_s"],
             "warm_cpu_s": warm["cpu_s"],
+            "warm_minus_floor_s": warm["wall_s"] - floor,
             "cache_entries": entries,
             "cache_bytes": nbytes,
             "warm_new_entries": after_warm - entries,

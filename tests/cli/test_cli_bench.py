@@ -70,5 +70,6 @@ def test_bench_warm_start_ratio(capsys, monkeypatch):
     (warm,) = [r for r in res["results"] if r["spec"]["kind"] == "warm"]
     assert warm["ok"] and warm["identical"] and warm["cache_entries"] > 0
     assert warm["ratio"] == pytest.approx(warm["cold_s"] / warm["warm_s"])
+    assert 0 < warm["warm_s"] - warm["warm_minus_floor_s"] < warm["warm_s"]  # a positive floor
     (target,) = [t for t in res["targets"] if t["name"] == "warm_start_tiny_ratio"]
     assert target["measured"] == warm["ratio"] and target["met"] == (warm["ratio"] >= 1.0)
