@@ -6,7 +6,7 @@ floor) lets every length of a bucket share one compilation, for at most twice th
 
 from __future__ import annotations
 
-__all__ = ["pow2_bucket"]
+__all__ = ["pow2_bucket", "MODEL_BATCH_SIZE"]
 
 
 def pow2_bucket(m: int, low: int = 1) -> int:
@@ -18,3 +18,9 @@ def pow2_bucket(m: int, low: int = 1) -> int:
       [8, 8, 16, 64]
     """
     return max(int(low), 1 << max(0, int(m) - 1).bit_length())
+
+
+# Forward passes per model call in mdm.model_curve and mdm.kl.model_log_conditionals (and the
+# functions built on it). One shared size: both pad their last call to it, so one model type
+# and n compile one scoring program for both.
+MODEL_BATCH_SIZE = 2048

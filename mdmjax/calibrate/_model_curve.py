@@ -38,6 +38,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mdmjax._src.buckets import MODEL_BATCH_SIZE
 from mdmjax._src.keys import as_key
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
@@ -430,7 +431,7 @@ def model_curve(
     masks_per_row: int = 1,
     levels=None,
     always_revealed=None,
-    batch_size: int = 2048,
+    batch_size: int = MODEL_BATCH_SIZE,
 ) -> ModelCurve:
     """Estimate a model's per-level cross-entropy curve from data (module docstring).
 

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from mdmjax._src.buckets import MODEL_BATCH_SIZE
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_positive_int, as_sizes
 from mdmjax.distribution import Distribution
@@ -44,7 +45,7 @@ def _support(d: Distribution) -> tuple[np.ndarray, np.ndarray]:
 
 
 @scoped_x64
-def model_log_conditionals(d: Distribution, model, *, batch_size: int = 4096):
+def model_log_conditionals(d: Distribution, model, *, batch_size: int = MODEL_BATCH_SIZE):
     """``log p̂(x_i | x_S)`` for every outcome ``x`` in the support of ``d``, every ``S`` and ``i``.
 
     Args:
@@ -136,7 +137,7 @@ def _mixture_log_nu(logc: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
 
 
 @scoped_x64
-def model_mixture_kl(d: Distribution, model, sizes, *, batch_size: int = 4096):
+def model_mixture_kl(d: Distribution, model, sizes, *, batch_size: int = MODEL_BATCH_SIZE):
     """``KL(p || nu_hat)`` of the sampler driven by ``model`` with ``sizes``, exactly (§8.5).
 
     ``nu_hat`` is the random-order mixture of the model-driven fixed-order laws (module
@@ -171,7 +172,7 @@ def model_mixture_kl(d: Distribution, model, sizes, *, batch_size: int = 4096):
 
 
 @scoped_x64
-def model_expected_kl(d: Distribution, model, sizes, *, batch_size: int = 4096):
+def model_expected_kl(d: Distribution, model, sizes, *, batch_size: int = MODEL_BATCH_SIZE):
     """``E_B KL(p || nu_hat_B)`` by enumerating every ordered partition ``B`` (§8.2, left side).
 
     ``log nu_hat_B(x) = sum_t sum_{i in B_t} log p̂(x_i | x_{A_t})``, averaged over all

@@ -104,17 +104,11 @@ class _PytreeConditionals:
         return id(self.model)
 
 
-def _pytree_score(kind: str):
-    def run(model, y, x):
-        full = _score_from_table(model.conditionals(y), x, "probs")
-        return full if kind == "diagnose" else full[:2]
-
-    return jax.jit(run)
-
-
+# One compiled program per model type and batch shape: ``score`` always returns the two check
+# columns too (two reductions over V, next to the forward pass), so that the checks and the
+# scoring of the same batch shape share one compilation.
 _pytree_scores = {
-    "score": _pytree_score("score"),
-    "diagnose": _pytree_score("diagnose"),
+    "score": jax.jit(lambda model, y, x: _score_from_table(model.conditionals(y), x, "probs")),
     "raw": jax.jit(lambda model, y: model.conditionals(y)),
 }
 
@@ -227,8 +221,7 @@ class FunctionModel(ConditionalModel):
                     raise ValueError(
                         f"model: {name} returned shape {out.shape}, expected (B, n, V) = {want}"
                     )
-                full = _score_from_table(out, x, output)
-                return full if kind == "diagnose" else full[:2]
+                return _score_from_table(out, x, output)  # with the check columns (see above)
 
             fn = jax.jit(base) if kind == "raw" else jax.jit(scored)
             self._jitted[kind] = fn
@@ -271,8 +264,8 @@ class FunctionModel(ConditionalModel):
         if self.traceable:
             y = jnp.asarray(np.asarray(y, dtype=np.int64))
             x = jnp.asarray(np.asarray(x, dtype=np.int64))
-            kind = "diagnose" if diagnostics and self.output != "scored" else "score"
-            out = tuple(np.asarray(a, dtype=np.float64) for a in self._compiled(kind)(y, x))
+            out = self._compiled("score")(y, x)
+            out = tuple(np.asarray(a, dtype=np.float64) for a in (out if diagnostics else out[:2]))
         else:
             raw = self.raw(y, x)
             if self.output == "scored":
