@@ -154,8 +154,11 @@ def _marginal_log_table(probs: jax.Array) -> jax.Array:
 
 
 @jax.jit
-def _enumerate_kl(probs, labels, weights):
-    """Sum over partitions of ``KL(p||nu_B)`` and of ``nu_B``, scanning chunks of partitions."""
+def _enumerate_kl(probs, labels, weights, count):
+    """``(sum_B KL(p||nu_B), KL(p||mean_B nu_B))`` over the ``count`` partitions, by chunks.
+
+    ``weights`` is 1 for the real partitions and 0 for the padding rows of the last chunks.
+    """
     n = probs.ndim
     p = probs.reshape(-1)
     log_m = _marginal_log_table(probs)
@@ -174,7 +177,7 @@ def _enumerate_kl(probs, labels, weights):
 
     init = (jnp.zeros(()), jnp.zeros_like(p))
     (kl_sum, nu_sum), _ = jax.lax.scan(chunk, init, (labels, weights))
-    return kl_sum, nu_sum
+    return kl_sum, _kl_tables(p, _safe_log(nu_sum / count))
 
 
 def _pow2_floor(x: int) -> int:
@@ -250,10 +253,9 @@ def exact_kl(
     labels = np.concatenate([labels, np.repeat(labels[:1], pad, axis=0)])
     labels = labels.astype(np.int32).reshape(-1, chunk, n)
     weights = weights.reshape(-1, chunk)
-    kl_sum, nu_sum = _enumerate_kl(d.probs, jnp.asarray(labels), jnp.asarray(weights))
+    kl_sum, mixture = _enumerate_kl(d.probs, labels, weights, np.float64(count))
     expected = float(kl_sum) / count
-    p = d.probs.reshape(-1)
-    mixture = float(_kl_tables(p, _safe_log(nu_sum / count)))
+    mixture = float(mixture)
     if kind == "expected":
         return expected
     if kind == "mixture":

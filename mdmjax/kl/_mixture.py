@@ -221,7 +221,7 @@ def mixture_log_ratio(d: Distribution, sizes, *, dtype=jnp.float64, mesh=None) -
             f"{format_bytes(need)} ({need} bytes) per device, over 90% of the accelerator's "
             f"{format_bytes(device_limit)}. Shard over more devices (mesh=...) or reduce n."
         )
-    steps = tuple(tuple(jnp.asarray(a) for a in step) for step in _lattice(n, sizes))
+    steps = _lattice(n, sizes)  # host arrays, passed to the program as they are
     padded = -(-n_states // (chunk * devices)) * chunk * devices
     digits = np.stack(np.unravel_index(np.arange(padded) % n_states, shape), axis=-1)
     digits = digits.astype(np.int64).reshape(-1, chunk, n)
