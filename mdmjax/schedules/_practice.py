@@ -139,9 +139,7 @@ def _maskgit_targets(n: int, big_t: int, name: str, power: float, dtype: str) ->
         return np.floor(n * np.clip(_gamma(name, r, n, power), 1e-6, 1.0))
     length = 128 if big_t <= 128 else 1 << (big_t - 1).bit_length()
     recip = np.float32(1.0) / np.float32(big_t)
-    out = _maskgit_float32_program(name, float(power), length)(
-        jnp.asarray(n, dtype=jnp.int32), jnp.asarray(recip, dtype=jnp.float32)
-    )
+    out = _maskgit_float32_program(name, float(power), length)(np.int32(n), recip)
     if out.dtype != jnp.float32:  # pragma: no cover - the program is float32 by construction
         raise RuntimeError(f"the MaskGIT float32 program returned {out.dtype}")
     return np.asarray(out, dtype=np.float64)[:big_t]

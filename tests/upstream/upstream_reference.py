@@ -139,11 +139,10 @@ def maskgit_mask_ratio_floor(n: int, steps: int, method: str = "cosine", arith: 
     """
     name, exponent = _parse_maskgit(method)
     if arith == "xla":
-        import jax.numpy as jnp
-
         if steps > 128:
             raise ValueError("arith='xla' is padded to 128 steps")
-        out = _maskgit_xla_fn(name, exponent)(jnp.int32(n), jnp.float32(f32(1.0) / f32(steps)))
+        # numpy int32/float32 scalars: the program's argument types, without an eager conversion
+        out = _maskgit_xla_fn(name, exponent)(np.int32(n), f32(1.0) / f32(steps))
         return np.asarray(out)[:steps]
     if arith == "numpy32":
         ratio = (np.arange(1, steps + 1).astype(f32)) * (f32(1.0) / f32(steps))
