@@ -520,17 +520,7 @@ def model_curve(
         masked = np.zeros((b - a, n), dtype=bool)
         masked[:, gen] = ~rev_gen
         y = np.where(masked, mask[None, :], x)
-        if b - a < bs:  # pad to one compiled shape
-            pad = bs - (b - a)
-            y = np.concatenate([y, np.broadcast_to(y[:1], (pad, n))])
-            x = np.concatenate([x, np.broadcast_to(x[:1], (pad, n))])
-        if a == 0:  # the first batch is checked on its own pass (diagnostics ride along)
-            first = m.score(y, x, diagnostics=True)
-            m.check(y, x, first)
-            lpx, ent = first[0], first[1]
-        else:
-            lpx, ent = m.score(y, x)
-        lpx, ent = lpx[: b - a], ent[: b - a]
+        lpx, ent = m.score_padded(y, x, bs, check=a == 0)  # the first batch is also checked
         _check_scores(lpx, ent, masked, row, m.name, n_gen)
         li = passes.level_index[a:b]
         ce_pass = -np.where(masked, lpx, 0.0).sum(axis=1) / gen_len[li]

@@ -90,17 +90,8 @@ def model_log_conditionals(d: Distribution, model, *, batch_size: int = MODEL_BA
         xs = x[idx // 2**n]
         rev = bits[idx % 2**n]
         y = np.where(rev, xs, mask[None, :])
-        if b - a < bs:
-            pad = bs - (b - a)
-            y = np.concatenate([y, np.broadcast_to(y[:1], (pad, n))])
-            xs = np.concatenate([xs, np.broadcast_to(xs[:1], (pad, n))])
-        if a == 0:
-            first = m.score(y, xs, diagnostics=True)
-            m.check(y, xs, first)
-            lpx = first[0]
-        else:
-            lpx, _ = m.score(y, xs)
-        logc[a:b] = np.where(rev, 0.0, lpx[: b - a])
+        lpx, _ = m.score_padded(y, xs, bs, check=a == 0)  # the first batch is also checked
+        logc[a:b] = np.where(rev, 0.0, lpx)
     logc = logc.reshape(k, 2**n, n)
     if np.any(np.isnan(logc)):
         raise ValueError(f"model: {m.name} returned NaN log-probabilities")

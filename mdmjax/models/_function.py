@@ -286,6 +286,31 @@ class FunctionModel(ConditionalModel):
             return out if len(out) == 4 else (*out, None, None)
         return out[0], out[1]
 
+    def score_padded(self, y, x, batch_size: int, *, check: bool = False):
+        """:meth:`score` of ``b <= batch_size`` rows, the call padded to ``batch_size`` rows.
+
+        Every call of a loop over batches then has one shape (one compilation); the padding
+        repeats the first row and is dropped from the result. With ``check=True`` the padded
+        batch is validated first (:meth:`check`, reusing the same scoring pass).
+
+        Returns:
+          ``(log p̂(x_i | y), H(p̂(. | y)))``, two float64 ``(b, n)`` arrays.
+        """
+        y = np.asarray(y, dtype=np.int64)
+        x = np.asarray(x, dtype=np.int64)
+        b = y.shape[0]
+        if b < batch_size:
+            pad = (batch_size - b, y.shape[1])
+            y = np.concatenate([y, np.broadcast_to(y[:1], pad)])
+            x = np.concatenate([x, np.broadcast_to(x[:1], pad)])
+        if check:
+            first = self.score(y, x, diagnostics=True)
+            self.check(y, x, first)
+            lpx, ent = first[0], first[1]
+        else:
+            lpx, ent = self.score(y, x)
+        return lpx[:b], ent[:b]
+
     @scoped_x64
     def conditionals(self, y: jax.Array) -> jax.Array:
         """The protocol of :class:`ConditionalModel`: ``(B, n, V)`` float64 conditionals.
