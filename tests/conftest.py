@@ -11,9 +11,24 @@
 import os
 import sys
 
-import jax
-import numpy as np
-import pytest
+# Compile fast. Most of the suite's time is XLA compiling small programs (about 300 of its 420
+# CPU-seconds, counted with jax_log_compiles), most of that in LLVM's optimizer. At
+# --xla_backend_optimization_level=0 XLA runs the same HLO passes (fusion, simplification) and
+# skips LLVM's optimizations; neither level uses fast-math. The two levels can round differently
+# in the last bits (FMA contraction, vectorized loops), about 1e-15 relative, far inside every
+# tolerance here; tests/test_xla_level.py checks a report at XLA's default level against this
+# one. MDMJAX_TEST_XLA_LEVEL=default (CI's slow job) leaves XLA at its default; a level given
+# in XLA_FLAGS is kept. Set before JAX starts its CPU backend.
+XLA_LEVEL_OPTION = "--xla_backend_optimization_level"
+TEST_XLA_LEVEL = os.environ.get("MDMJAX_TEST_XLA_LEVEL", "0")
+if TEST_XLA_LEVEL != "default" and XLA_LEVEL_OPTION not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = " ".join(
+        [os.environ.get("XLA_FLAGS", ""), f"{XLA_LEVEL_OPTION}={TEST_XLA_LEVEL}"]
+    ).strip()
+
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 # In-process calls of the CLI's main() must not switch on the persistent compilation cache for the
 # whole test session (nor write to the user's cache): tests that want it set a folder themselves.
