@@ -136,7 +136,7 @@ def monte_carlo_values(
     Row ``r`` is draw ``(x^r, pi^r)``; its mean over rows is :func:`estimate_z`'s ``z``. The rows
     are independent, so any statistic of them (a schedule's Theorem 4 value, a split into halves
     for cross-fitting, :func:`mdmjax.calibrate.cross_fit_monte_carlo`) gets its standard error
-    from the row-to-row spread. Arguments as :func:`estimate_z`.
+    from the row-to-row spread.
 
     Args:
       model: a model with exact conditionals (``HiddenMarkovModel``, ``TreeMRF``/``ising_tree``,
@@ -181,13 +181,8 @@ def monte_carlo_values(
 def estimate_z(model, key, num_samples: int = 256, js=None, batch_size: int | None = None):
     """Raw Monte-Carlo estimates of ``Z_j`` with standard errors (module docstring).
 
-    Args:
-      model: a model with exact conditionals (``HiddenMarkovModel``, ``TreeMRF``/``ising_tree``,
-        ``MixtureOfProducts``, or your own with the same methods).
-      key: a ``jax.random`` key (or an int seed). The same key gives the same numbers.
-      num_samples: ``m``, the number of draws ``(x, pi)``; every ``j`` uses all of them.
-      js: 1-indexed ``j`` values to estimate (default ``1..n``).
-      batch_size: ``(sample, j)`` pairs vmapped at once (default: sized to ~64 MiB of work).
+    The mean and standard error over the rows of :func:`monte_carlo_values`, which takes the
+    same arguments (``model``, ``key``, ``num_samples``, ``js``, ``batch_size``).
 
     Returns:
       ``(z, stderr)``: float64 arrays over ``js``, in nats. ``z`` may dip (it is unbiased, not
