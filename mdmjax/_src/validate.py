@@ -50,6 +50,14 @@ def as_sizes(sizes, n: int, argument: str = "sizes", allow_batch: bool = True) -
     return arr
 
 
+def as_choice(value, choices: tuple[str, ...], argument: str) -> str:
+    """``value`` if it is one of the string ``choices``, else a ``ValueError`` naming
+    ``argument`` and listing them (a non-string, an array say, is refused the same way)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{argument}: expected one of {choices}, got {value!r}")
+    return value
+
+
 def as_positive_int(value, argument: str, minimum: int = 1) -> int:
     """An integer ``>= minimum``, else ``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):

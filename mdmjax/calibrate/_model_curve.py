@@ -43,7 +43,13 @@ from mdmjax._src.keys import as_key
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MASS_TOLERANCE
-from mdmjax._src.validate import as_level, as_nonnegative_float, as_positive_int, as_sizes
+from mdmjax._src.validate import (
+    as_choice,
+    as_level,
+    as_nonnegative_float,
+    as_positive_int,
+    as_sizes,
+)
 from mdmjax.curves import InformationCurve, curve_from_estimates
 from mdmjax.kl import Interval, theorem4
 from mdmjax.models import as_scoring_model
@@ -488,8 +494,7 @@ def model_curve(
     gen = np.nonzero(~prompt)[0]
     n_gen = gen.size
     grid = _check_levels(levels, n_gen)
-    if masks not in MASKS:
-        raise ValueError(f"masks: expected one of {MASKS}, got {masks!r}")
+    masks = as_choice(masks, MASKS, "masks")
     per_row = as_positive_int(masks_per_row, "masks_per_row")
     bs = as_positive_int(batch_size, "batch_size")
     if masks == "all":

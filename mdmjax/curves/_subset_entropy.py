@@ -54,7 +54,7 @@ from jax.sharding import PartitionSpec as P
 from mdmjax._src.memory import format_bytes, memory_limit
 from mdmjax._src.precision import require_float64, scoped_x64
 from mdmjax._src.tables import as_probability_table
-from mdmjax._src.validate import as_positive_int
+from mdmjax._src.validate import as_choice, as_positive_int
 from mdmjax.curves._fused_block import (
     FUSED_IMPLS,
     extend_slabs,
@@ -340,8 +340,7 @@ def plan_subset_entropies(
         fused_axes = as_positive_int(fused_axes, "fused_axes", minimum=0)
     if rows_per_step is not None:
         rows_per_step = as_positive_int(rows_per_step, "rows_per_step")
-    if fused_impl not in FUSED_IMPLS:
-        raise ValueError(f"fused_impl: expected one of {FUSED_IMPLS}, got {fused_impl!r}")
+    fused_impl = as_choice(fused_impl, FUSED_IMPLS, "fused_impl")
     itemsize = int(np.dtype(dtype).itemsize)
     if limit is None:
         limit = memory_limit()

@@ -55,7 +55,7 @@ from mdmjax._src.float32 import linspace32 as _linspace32
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MASS_TOLERANCE
-from mdmjax._src.validate import as_nonnegative_float, as_positive_int
+from mdmjax._src.validate import as_choice, as_nonnegative_float, as_positive_int
 from mdmjax.curves import as_curve
 from mdmjax.kl._theorem4 import block_cost_matrix
 
@@ -684,8 +684,7 @@ def ancestral(
     """
     n = as_positive_int(n, "n")
     big_t = as_positive_int(steps, "steps")
-    if alpha not in ALPHAS:
-        raise ValueError(f"alpha: expected one of {ALPHAS}, got {alpha!r}")
+    alpha = as_choice(alpha, ALPHAS, "alpha")
     power = as_nonnegative_float(power, "power")
     if power <= 0:
         raise ValueError(f"power: must be > 0, got {power!r}")
@@ -694,8 +693,7 @@ def ancestral(
     if eps >= (1.0 if mdlm else 0.5):
         raise ValueError(f"eps: must be in [0, {1 if mdlm else 0.5}) for {alpha!r}, got {eps!r}")
     grid = ("uniform" if mdlm else "cosine") if grid is None else grid
-    if grid not in ANCESTRAL_GRIDS:
-        raise ValueError(f"grid: expected one of {ANCESTRAL_GRIDS}, got {grid!r}")
+    grid = as_choice(grid, ANCESTRAL_GRIDS, "grid")
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
     cache = mdlm if cache is None else bool(cache)

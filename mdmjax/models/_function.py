@@ -42,7 +42,7 @@ from jax.scipy.special import xlogy
 
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MODEL_NORMALIZATION_TOLERANCE, MODEL_PEEK_TOLERANCE
-from mdmjax._src.validate import as_positive_int
+from mdmjax._src.validate import as_choice, as_positive_int
 from mdmjax.models._conditional import ConditionalModel
 
 __all__ = ["FunctionModel", "OUTPUTS", "from_callable", "as_scoring_model"]
@@ -501,8 +501,7 @@ def from_callable(
     if not callable(fn):
         raise ValueError(f"fn: expected a callable, got {type(fn).__name__}")
     v = as_positive_int(num_values, "num_values")
-    if output not in OUTPUTS:
-        raise ValueError(f"output: expected one of {OUTPUTS}, got {output!r}")
+    output = as_choice(output, OUTPUTS, "output")
     for flag, arg in ((traceable, "traceable"), (batched, "batched")):
         if not isinstance(flag, bool | np.bool_):
             raise ValueError(f"{arg}: expected True or False, got {flag!r}")

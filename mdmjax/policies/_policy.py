@@ -38,7 +38,7 @@ import numpy as np
 
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import TIE_TOLERANCE
-from mdmjax._src.validate import as_finite_float, as_positive_int
+from mdmjax._src.validate import as_choice, as_finite_float, as_positive_int
 
 __all__ = [
     "Policy",
@@ -413,8 +413,7 @@ def entropy_bound(gamma: float, order: str = "entropy") -> Policy:
     g = as_finite_float(gamma, "gamma")
     if g < 0:
         raise ValueError(f"gamma: an entropy budget must be >= 0, got {gamma!r}")
-    if order not in EB_ORDERS:
-        raise ValueError(f"order: expected one of {EB_ORDERS}, got {order!r}")
+    order = as_choice(order, EB_ORDERS, "order")
     return Policy("entropy_bound", gamma=g, rank_by=order)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from mdmjax._src.float32 import F32, cos32, linspace32
 from mdmjax._src.precision import scoped_x64
-from mdmjax._src.validate import as_positive_float, as_positive_int
+from mdmjax._src.validate import as_choice, as_positive_float, as_positive_int
 from mdmjax.schedules._breakpoints import _as_steps, _drop_zeros
 
 __all__ = [
@@ -274,8 +274,7 @@ def alpha_rounded(n: int, steps: int, alpha: str = "linear") -> tuple[int, ...]:
     """
     n = as_positive_int(n, "n")
     big_t = _as_steps(steps)
-    if alpha not in DLLM_ALPHAS:
-        raise ValueError(f"alpha: expected one of {DLLM_ALPHAS}, got {alpha!r}")
+    alpha = as_choice(alpha, DLLM_ALPHAS, "alpha")
     one = F32(1.0)
     masked = n
     sizes = []
@@ -345,8 +344,7 @@ def flexible(
     """
     n = as_positive_int(n, "n")
     big_t = _as_steps(steps)
-    if gamma not in FLEXIBLE_GAMMAS:
-        raise ValueError(f"gamma: expected one of {FLEXIBLE_GAMMAS}, got {gamma!r}")
+    gamma = as_choice(gamma, FLEXIBLE_GAMMAS, "gamma")
     exp_k = as_positive_float(exp_k, "exp_k")
     log_a = as_positive_float(log_a, "log_a")
     ratios = [_flexible_gamma(gamma, t / big_t, exp_k, log_a) for t in range(big_t)] + [0.0]

@@ -34,7 +34,7 @@ from mdmjax._src.buckets import pow2_bucket
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import EPS_SLACK
-from mdmjax._src.validate import as_nonnegative_float, as_positive_int
+from mdmjax._src.validate import as_choice, as_nonnegative_float, as_positive_int
 from mdmjax.curves import InformationCurve, as_curve
 from mdmjax.kl import block_cost_matrix
 
@@ -94,8 +94,7 @@ def _model_steps(z: np.ndarray, steps) -> int:
 
 
 def _model_method(method: str) -> str:
-    if method not in DP_METHODS:
-        raise ValueError(f"method: expected one of {DP_METHODS}, got {method!r}")
+    method = as_choice(method, DP_METHODS, "method")
     if method == "monotone":
         raise ValueError(
             "method: the monotone solver needs a non-decreasing Z, and a model curve's raw Z^CE "
@@ -289,8 +288,7 @@ def _fewest_steps_monotone(z, eps):
 
 
 def _resolve_method(method: str, n: int) -> str:
-    if method not in DP_METHODS:
-        raise ValueError(f"method: expected one of {DP_METHODS}, got {method!r}")
+    method = as_choice(method, DP_METHODS, "method")
     if method == "auto":
         return "dense" if n <= DENSE_MAX_N else "monotone"
     return method

@@ -55,7 +55,7 @@ from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.smooth import gaussian_smooth
 from mdmjax._src.tolerances import POLISH_RELATIVE
-from mdmjax._src.validate import as_positive_int
+from mdmjax._src.validate import as_choice, as_positive_int
 from mdmjax.curves import as_curve
 from mdmjax.kl import binomial_expected_kl, expected_kl, relaxed_theorem4, theorem4
 from mdmjax.schedules import round_breakpoints, sqrt_rule
@@ -476,8 +476,7 @@ def optimize_schedule(
     """
     c, k = _curve_and_steps(curve, steps)
     n = c.n
-    if relaxation not in RELAXATIONS:
-        raise ValueError(f"relaxation: expected one of {RELAXATIONS}, got {relaxation!r}")
+    relaxation = as_choice(relaxation, RELAXATIONS, "relaxation")
     iters = (
         DEFAULT_ITERS[relaxation] if num_iters is None else as_positive_int(num_iters, "num_iters")
     )

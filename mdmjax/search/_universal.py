@@ -32,7 +32,7 @@ from jax.scipy.special import gammaln
 
 from mdmjax._src.precision import require_float64, scoped_x64
 from mdmjax._src.smooth import gaussian_smooth
-from mdmjax._src.validate import as_positive_int
+from mdmjax._src.validate import as_choice, as_positive_int
 from mdmjax.curves import InformationCurve, as_curve
 from mdmjax.kl import expected_kl, relaxed_theorem4
 from mdmjax.schedules import round_breakpoints
@@ -149,8 +149,7 @@ def _params_dict(family, theta) -> dict:
 @scoped_x64
 def family_fractions(family: str, params: dict, steps: int) -> np.ndarray:
     """``x(t/k)`` for ``t = 0..k``: the revealed fraction after each step of a fitted shape."""
-    if family not in SHAPES:
-        raise ValueError(f"family: expected one of {SHAPES}, got {family!r}")
+    family = as_choice(family, SHAPES, "family")
     k = as_positive_int(steps, "steps")
     theta = (
         jnp.asarray([params["lambda"]])
@@ -301,10 +300,8 @@ def fit_schedule_family(
     Returns:
       a :class:`FamilyFit`.
     """
-    if family not in SHAPES:
-        raise ValueError(f"family: expected one of {SHAPES}, got {family!r}")
-    if objective not in OBJECTIVES:
-        raise ValueError(f"objective: expected one of {OBJECTIVES}, got {objective!r}")
+    family = as_choice(family, SHAPES, "family")
+    objective = as_choice(objective, OBJECTIVES, "objective")
     cs = _as_curve_list(curves)
     ns = np.array([c.n for c in cs])
     k = as_positive_int(steps, "steps")
