@@ -70,12 +70,21 @@ def as_positive_int(value, argument: str, minimum: int = 1) -> int:
     return int(value)
 
 
+def _real_number(value, argument: str, expected: str = "a number") -> float:
+    """``float(value)`` for a real number; a ``bool``, a string, a complex number or anything
+    ``float`` cannot convert (an array of several values, an int past the float range) is a
+    ``ValueError`` naming ``argument``."""
+    if isinstance(value, bool | str | bytes | complex | np.bool_ | np.complexfloating):
+        raise ValueError(f"{argument}: expected {expected}, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise ValueError(f"{argument}: expected {expected}, got {value!r}") from err
+
+
 def as_nonnegative_float(value, argument: str) -> float:
     """A finite float ``>= 0``, else ``ValueError``."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{argument}: expected a number, got {value!r}") from err
+    v = _real_number(value, argument)
     if not np.isfinite(v) or v < 0:
         raise ValueError(f"{argument}: must be finite and >= 0, got {value!r}")
     return v
@@ -83,10 +92,7 @@ def as_nonnegative_float(value, argument: str) -> float:
 
 def as_level(level, argument: str = "level") -> float:
     """A confidence level strictly between 0 and 1, else ``ValueError``."""
-    try:
-        v = float(level)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{argument}: expected a number in (0, 1), got {level!r}") from err
+    v = _real_number(level, argument, "a number in (0, 1)")
     if not 0.0 < v < 1.0:
         raise ValueError(f"{argument}: must lie strictly between 0 and 1, got {level!r}")
     return v
@@ -94,12 +100,7 @@ def as_level(level, argument: str = "level") -> float:
 
 def as_finite_float(value, argument: str) -> float:
     """A finite float (``bool`` refused), else ``ValueError``."""
-    if isinstance(value, bool):
-        raise ValueError(f"{argument}: expected a number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{argument}: expected a number, got {value!r}") from err
+    v = _real_number(value, argument)
     if not np.isfinite(v):
         raise ValueError(f"{argument}: must be finite, got {value!r}")
     return v
@@ -121,12 +122,22 @@ def check_finite_nonnegative(arr: np.ndarray, argument: str, what: str) -> None:
         raise ValueError(f"{argument}: {what} has negative entries (smallest {arr.min():.3g})")
 
 
+def as_real_array(value, argument: str) -> np.ndarray:
+    """``value`` as a float64 array of real numbers; strings (which NumPy would parse), complex
+    numbers, booleans, ints past the float range and ragged nestings are a ``ValueError`` naming
+    ``argument``, never a cast that drops an imaginary part."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as err:  # ragged nesting
+        raise ValueError(f"{argument}: expected an array of real numbers") from err
+    if arr.dtype.kind not in "iuf":
+        raise ValueError(f"{argument}: expected real numbers, got dtype {arr.dtype}")
+    return arr.astype(np.float64)
+
+
 def as_per_item(value, count: int, argument: str, what: str) -> np.ndarray:
     """``count`` finite floats from a scalar (broadcast) or one value per ``what``."""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{argument}: expected numbers, got {value!r}") from err
+    arr = as_real_array(value, argument)
     if arr.ndim == 0:
         arr = np.full(count, float(arr))
     if arr.shape != (count,):

@@ -23,6 +23,7 @@ import numpy as np
 from mdmjax._src.precision import require_float64, scoped_x64
 from mdmjax._src.tables import as_probability_table
 from mdmjax._src.tolerances import Z_TOLERANCE
+from mdmjax._src.validate import as_nonnegative_float, as_real_array
 from mdmjax.curves._subset_entropy import average_subset_entropy, subset_entropies
 from mdmjax.distribution import Distribution
 
@@ -89,7 +90,7 @@ class InformationCurve:
         Raises:
           ValueError: ``z`` is not a non-empty 1-D finite array, ``Z_1 != 0`` or ``Z`` decreases.
         """
-        arr = np.asarray(z, dtype=np.float64)
+        arr = as_real_array(z, "z")
         if arr.ndim != 1 or arr.size < 1:
             raise ValueError(f"z: expected a non-empty 1-D array, got shape {arr.shape}")
         if not np.all(np.isfinite(arr)):
@@ -103,15 +104,21 @@ class InformationCurve:
                 f"z: Z must be non-decreasing (within {Z_TOLERANCE}), but Z_{j + 2} < Z_{j + 1} "
                 f"by {-steps[j]:.3g}"
             )
+        with np.errstate(over="ignore"):
+            overflows = not np.isfinite(arr.size * arr[-1]) or not np.isfinite(np.sum(arr))
+        if overflows:
+            raise ValueError(
+                f"z: values too large: n Z_n = {arr.size} * {float(arr[-1])!r} overflows"
+            )
         hbar = None
         if h1 is not None:
-            h1 = float(h1)
-            if not np.isfinite(h1) or h1 < 0:
-                raise ValueError(f"h1: must be finite and >= 0, got {h1!r}")
+            h1 = as_nonnegative_float(h1, "h1")
+            if not np.isfinite(arr.size * h1):
+                raise ValueError(f"h1: too large: n Hbar_1 = {arr.size} * {h1!r} overflows")
             hbar = np.concatenate([[0.0], np.arange(1, arr.size + 1) * h1 - np.cumsum(arr)])
             hbar = jnp.asarray(hbar)
         if stderr is not None:
-            stderr = np.asarray(stderr, dtype=np.float64)
+            stderr = as_real_array(stderr, "stderr")
             if stderr.shape != arr.shape or np.any(~np.isfinite(stderr)) or np.any(stderr < 0):
                 raise ValueError(
                     f"stderr: expected finite non-negative values of shape {arr.shape}"

@@ -16,7 +16,13 @@ from mdmjax._src.precision import scoped_x64
 from mdmjax._src.primes import as_prime
 from mdmjax._src.validate import as_positive_int
 from mdmjax.distribution import Distribution
-from mdmjax.families._common import as_int_array, as_probability, guard_table
+from mdmjax.families._common import (
+    as_int_array,
+    as_probability,
+    as_table_positions,
+    guard_table,
+    guard_uniform_table,
+)
 
 __all__ = ["linear_code", "noisy_repetition", "parity", "reed_solomon", "repetition"]
 
@@ -44,9 +50,9 @@ def repetition(n: int, q: int = 2) -> Distribution:
       >>> float(d.probs[0, 0, 0]), float(d.probs[0, 1, 0])
       (0.5, 0.0)
     """
-    n = as_positive_int(n, "n")
+    n = as_table_positions(n)
     q = as_positive_int(q, "q")
-    guard_table((q,) * n, "repetition", "n")
+    guard_uniform_table(q, n, "repetition")
     table = np.zeros((q,) * n)
     idx = np.arange(q)
     table[(idx,) * n] = 1.0 / q
@@ -60,9 +66,9 @@ def parity(n: int, q: int = 2) -> Distribution:
     An MDS code of dimension ``d = n - 1``: ``Z_j = ln q · 1[j = n]``; a schedule's expected KL
     is ``ln q · 1[s_k >= 2]`` (docs/theory.md §5).
     """
-    n = as_positive_int(n, "n")
+    n = as_table_positions(n)
     q = as_positive_int(q, "q")
-    guard_table((q,) * n, "parity", "n", copies=3)
+    guard_uniform_table(q, n, "parity", copies=3)
     table = np.where(_digit_sum(n, q, modulus=q) == 0, float(q) ** -(n - 1), 0.0)
     return Distribution.from_probs(table)
 
@@ -147,7 +153,7 @@ def reed_solomon(n: int, q: int, d: int, points=None, shift=None) -> Distributio
       >>> np.round(np.asarray(c.z) / np.log(5), 10).tolist()
       [0.0, 0.0, 1.0, 1.0]
     """
-    n = as_positive_int(n, "n")
+    n = as_table_positions(n)
     q = as_prime(q, "q")
     if q < n:
         raise ValueError(
@@ -186,9 +192,9 @@ def noisy_repetition(n: int, eta: float) -> Distribution:
       n: number of positions, ``>= 1``.
       eta: flip probability in ``[0, 1]`` (``0`` is the binary repetition law, ``1/2`` uniform).
     """
-    n = as_positive_int(n, "n")
+    n = as_table_positions(n)
     eta = as_probability(eta, "eta")
-    guard_table((2,) * n, "noisy-repetition", "n", copies=3)
+    guard_uniform_table(2, n, "noisy-repetition", copies=3)
     ones = _digit_sum(n, 2).astype(np.float64)  # k = number of ones
     # float ** float with 0.0 ** 0.0 = 1.0, so eta in {0, 1} is exact.
     table = 0.5 * (eta**ones * (1.0 - eta) ** (n - ones) + eta ** (n - ones) * (1.0 - eta) ** ones)

@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from mdmjax._src.memory import check_allocation, table_bytes
+from mdmjax._src.memory import check_allocation, memory_limit, table_bytes
 from mdmjax._src.validate import as_nonnegative_float, as_positive_int, check_stochastic
 
 
@@ -37,6 +37,33 @@ def guard_table(shape: Sequence[int], family: str, argument: str, copies: int = 
         hint="Use fewer positions or smaller alphabets (the table is dense).",
         argument=argument,
     )
+
+
+# A family's law is a dense table with one axis per position, and NumPy arrays have at most 64
+# axes; checked before anything of length n is built (n = 10**9 would otherwise build a
+# billion-entry shape tuple before the memory guard could refuse the table).
+MAX_TABLE_POSITIONS = 64
+
+
+def as_table_positions(n, argument: str = "n") -> int:
+    """The number of positions of a dense family table: an int in ``1..64``, else ValueError."""
+    n = as_positive_int(n, argument)
+    if n > MAX_TABLE_POSITIONS:
+        raise ValueError(
+            f"{argument}: a family's law is a dense table with one axis per position, and NumPy "
+            f"allows at most {MAX_TABLE_POSITIONS} axes, got n = {n} (mdm.curves.family_curve "
+            "computes the curves of large-n families without the table)"
+        )
+    return n
+
+
+def guard_uniform_table(q, n: int, family: str, copies: int = 2) -> None:
+    """:func:`guard_table` for the table of a family built from ``n`` and ``q`` (an int, shared,
+    or one alphabet size per position); the message names ``q`` when a binary table of the same
+    ``n`` would fit, else ``n``."""
+    shape = (q,) * n if np.ndim(q) == 0 else tuple(q)
+    binary_fits = table_bytes((2,) * n) * copies <= memory_limit()
+    guard_table(shape, family, "q" if binary_fits else "n", copies=copies)
 
 
 def as_probability(value, argument: str) -> float:

@@ -9,7 +9,11 @@ import numpy as np
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_per_item, as_positive_int
 from mdmjax.distribution import Distribution
-from mdmjax.families._common import as_int_array, guard_table
+from mdmjax.families._common import (
+    as_int_array,
+    as_table_positions,
+    guard_uniform_table,
+)
 
 __all__ = ["ISING_GRAPHS", "ising"]
 
@@ -68,7 +72,7 @@ def _ising_edges(graph, n, rows, cols, edges) -> tuple[int, np.ndarray]:
         return rows * cols, np.concatenate([right, down]).reshape(-1, 2)
     if n is None:
         raise ValueError(f"n: required for graph={graph!r}")
-    n = as_positive_int(n, "n")
+    n = as_table_positions(n)
     i = np.arange(n)
     if graph == "chain":
         return n, np.stack([i[:-1], i[1:]], axis=1)
@@ -117,7 +121,7 @@ def ising(
     n, e = _ising_edges(graph, n, rows, cols, edges)
     j = as_per_item(coupling, e.shape[0], "coupling", "edge")
     h = as_per_item(field, n, "field", "node")
-    guard_table((2,) * n, "Ising", "n", copies=2 + n)
+    guard_uniform_table(2, n, "Ising", copies=2 + n)
     # Spins of every state, C order (position 0 most significant), shape (2^n, n).
     bits = (np.arange(2**n)[:, None] >> (n - 1 - np.arange(n))[None, :]) & 1
     spins = 2.0 * bits - 1.0

@@ -17,7 +17,12 @@ from mdmjax._src.precision import scoped_x64
 from mdmjax._src.random_laws import random_markov_parameters
 from mdmjax._src.validate import as_positive_float, as_positive_int
 from mdmjax.distribution import Distribution
-from mdmjax.families._common import array_module, guard_table, prob_array
+from mdmjax.families._common import (
+    array_module,
+    as_table_positions,
+    guard_uniform_table,
+    prob_array,
+)
 
 __all__ = ["markov_chain", "random_markov_chain"]
 
@@ -62,7 +67,7 @@ def markov_chain(initial, transition, n: int | None = None) -> Distribution:
             f"{tuple(trans.shape)}"
         )
     n = chain_length(n, int(trans.shape[0]) if ndim == 3 else None)
-    guard_table((q,) * n, "Markov-chain", "n")
+    guard_uniform_table(q, n, "Markov-chain")
     steps = [trans if ndim == 2 else trans[t] for t in range(n - 1)]
     return Distribution.from_probs(_markov_table(mu, steps))
 
@@ -91,12 +96,12 @@ def random_markov_chain(
 
     Usable under ``jax.vmap`` over keys.
     """
-    n = as_positive_int(n, "n")
+    n = as_table_positions(n)
     q = as_positive_int(q, "q")
     c = as_positive_float(concentration, "concentration")
     if not isinstance(stationary, bool | np.bool_):
         raise ValueError(f"stationary: expected True or False, got {stationary!r}")
-    guard_table((q,) * n, "random Markov-chain", "n")
+    guard_uniform_table(q, n, "random Markov-chain")
     trans, mu = random_markov_parameters(as_key(key), q, c)
     if stationary:
         mu = _stationary(trans)

@@ -9,7 +9,14 @@ from mdmjax._src.precision import scoped_x64
 from mdmjax._src.random_laws import random_mixture_parameters
 from mdmjax._src.validate import as_positive_float, as_positive_int
 from mdmjax.distribution import Distribution
-from mdmjax.families._common import array_module, batched_outer, guard_table, prob_array
+from mdmjax.families._common import (
+    array_module,
+    as_table_positions,
+    batched_outer,
+    guard_table,
+    guard_uniform_table,
+    prob_array,
+)
 
 __all__ = ["mixture_of_products", "random_mixture_of_products"]
 
@@ -62,10 +69,10 @@ def random_mixture_of_products(
 
     Usable under ``jax.vmap`` over keys.
     """
-    n = as_positive_int(n, "n")
+    n = as_table_positions(n)
     q = as_positive_int(q, "q")
     m = as_positive_int(components, "components")
     alpha = as_positive_float(alpha, "alpha")
-    guard_table((q,) * n, "random mixture", "n", copies=m + 2)
+    guard_uniform_table(q, n, "random mixture", copies=m + 2)
     w, marg = random_mixture_parameters(as_key(key), m, n, q, alpha)
     return Distribution.from_probs(_mixture_table(w, marg))

@@ -17,7 +17,15 @@ from mdmjax._src.precision import scoped_x64
 from mdmjax._src.random_laws import dirichlet_rows, log_gamma, random_dirichlet_rows
 from mdmjax._src.validate import as_positive_float, as_positive_int
 from mdmjax.distribution import Distribution
-from mdmjax.families._common import as_alphabets, guard_table, is_tracer, outer, prob_array
+from mdmjax.families._common import (
+    as_alphabets,
+    as_table_positions,
+    guard_table,
+    guard_uniform_table,
+    is_tracer,
+    outer,
+    prob_array,
+)
 
 __all__ = ["dirichlet", "product", "random_product"]
 
@@ -73,10 +81,10 @@ def random_product(key, n: int, q=2, alpha: float = 1.0) -> Distribution:
 
     Usable under ``jax.vmap`` over keys.
     """
-    n = as_positive_int(n, "n")
+    n = as_table_positions(n)
     qs = as_alphabets(q, n)
     alpha = as_positive_float(alpha, "alpha")
-    guard_table(qs, "random product", "n")
+    guard_uniform_table(qs, n, "random product")
     draws = log_gamma(as_key(key), sum(qs), alpha)
     ends = np.cumsum(qs)
     vecs = [dirichlet_rows(draws[e - q : e], (q,)) for q, e in zip(qs, ends, strict=True)]

@@ -13,6 +13,7 @@ from mdmjax._src.primes import as_prime, smallest_prime_above
 from mdmjax._src.validate import as_positive_int
 from mdmjax.distribution import Distribution
 from mdmjax.families._codes import linear_code, noisy_repetition, parity, reed_solomon, repetition
+from mdmjax.families._common import as_table_positions
 from mdmjax.families._ising import ising
 from mdmjax.families._markov import markov_chain, random_markov_chain
 from mdmjax.families._mixtures import mixture_of_products, random_mixture_of_products
@@ -93,7 +94,7 @@ def by_name(name: str, n: int, q: int | None = None, key=None, **params) -> Dist
     if name not in FAMILY_NAMES:
         valid = ", ".join(FAMILY_NAMES)
         raise ValueError(f"name: unknown family {name!r}; valid names are {valid}")
-    n = as_positive_int(n, "n")
+    n = as_table_positions(n)
     key = as_key(_DEFAULT_KEY_SEED if key is None else key)
     qq = 2 if q is None else q
     if name == "product":

@@ -18,7 +18,8 @@ from jax.scipy.special import xlogy
 
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
-from mdmjax._src.validate import as_sizes
+from mdmjax._src.tolerances import ROUNDING_TOLERANCE
+from mdmjax._src.validate import as_choice, as_positive_int, as_sizes
 from mdmjax.curves import extended_table
 from mdmjax.distribution import Distribution
 
@@ -30,11 +31,20 @@ DEFAULT_MAX_PARTITIONS = 2_000_000
 # ------------------------------------------------------------------------------------------------
 # One fixed ordered partition
 # ------------------------------------------------------------------------------------------------
+def _is_position(i) -> bool:
+    return isinstance(i, int | np.integer) and not isinstance(i, bool | np.bool_)
+
+
 def _as_blocks(blocks, n: int) -> tuple[tuple[int, ...], ...]:
-    try:
-        out = tuple(tuple(int(i) for i in b) for b in blocks)
-    except TypeError as err:
-        raise ValueError("blocks: expected a sequence of sequences of positions") from err
+    """An ordered partition of ``0..n-1``: a sequence of non-empty sequences of int positions
+    (a string, a float such as ``0.5`` or a bool is refused, never truncated)."""
+    sequence = lambda b: hasattr(b, "__iter__") and not isinstance(b, str | bytes)  # noqa: E731
+    if not sequence(blocks) or not all(sequence(b) for b in blocks):
+        raise ValueError(f"blocks: expected a sequence of sequences of positions, got {blocks!r}")
+    out = tuple(tuple(b) for b in blocks)
+    if not all(_is_position(i) for b in out for i in b):
+        raise ValueError(f"blocks: positions must be integers, got {blocks!r}")
+    out = tuple(tuple(int(i) for i in b) for b in out)
     if not out:
         raise ValueError("blocks: an ordered partition needs at least one block, got zero steps")
     if any(len(b) == 0 for b in out):
@@ -87,7 +97,9 @@ def partition_kl(d: Distribution, blocks: Sequence[Sequence[int]]) -> float:
     if not isinstance(d, Distribution):
         raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
     b = _as_blocks(blocks, d.n)
-    return float(_partition_kl_jit(d.probs, b))
+    kl = float(_partition_kl_jit(d.probs, b))
+    # KL >= 0: a rounding-level negative (one position per block gives exactly 0) is clipped.
+    return 0.0 if -ROUNDING_TOLERANCE < kl < 0 else kl
 
 
 @jax.jit
@@ -220,10 +232,9 @@ def exact_kl(
     """
     if not isinstance(d, Distribution):
         raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
-    if kind not in ("expected", "mixture", "both"):
-        raise ValueError(f"kind: expected 'expected', 'mixture' or 'both', got {kind!r}")
-    if method not in ("auto", "enumerate", "dp"):
-        raise ValueError(f"method: expected 'auto', 'enumerate' or 'dp', got {method!r}")
+    kind = as_choice(kind, ("expected", "mixture", "both"), "kind")
+    method = as_choice(method, ("auto", "enumerate", "dp"), "method")
+    max_partitions = as_positive_int(max_partitions, "max_partitions")
     if method == "dp" and kind != "mixture":
         raise ValueError(f"method: 'dp' computes the mixture KL only, got kind={kind!r}")
     if kind == "mixture" and method in ("auto", "dp"):

@@ -1,0 +1,58 @@
+"""Hostile inputs found by an audit of the public API: each is now a one-line ValueError that
+names the argument, where it used to return a number, hang, or raise something else."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mdmjax as mdm
+
+D = mdm.Distribution.from_probs(np.full((2, 2, 2, 2), 1 / 16))
+Z = np.log(np.arange(1, 9)) / np.log(8)
+
+CASES = {
+    # partition_kl truncated 0.5 to position 0 and took a string as blocks (KL -5.9e-16)
+    "blocks-float": (lambda: mdm.partition_kl(D, [[0.5, 1], [2, 3]]), "blocks"),
+    "blocks-bool": (lambda: mdm.partition_kl(D, [[True, False], [2, 3]]), "blocks"),
+    "blocks-string": (lambda: mdm.partition_kl(D, "0123"), "blocks"),
+    "max_partitions-nan": (
+        lambda: mdm.exact_kl(D, (2, 2), max_partitions=float("nan")),
+        "max_partitions",
+    ),
+    "max_partitions-none": (lambda: mdm.exact_kl(D, (2, 2), max_partitions=None), "max_partitions"),
+    "kind-array": (lambda: mdm.exact_kl(D, (2, 2), kind=np.array(["a", "b"])), "kind"),
+    # from_z dropped an imaginary part, took strings, and overflowed to inf/NaN totals
+    "z-complex": (lambda: mdm.InformationCurve.from_z(np.array([0, 0.1 + 1j])), "z"),
+    "z-strings": (lambda: mdm.InformationCurve.from_z("abc"), "z"),
+    "z-overflow": (lambda: mdm.InformationCurve.from_z([0.0, 1e308, 1e308]), "z"),
+    "h1-overflow": (lambda: mdm.InformationCurve.from_z(Z, h1=1e308), "h1"),
+    "h1-string": (lambda: mdm.InformationCurve.from_z(Z, h1="0.1"), "h1"),
+    "h1-array": (lambda: mdm.InformationCurve.from_z(Z, h1=np.array([0.1, 0.2])), "h1"),
+    "stderr-strings": (lambda: mdm.InformationCurve.from_z(Z, stderr="x"), "stderr"),
+    # numbers given as bools or strings were accepted
+    "eps-bool": (lambda: mdm.min_steps(mdm.InformationCurve.from_z(Z), True), "eps"),
+    "eps-string": (lambda: mdm.schedules.dream(8, 3, eps="0.1"), "eps"),
+    "coupling-string": (lambda: mdm.curves.ising_chain(5, coupling="0.1"), "coupling"),
+    "coupling-huge-int": (lambda: mdm.curves.ising_chain(5, coupling=10**400), "coupling"),
+    # families built a shape tuple of length n before the memory guard (n = 10**9 hung)
+    "n-huge": (lambda: mdm.families.by_name("repetition", 10**9), "n"),
+    "n-2**63": (lambda: mdm.families.by_name("markov", 2**63), "n"),
+    "q-huge": (lambda: mdm.families.by_name("repetition", 4, 10**9), "q"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_hostile_input_is_a_named_one_line_value_error(case):
+    call, argument = CASES[case]
+    with pytest.raises(ValueError, match=rf"^{argument}: ") as err:
+        call()
+    assert "\n" not in str(err.value)
+
+
+def test_partition_kl_of_one_position_per_block_is_exactly_zero():
+    """Revealing one position at a time is exact: the KL is 0, not a rounding-level negative."""
+    p = np.random.default_rng(3).dirichlet(np.ones(16)).reshape(2, 2, 2, 2)
+    d = mdm.Distribution.from_probs(p)
+    assert mdm.partition_kl(d, [[0], [1], [2], [3]]) == 0.0
+    assert mdm.partition_kl(d, [[3], [1], [0], [2]]) >= 0.0
