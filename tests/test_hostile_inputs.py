@@ -39,6 +39,22 @@ CASES = {
     "n-huge": (lambda: mdm.families.by_name("repetition", 10**9), "n"),
     "n-2**63": (lambda: mdm.families.by_name("markov", 2**63), "n"),
     "q-huge": (lambda: mdm.families.by_name("repetition", 4, 10**9), "q"),
+    # large-n curves were killed for memory midway (or aborted inside XLA) instead of refused
+    "curve-n-huge": (lambda: mdm.curves.family_curve("repetition", 10**9), "n"),
+    "curve-q-huge": (lambda: mdm.curves.family_curve("product", 4, 10**9), "q"),
+    "curve-markov-q-huge": (lambda: mdm.curves.family_curve("markov", 4, 10**9), "q"),
+    # practice schedules accept steps > n, and allocated O(steps) (steps = 10**9: 8 GiB or a hang)
+    "steps-constant": (lambda: mdm.schedules.constant(4, 10**9), "steps"),
+    "steps-2**63": (lambda: mdm.schedules.constant(4, 2**63), "steps"),
+    "steps-alpha_rounded": (lambda: mdm.schedules.alpha_rounded(4, 10**9), "steps"),
+    "steps-ancestral": (lambda: mdm.schedules.ancestral(4, 10**9), "steps"),
+    "n-maskgit-int32": (lambda: mdm.schedules.maskgit(2**31, 2), "n"),
+    # keys: an int past 64 bits overflowed, a float array failed inside jax.random
+    "key-huge-seed": (lambda: mdm.families.by_name("markov", 4, key=2**70), "key"),
+    "key-float-array": (lambda: mdm.families.by_name("product", 4, key=np.zeros(3)), "key"),
+    # other arguments
+    "steps_range-fraction": (lambda: mdm.policy_frontier(D, ["confidence"], [1.5]), "steps_range"),
+    "breakpoints-string": (lambda: mdm.schedules.from_breakpoints(8, "x"), "breakpoints"),
 }
 
 
@@ -56,3 +72,31 @@ def test_partition_kl_of_one_position_per_block_is_exactly_zero():
     d = mdm.Distribution.from_probs(p)
     assert mdm.partition_kl(d, [[0], [1], [2], [3]]) == 0.0
     assert mdm.partition_kl(d, [[3], [1], [0], [2]]) >= 0.0
+
+
+def test_theorem4_computes_a_concrete_float32_curve_in_float64():
+    """x64 off (as in a user's process): a float32 z is computed on in float64, as documented."""
+    import jax.numpy as jnp
+
+    z32 = jnp.asarray(Z, dtype=jnp.float32)
+    kl = mdm.kl.theorem4(z32, jnp.asarray([4, 4]))
+    assert kl.dtype == np.float64
+    want = sum(float(z) - float(z32[0]) for z in z32[:4]) + sum(
+        float(z) - float(z32[4]) for z in z32[4:]
+    )
+    assert abs(float(kl) - want) < 1e-12
+
+
+@pytest.mark.parametrize(
+    "argv,flag",
+    [
+        (["report", "--family", "ising", "--n", str(10**9)], "--n"),
+        (["report", "--family", "ising", "--n", str(2**63)], "--n"),
+        (["report", "--family", "product", "--n", "4", "--q", str(10**9)], "--q"),
+        (["report", "--family", "markov", "--n", "10", "--seed", str(10**23)], "--seed"),
+    ],
+)
+def test_cli_refuses_huge_laws_naming_the_flag(capsys, argv, flag):
+    from tests.cli._util import run_error
+
+    assert run_error(capsys, argv).startswith(f"mdmjax report: error: {flag}: ")

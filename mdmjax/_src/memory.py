@@ -75,3 +75,27 @@ def check_allocation(nbytes: int, what: str, hint: str = "", argument: str = "")
         if hint:
             msg += " " + hint
         raise ValueError(msg)
+
+
+# Bytes per step that a schedule builder may hold: a few float64 arrays of length T, or a Python
+# list of T floats for the step-by-step upstream transcriptions.
+_BYTES_PER_STEP = 128
+
+
+def check_step_count(steps: int, argument: str = "steps") -> None:
+    """Refuse a schedule of ``steps`` steps whose ``O(steps)`` arrays would not fit in memory
+    (the practice schedules accept ``steps > n``, so ``n`` does not bound them)."""
+    check_allocation(
+        steps * _BYTES_PER_STEP, f"a schedule of {steps} steps", "Use fewer steps.", argument
+    )
+
+
+# Bytes per position that an information curve's large-n route holds: a few dozen float64 arrays
+# of length n (the Markov profile's weights, the closed forms, the curve and its Hbar).
+_BYTES_PER_POSITION = 256
+
+
+def check_curve_positions(n: int, argument: str = "n") -> None:
+    """Refuse a large-n curve whose ``O(n)`` arrays would not fit in memory, before any of them
+    (or anything else of length ``n``) is built."""
+    check_allocation(n * _BYTES_PER_POSITION, f"the curve of n = {n} positions", "", argument)

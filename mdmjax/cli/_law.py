@@ -30,6 +30,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from mdmjax._src.keys import as_key
+from mdmjax._src.memory import check_curve_positions
 from mdmjax._src.tolerances import DISPLAY_ZERO
 
 __all__ = [
@@ -553,7 +555,6 @@ def law_spec(
       table_limit: the most outcomes (table entries) the command accepts, checked from the shape.
       why: why the command needs a small table, for the message.
     """
-    import jax
 
     from mdmjax.curves import CURVE_FAMILIES, family_curve
     from mdmjax.families import FAMILY_NAMES, by_name
@@ -634,6 +635,7 @@ def law_spec(
     if args.n is None:
         raise ValueError(f"--n: required with --family {name}")
     n = check_positive(args.n, "--n")
+    check_curve_positions(n)  # before anything of length n (the table's shape) is built
     check_positive(args.q, "--q")
     params = parse_params(args.param)
     if "num_samples" in params:
@@ -649,7 +651,7 @@ def law_spec(
     table_name = "reed_solomon" if name == "rs" else name
     has_table = table_name in FAMILY_NAMES
     shape = (q,) * n
-    key = jax.random.key(args.seed)
+    key = as_key(args.seed)  # "key: ..." errors name --seed
 
     def wrap(fn):
         def call():

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mdmjax._src.keys import as_key
+from mdmjax._src.memory import check_allocation, check_curve_positions
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.primes import as_prime
 from mdmjax._src.random_laws import (
@@ -64,6 +65,12 @@ def _binary_only(family: str, q) -> None:
 
 def _mc_options(params: dict) -> dict:
     return {"num_samples": params.pop("num_samples", 256)}
+
+
+def _check_draw(count: int, what: str) -> None:
+    """Refuse random parameters of ``count`` values (each drawn, normalized and copied a few
+    times) that would not fit in memory; the alphabet ``q`` is what makes them large."""
+    check_allocation(count * 64, what, "Use a smaller q.", "q")
 
 
 @scoped_x64
@@ -120,6 +127,7 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
             f"name: unknown family {name!r}; valid names are {', '.join(CURVE_FAMILIES)}"
         )
     n = as_positive_int(n, "n")
+    check_curve_positions(n)  # refused up front rather than killed for memory midway
     key = as_key(_DEFAULT_KEY_SEED if key is None else key)
     mc_key = jax.random.fold_in(key, _MC_STREAM)
     qq = 2 if q is None else as_positive_int(q, "q")
@@ -149,6 +157,7 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
                 raise ValueError(f"marginals: expected shape ({n}, q), got {marg.shape}")
             return product(marg)
         alpha = as_positive_float(params.get("alpha", 1.0), "alpha")
+        _check_draw(n * qq, f"{n} x {qq} random marginals")
         return product(np.asarray(random_dirichlet_rows(key, (n, qq), alpha)))
     if name == "markov":
         _take(params, name, ("initial", "transition", "concentration", "stationary"))
@@ -157,6 +166,7 @@ def family_curve(name: str, n: int, q: int | None = None, key=None, **params) ->
                 raise ValueError("params: give both initial and transition (or neither)")
             return markov_chain(params["initial"], params["transition"], n)
         c = as_positive_float(params.get("concentration", 1.0), "concentration")
+        _check_draw(qq * qq + n * qq, f"a random {qq} x {qq} transition and its terms")
         trans, mu = (np.asarray(a) for a in random_markov_parameters(key, qq, c))
         if params.get("stationary", False):
             return markov_chain("stationary", trans, n)

@@ -52,7 +52,7 @@ from jax.scipy.special import gammaln
 from mdmjax._src.float32 import F32 as _F32
 from mdmjax._src.float32 import cos32 as _cos32
 from mdmjax._src.float32 import linspace32 as _linspace32
-from mdmjax._src.memory import check_allocation
+from mdmjax._src.memory import check_allocation, check_step_count
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MASS_TOLERANCE
 from mdmjax._src.validate import as_choice, as_nonnegative_float, as_positive_int
@@ -684,6 +684,7 @@ def ancestral(
     """
     n = as_positive_int(n, "n")
     big_t = as_positive_int(steps, "steps")
+    check_step_count(big_t)
     alpha = as_choice(alpha, ALPHAS, "alpha")
     power = as_nonnegative_float(power, "power")
     if power <= 0:

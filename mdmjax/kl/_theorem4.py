@@ -60,6 +60,8 @@ def theorem4(z: jax.Array, sizes: jax.Array) -> jax.Array:
       (1.0, [-1.0, 1.0, -1.0, 1.0])
     """
     require_float64(z, "z")
+    if not isinstance(z, jax.core.Tracer):  # a concrete float32 or int z is computed on in float64
+        z = jnp.asarray(z, dtype=jnp.float64)
     n = z.shape[-1]
     sizes = jnp.asarray(sizes)
     ends = jnp.cumsum(sizes)

@@ -196,10 +196,9 @@ def _fmt(v: float | None) -> str:
 def _steps(steps_range, n: int) -> tuple[int, ...]:
     if steps_range is None:
         return tuple(range(1, n + 1))
-    try:
-        ks = sorted({int(k) for k in steps_range})
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"steps_range: expected integers, got {steps_range!r}") from err
+    if isinstance(steps_range, str | bytes) or not hasattr(steps_range, "__iter__"):
+        raise ValueError(f"steps_range: expected a sequence of integers, got {steps_range!r}")
+    ks = sorted({as_positive_int(k, "steps_range") for k in steps_range})  # 1.5 is refused
     if not ks:
         raise ValueError("steps_range: is empty")
     if ks[0] < 1 or ks[-1] > n:

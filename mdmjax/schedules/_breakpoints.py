@@ -14,8 +14,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mdmjax._src.memory import check_step_count
 from mdmjax._src.precision import scoped_x64
-from mdmjax._src.validate import as_positive_int
+from mdmjax._src.validate import as_positive_int, as_real_array
 
 __all__ = ["from_breakpoints", "round_breakpoints"]
 
@@ -30,11 +31,14 @@ def _from_partial_sums(partial) -> tuple[int, ...]:
 
 
 def _as_steps(steps, n: int | None = None, argument: str = "steps") -> int:
+    """A step count ``k >= 1``, ``<= n`` when ``n`` is given. Without ``n`` (the practice
+    schedules, where steps past ``n`` are empty) the ``O(k)`` work is guarded like memory."""
     k = as_positive_int(steps, argument)
     if n is not None and k > n:
         raise ValueError(
             f"{argument}: must be <= n = {n} (each step reveals at least one position), got {k}"
         )
+    check_step_count(k, argument)
     return k
 
 
@@ -77,7 +81,7 @@ def from_breakpoints(n: int, breakpoints) -> tuple[int, ...]:
       (2, 1, 5, 2)
     """
     n = as_positive_int(n, "n")
-    tau = np.asarray(breakpoints, dtype=np.float64).reshape(-1)
+    tau = as_real_array(breakpoints, "breakpoints").reshape(-1)
     if not np.all(np.isfinite(tau)):
         raise ValueError("breakpoints: must be finite")
     if tau.size + 1 > n:

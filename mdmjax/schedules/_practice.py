@@ -200,6 +200,8 @@ def maskgit(
     power = as_positive_float(power, "power")
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
+    if dtype == "float32" and n >= 2**31:
+        raise ValueError(f"n: MaskGIT counts tokens in int32, so n must be < 2**31, got {n}")
     if n == 1:  # upstream keeps the one token masked until the last step
         return (1,)
     target = _maskgit_targets(n, big_t, name, power, dtype)
