@@ -100,3 +100,11 @@ def test_cli_refuses_huge_laws_naming_the_flag(capsys, argv, flag):
     from tests.cli._util import run_error
 
     assert run_error(capsys, argv).startswith(f"mdmjax report: error: {flag}: ")
+
+
+@pytest.mark.parametrize("fn,argument", [("tc_schedule", "tc_hat"), ("dtc_schedule", "dtc_hat")])
+def test_theorem9_schedules_name_their_own_estimate(fn, argument):
+    with pytest.raises(ValueError, match=rf"^{argument}: "):
+        getattr(mdm.schedules, fn)(20, -1.0, 0.5)
+    with pytest.raises(ValueError, match=r"^n: "):
+        getattr(mdm.schedules, fn)(2**63, 1.0, 0.5)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from mdmjax._src.memory import check_step_count
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.smooth import gaussian_smooth
 from mdmjax._src.validate import as_nonnegative_float, as_positive_float, as_positive_int
@@ -73,9 +74,11 @@ def geometric(n: int, steps: int, ratio: float) -> tuple[int, ...]:
 # Chen–Cong–Li Theorem 9
 # ------------------------------------------------------------------------------------------------
 @scoped_x64
-def theorem9_zeta(x_hat: float, eps: float) -> float:
-    """``zeta = 1 + ceil(x_hat / eps)`` of Chen–Cong–Li Theorem 9 (``inf`` when ``eps = 0``)."""
-    x_hat = as_nonnegative_float(x_hat, "x_hat")
+def theorem9_zeta(x_hat: float, eps: float, *, argument: str = "x_hat") -> float:
+    """``zeta = 1 + ceil(x_hat / eps)`` of Chen–Cong–Li Theorem 9 (``inf`` when ``eps = 0``).
+
+    ``argument`` names ``x_hat`` in errors (``tc_hat`` or ``dtc_hat`` for the schedules)."""
+    x_hat = as_nonnegative_float(x_hat, argument)
     eps = as_nonnegative_float(eps, "eps")
     if x_hat == 0:
         return 1
@@ -135,8 +138,14 @@ def tc_schedule(n: int, tc_hat: float, eps: float) -> tuple[int, ...]:
       >>> mdm.schedules.tc_schedule(20, 1.0, 0.5)
       (6, 4, 3, 2, 1, 1, 1, 1, 1)
     """
+    return _tc_partition(n, tc_hat, eps, "tc_hat")
+
+
+def _tc_partition(n: int, x_hat: float, eps: float, argument: str) -> tuple[int, ...]:
+    """The TC schedule of Theorem 9; errors name ``x_hat`` as ``argument``."""
     n = as_positive_int(n, "n")
-    zeta = theorem9_zeta(tc_hat, eps)
+    check_step_count(n, "n")  # up to n steps of 1
+    zeta = theorem9_zeta(x_hat, eps, argument=argument)
     if zeta >= n + 1:
         return (1,) * n
     lam = theorem9_lambda(n, zeta)
@@ -168,7 +177,7 @@ def dtc_schedule(n: int, dtc_hat: float, eps: float) -> tuple[int, ...]:
     """
     # The masked counts N'_t obey the same recursion as the masked counts n - N_t of the TC
     # schedule (N' - N' // zeta), so the DTC schedule is the TC schedule reversed.
-    return tc_schedule(n, dtc_hat, eps)[::-1]
+    return _tc_partition(n, dtc_hat, eps, "dtc_hat")[::-1]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -341,7 +341,7 @@ def test_adaptive_sweep_meets_budget_and_counts_its_steps():
         (lambda: S.dream(5, 2, eps=2.0), "eps"),
         (lambda: S.geometric(5, 6, 2.0), "steps"),
         (lambda: S.geometric(5, 2, -1.0), "ratio"),
-        (lambda: S.tc_schedule(5, -1.0, 0.1), "x_hat"),
+        (lambda: S.tc_schedule(5, -1.0, 0.1), "tc_hat"),
         (lambda: S.dtc_schedule(5, 1.0, float("nan")), "eps"),
         (lambda: S.austin(5, 1.0, -0.1), "eps"),
         (lambda: S.corollary34(5, 1.0, 0.0), "delta"),
