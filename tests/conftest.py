@@ -17,8 +17,8 @@ import sys
 # skips LLVM's optimizations; neither level uses fast-math. The two levels can round differently
 # in the last bits (FMA contraction, vectorized loops), about 1e-15 relative, far inside every
 # tolerance here; tests/test_xla_level.py checks a report at XLA's default level against this
-# one. MDMJAX_TEST_XLA_LEVEL=default (CI's slow job) leaves XLA at its default; a level given
-# in XLA_FLAGS is kept. Set before JAX starts its CPU backend.
+# one. MDMJAX_TEST_XLA_LEVEL=default leaves XLA at its default; a level given in XLA_FLAGS is
+# kept. Set before JAX starts its CPU backend.
 XLA_LEVEL_OPTION = "--xla_backend_optimization_level"
 TEST_XLA_LEVEL = os.environ.get("MDMJAX_TEST_XLA_LEVEL", "0")
 if TEST_XLA_LEVEL != "default" and XLA_LEVEL_OPTION not in os.environ.get("XLA_FLAGS", ""):
