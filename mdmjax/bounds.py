@@ -134,5 +134,14 @@ def corollary34_bound(n: int, dtc: float, delta: float) -> float:
     delta = as_nonnegative_float(delta, "delta")
     if delta <= 0:
         raise ValueError(f"delta: must be > 0, got {delta!r}")
-    k = min(n, math.ceil(dtc / delta**2) + 1)
-    return 0.0 if k == n else float(delta**2 * (n - k + 1))
+    if not math.isfinite(delta * delta):
+        raise ValueError(f"delta: delta^2 overflows float64, got {delta!r}")
+    k = corollary34_steps(n, dtc, delta)
+    return 0.0 if k == n else float(delta * delta * (n - k + 1))
+
+
+def corollary34_steps(n: int, dtc: float, delta: float) -> int:
+    """``k = min(n, ceil(dtc / δ²) + 1)`` of Corollary 34 for validated ``n``, ``dtc``, ``δ > 0``;
+    a ratio past the float range gives ``n`` (never an ``OverflowError``)."""
+    ratio = dtc / (delta * delta)
+    return n if not math.isfinite(ratio) else min(n, math.ceil(ratio) + 1)

@@ -108,3 +108,12 @@ def test_theorem9_schedules_name_their_own_estimate(fn, argument):
         getattr(mdm.schedules, fn)(20, -1.0, 0.5)
     with pytest.raises(ValueError, match=r"^n: "):
         getattr(mdm.schedules, fn)(2**63, 1.0, 0.5)
+
+
+def test_corollary34_past_the_float_range():
+    """``dtc / delta^2`` past the float range used to raise OverflowError (``delta**2``)."""
+    assert mdm.schedules.corollary34(8, 1e308, 0.1) == (1,) * 8  # k = n: every step of size 1
+    assert mdm.schedules.corollary34(8, 1.0, 1e308) == (8,)  # k = 1: one block
+    assert mdm.bounds.corollary34_bound(8, 1e308, 0.1) == 0.0
+    with pytest.raises(ValueError, match=r"^delta: "):
+        mdm.bounds.corollary34_bound(8, 1.0, 1e308)

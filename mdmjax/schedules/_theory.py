@@ -21,6 +21,7 @@ from mdmjax._src.memory import check_step_count
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.smooth import gaussian_smooth
 from mdmjax._src.validate import as_nonnegative_float, as_positive_float, as_positive_int
+from mdmjax.bounds import corollary34_steps
 from mdmjax.curves import as_curve
 from mdmjax.kl import expected_kl
 from mdmjax.schedules._breakpoints import _as_steps, _from_partial_sums, from_breakpoints
@@ -243,7 +244,8 @@ def corollary34(n: int, dtc: float, delta: float) -> tuple[int, ...]:
     n = as_positive_int(n, "n")
     dtc = as_nonnegative_float(dtc, "dtc")
     delta = as_positive_float(delta, "delta")
-    k = min(n, math.ceil(dtc / delta**2) + 1)
+    k = corollary34_steps(n, dtc, delta)
+    check_step_count(k, "n")  # k - 1 single steps
     return (1,) * (k - 1) + (n - k + 1,)
 
 
