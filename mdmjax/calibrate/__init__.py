@@ -21,6 +21,8 @@ from mdmjax.calibrate._model_curve import MASKS as MASKS
 from mdmjax.calibrate._model_curve import ModelCurve as ModelCurve
 from mdmjax.calibrate._model_curve import model_curve as model_curve
 from mdmjax.calibrate._model_curve import weighted_stats as weighted_stats
+from mdmjax.calibrate._shipped import SHIPPED_MODELS as SHIPPED_MODELS
+from mdmjax.calibrate._shipped import shipped_model as shipped_model
 from mdmjax.calibrate._word_mdm import LENGTHS as LENGTHS
 from mdmjax.calibrate._word_mdm import level_cross_entropy as level_cross_entropy
 from mdmjax.calibrate._word_mdm import load_word_mdm as load_word_mdm

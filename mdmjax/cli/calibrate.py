@@ -15,10 +15,11 @@ Bad input: one line naming the flag, exit code 2.
 
 from __future__ import annotations
 
-import importlib
 import json
 
 import numpy as np
+
+from mdmjax.cli._model import MODEL_HELP, load_model
 
 __all__ = ["register", "run"]
 
@@ -43,7 +44,7 @@ def register(subparsers) -> None:
         help="a trained model's per-level cross-entropy curve and its optimal schedules",
         description=__doc__.split("\n\n")[0],
     )
-    p.add_argument("--model", required=True, metavar="MODULE:FACTORY")
+    p.add_argument("--model", required=True, metavar="NAME|MODULE:FACTORY", help=MODEL_HELP)
     p.add_argument("--data", required=True, metavar="ROWS.npy", help="int (rows, n) token ids")
     p.add_argument("--weights", metavar="W.npy", help="(rows,) probabilities of the rows")
     p.add_argument("--always-revealed", metavar="SPEC", help="prompt positions, e.g. 0:16 or 0,1,5")
@@ -73,20 +74,6 @@ def _load_npy(path: str, flag: str):
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError) as err:
         raise ValueError(f"{flag}: cannot read {path!r} as a .npy array ({err})") from None
-
-
-def _load_model(spec: str):
-    mod, sep, attr = spec.partition(":")
-    if not sep or not mod or not attr:
-        raise ValueError(f"--model: expected MODULE:FACTORY, got {spec!r}")
-    try:
-        factory = getattr(importlib.import_module(mod), attr)
-    except (ImportError, AttributeError) as err:
-        raise ValueError(f"--model: cannot load {spec!r} ({err})") from None
-    try:
-        return factory()
-    except Exception as err:  # the user's factory: report it on one line
-        raise ValueError(f"--model: {spec}() raised {type(err).__name__}: {err}") from None
 
 
 def _int_list(text: str | None, flag: str) -> list[int] | None:
@@ -135,7 +122,7 @@ def run(args) -> int:
 def _run(args) -> int:
     import mdmjax as mdm
 
-    model = _load_model(args.model)
+    model = load_model(args.model)
     data = _load_npy(args.data, "--data")
     weights = None if args.weights is None else _load_npy(args.weights, "--weights")
     n_cols = int(data.shape[1]) if data.ndim == 2 else 0
