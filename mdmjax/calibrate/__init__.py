@@ -8,6 +8,8 @@
 * :func:`cross_fit`, :func:`cross_fit_monte_carlo` — the chosen schedule's KL on rows not used
   to choose it (the optimizer's curse).
 * :func:`word_mdm` — a small trained MDM of English words (lengths 4 and 5), shipped.
+* :func:`walk_law`, :func:`walk_mdm` — a testbed with a known truth at any ``n`` (a random walk on
+  a regular graph) and the transformer MDM trained on it, shipped.
 
 docs/theory.md §8.
 """
@@ -23,6 +25,12 @@ from mdmjax.calibrate._model_curve import model_curve as model_curve
 from mdmjax.calibrate._model_curve import weighted_stats as weighted_stats
 from mdmjax.calibrate._shipped import SHIPPED_MODELS as SHIPPED_MODELS
 from mdmjax.calibrate._shipped import shipped_model as shipped_model
+from mdmjax.calibrate._walk import ValidityCheck as ValidityCheck
+from mdmjax.calibrate._walk import WalkLaw as WalkLaw
+from mdmjax.calibrate._walk import clopper_pearson_upper as clopper_pearson_upper
+from mdmjax.calibrate._walk import regular_graph as regular_graph
+from mdmjax.calibrate._walk import walk_law as walk_law
+from mdmjax.calibrate._walk_mdm import walk_mdm as walk_mdm
 from mdmjax.calibrate._word_mdm import LENGTHS as LENGTHS
 from mdmjax.calibrate._word_mdm import level_cross_entropy as level_cross_entropy
 from mdmjax.calibrate._word_mdm import load_word_mdm as load_word_mdm
