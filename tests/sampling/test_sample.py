@@ -256,3 +256,63 @@ def test_nan_names_step_and_row(d5):
     model = mdm.models.from_callable(unnormalised, num_values=2, output="probs", n=5)
     with pytest.raises(ValueError, match=r"^model: .*not a probability law at .*step 1 for row 0"):
         mdm.sample(model, (5,), key=0, num_samples=4)
+
+
+# ------------------------------------------------------------------------------------------------
+# Policies: against evaluate_policy's exact output law
+# ------------------------------------------------------------------------------------------------
+POLICIES = [
+    mdm.policies.confidence((2, 1, 1)),
+    mdm.policies.margin((1, 3)),
+    mdm.policies.entropy((2, 2)),
+    mdm.policies.random((1, 2, 1)),
+    mdm.policies.threshold(0.5),
+    mdm.policies.entropy_bound(0.4),
+    mdm.policies.entropy_bound(0.4, order="margin"),
+    mdm.policies.factor(1.0),
+    mdm.policies.threshold_quota(2, 0.6),
+    mdm.policies.gumbel_confidence((2, 2), 0.7),
+    mdm.policies.gumbel_confidence((1, 2, 1), 2.0, anneal="maskgit"),
+    mdm.policies.fixed_order((3, 0, 2, 1), (1, 2, 1)),
+    mdm.policies.dilated(4, threshold=0.6),
+    mdm.policies.semi_autoregressive(2, mdm.policies.confidence((1, 1))),
+    mdm.policies.semi_autoregressive(2, mdm.policies.threshold(0.7)),
+]
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.label)
+def test_policy_matches_evaluate_policy(d4, policy):
+    model = _models(d4)["noisy"]
+    x = mdm.sample(model, policy, key=17, num_samples=NUM)
+    law = np.asarray(mdm.evaluate_policy(d4, policy, model).probs).reshape(-1)
+    assert chi_square_p(counts(x, SHAPE4), law) > P_VALUE_FLOOR
+
+
+def test_policy_chi_square_can_fail(d4):
+    model = _models(d4)["noisy"]
+    x = mdm.sample(model, mdm.policies.confidence((2, 1, 1)), key=17, num_samples=NUM)
+    other = mdm.evaluate_policy(d4, mdm.policies.margin((2, 1, 1)), model).probs
+    law = np.asarray(mdm.evaluate_policy(d4, mdm.policies.random((2, 1, 1)), model).probs)
+    assert chi_square_p(counts(x, SHAPE4), law.reshape(-1)) < P_VALUE_FLOOR
+    assert np.abs(np.asarray(other) - law).sum() > 0  # the laws differ
+
+
+def test_fixed_order_log_prob(d4):
+    """A fixed order has a known path: log ν̂_B(x) is recomputed from the conditionals."""
+    model = _models(d4)["tempered"]
+    policy = mdm.policies.fixed_order((3, 0, 2, 1), (1, 2, 1))
+    x, lp = mdm.sample(model, policy, key=1, num_samples=64, return_log_prob=True)
+    want = np.log(path_prob(model, SHAPE4, x, [], [(3,), (0, 2), (1,)]))
+    np.testing.assert_allclose(lp, want, rtol=0, atol=1e-9)
+
+
+def test_policy_with_prompt(d4):
+    model = _models(d4)["exact"]
+    prompt = np.asarray(SHAPE4)
+    prompt[2] = 1
+    x = mdm.sample(model, mdm.policies.confidence((2, 1)), key=3, num_samples=200, prompt=prompt)
+    assert np.all(x[:, 2] == 1)
+    with pytest.raises(ValueError, match="^plan:"):
+        mdm.sample(model, mdm.policies.confidence((2, 2)), prompt=prompt)
+    with pytest.raises(ValueError, match="^prompt:"):
+        mdm.sample(model, mdm.policies.fixed_order((0, 1, 2, 3), (4,)), prompt=prompt)
