@@ -16,6 +16,7 @@ from mdmjax import families as families
 from mdmjax import kl as kl
 from mdmjax import models as models
 from mdmjax import policies as policies
+from mdmjax import sampling as sampling
 from mdmjax import schedules as schedules
 from mdmjax import search as search
 from mdmjax import sharding as sharding
@@ -36,6 +37,7 @@ from mdmjax.policies import Frontier as Frontier
 from mdmjax.policies import PolicyEvaluation as PolicyEvaluation
 from mdmjax.policies import evaluate_policy as evaluate_policy
 from mdmjax.policies import policy_frontier as policy_frontier
+from mdmjax.sampling import sample as sample
 from mdmjax.search import Schedule as Schedule
 from mdmjax.search import fit_schedule_family as fit_schedule_family
 from mdmjax.search import min_steps as min_steps

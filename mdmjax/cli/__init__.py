@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = [
     "mdmjax.cli.bench",
     "mdmjax.cli.schedules",
     "mdmjax.cli.calibrate",
+    "mdmjax.cli.sample",
 ]
 
 

@@ -331,7 +331,7 @@ class FunctionModel(ConditionalModel):
             out = jax.pure_callback(lambda yy: np.asarray(self.raw(yy), dtype=np.float64), shape, y)
         probs = jnp.exp(out) if self.output == "log_probs" else out
         mask = jnp.asarray(self.mask_values(y.shape[-1]))
-        return jnp.where((y == mask)[..., None], probs, 0.0)
+        return jnp.where((y == mask[None, :])[..., None], probs, 0.0)
 
     # -- checks ---------------------------------------------------------------------------------
     @scoped_x64

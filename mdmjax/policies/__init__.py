@@ -11,7 +11,9 @@
   defaults (the CLI's);
 * :func:`evaluate_policy` — the exact output law of a policy by a tree walk over partial
   assignments, with an optional imperfect model (:mod:`mdmjax.models`);
-* :func:`policy_frontier` — expected steps against KL for families of policies.
+* :func:`policy_frontier` — expected steps against KL for families of policies;
+* :func:`selection_rule` — a policy's choice of positions as one traceable batched step, for
+  :func:`mdmjax.sample`.
 
 docs/theory.md §7.
 """
@@ -45,3 +47,6 @@ from mdmjax.policies._policy import semi_autoregressive as semi_autoregressive
 from mdmjax.policies._policy import threshold as threshold
 from mdmjax.policies._policy import threshold_quota as threshold_quota
 from mdmjax.policies._policy import uniform_sizes as uniform_sizes
+from mdmjax.policies._select import Selection as Selection
+from mdmjax.policies._select import SelectionRule as SelectionRule
+from mdmjax.policies._select import selection_rule as selection_rule

@@ -1,0 +1,11 @@
+"""Drawing samples from a model: the masked-diffusion sampler itself.
+
+* :func:`sample` — rows drawn by the model's own sampler under a plan: fixed step sizes (the
+  random-order sampler of Theorem 4), a random-size schedule (:mod:`mdmjax.schedules`'
+  ``ancestral``, ``binomial``, ``dream_origin``), or an adaptive :class:`~mdmjax.policies.Policy`;
+  optionally with a prompt and with each row's ``log ν̂_B(x)`` along its own path.
+
+docs/theory.md §11.
+"""
+
+from mdmjax.sampling._sample import sample as sample

@@ -1,0 +1,532 @@
+"""The masked-diffusion sampler driven by a model: ``mdm.sample`` (docs/theory.md §11).
+
+A row starts with every position to generate masked (the mask value of the model's input
+convention, ``V``, or a prompt's fixed tokens elsewhere). At each step the model is called once on
+the partially revealed rows; a set ``B_t`` of masked positions is chosen and every ``x_i``,
+``i in B_t``, is drawn **independently** from the model's conditional ``p̂(x_i | x_{A_t})`` (the
+factorised step). The plan decides ``B_t``:
+
+* **sizes** ``(s_1, .., s_k)``: ``B_t`` is a uniformly random ``s_t``-subset of the still-masked
+  positions (the random-order sampler of Theorem 4). Each row draws one uniform permutation of
+  its positions to generate; step ``t`` reveals the ranks ``N_{t-1} .. N_t - 1``. The output law
+  is the mixture ``ν̂ = mean_B ν̂_B`` over ordered partitions with these sizes.
+* **a random-size schedule** (:class:`~mdmjax.schedules.BinomialSchedule`,
+  :class:`~mdmjax.schedules.KernelSchedule`): the revealed count follows the schedule's own chain
+  ``N_t ~ K_t[N_{t-1}, .]`` (a binomial schedule: each masked token is revealed at step ``t``
+  independently with ``p_t``), the revealed positions again a uniform subset: exactly the law whose
+  expected KL :meth:`expected_kl` computes. Steps that reveal nothing in the whole batch skip the
+  model call.
+* **a policy** (:mod:`mdmjax.policies`): the positions are chosen from the model's conditionals by
+  the policy's rule, as :func:`mdmjax.evaluate_policy` defines it (:func:`mdmjax.policies.
+  selection_rule`).
+
+Along its own path each row accumulates ``log ν̂_B(x) = sum_t sum_{i in B_t} log p̂(x_i | x_{A_t})``
+(float64), returned with ``return_log_prob=True``.
+
+Execution: every mdmjax model is a :class:`~mdmjax.models.ConditionalModel`, so one jitted program
+per (model, plan kind, batch shape) runs the whole sampler (``lax.scan`` over steps, the rows of
+a batch together); a NumPy callable is reached through ``jax.pure_callback`` once per step, batch
+by batch. The last batch is padded to the batch size (static shapes). Row ``r`` draws its
+randomness from ``fold_in(key, r)``, so the samples do not depend on the batch size.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from mdmjax._src.keys import as_key
+from mdmjax._src.memory import check_allocation
+from mdmjax._src.precision import scoped_x64
+from mdmjax._src.tolerances import MODEL_NORMALIZATION_TOLERANCE
+from mdmjax._src.validate import as_positive_int, as_sizes
+from mdmjax.models import ConditionalModel, FunctionModel, as_scoring_model
+from mdmjax.policies import Policy
+from mdmjax.schedules import BinomialSchedule, KernelSchedule
+
+__all__ = ["sample"]
+
+# Elements of the largest per-batch array, the (B, n, V) conditionals, in the default batch size.
+_BATCH_ELEMENTS = 2**22
+# Rows x positions x steps above which the automatic progress bar is shown (several batches).
+_PROGRESS_WORK = 10**7
+
+# Keys of row r: fold_in(fold_in(key, r), purpose), then fold_in(step) for per-step draws.
+_ORDER, _SIZES, _STEP = 0, 1, 2
+
+# Codes of a bad model answer (first one per row is reported).
+_NAN, _NOT_A_DISTRIBUTION = 1, 2
+
+
+# ------------------------------------------------------------------------------------------------
+# Inside the jitted program
+# ------------------------------------------------------------------------------------------------
+def _normalised(probs, masked, tol):
+    """Renormalised conditionals and a per-row code of the first problem (0: none).
+
+    ``probs`` ``(B, n, V)``; only masked positions are checked (the others are ignored). A masked
+    row with NaN/inf, a negative entry, or a total mass off 1 by more than ``tol`` is bad; bad rows
+    are replaced by a point mass on value 0 so that drawing stays defined (the caller raises).
+    """
+    finite = jnp.all(jnp.isfinite(probs), axis=-1)
+    nonneg = jnp.all(probs >= 0, axis=-1)
+    mass = jnp.sum(jnp.where(jnp.isfinite(probs), probs, 0.0), axis=-1)
+    good = finite & nonneg & (jnp.abs(mass - 1.0) <= tol)
+    nan_pos = masked & ~finite
+    bad_pos = masked & ~good
+    code = jnp.where(
+        jnp.any(nan_pos, axis=1), _NAN, jnp.where(jnp.any(bad_pos, axis=1), _NOT_A_DISTRIBUTION, 0)
+    )
+    point = (jnp.arange(probs.shape[-1]) == 0).astype(probs.dtype)
+    safe = jnp.where(good[..., None], probs / jnp.where(good, mass, 1.0)[..., None], point)
+    return jnp.where(masked[..., None], safe, 0.0), code
+
+
+def _draw(keys, probs):
+    """Independent draws ``x_i ~ probs[b, i]`` for every position and ``log probs[b, i, x_i]``."""
+    logits = jnp.log(jnp.where(probs > 0, probs, 1.0))
+    logits = jnp.where(probs > 0, logits, -jnp.inf)
+
+    def row(k, lg):
+        return jax.random.categorical(k, lg, axis=-1)
+
+    x = jax.vmap(row)(keys, logits)  # (B, n)
+    lp = jnp.take_along_axis(logits, x[..., None], axis=-1)[..., 0]
+    return x.astype(jnp.int64), lp
+
+
+def _row_keys(key, row_ids, purpose):
+    return jax.vmap(lambda r: jax.random.fold_in(jax.random.fold_in(key, r), purpose))(row_ids)
+
+
+def _ranks(keys, gen):
+    """Per row, a uniformly random rank ``0 .. m-1`` of each position to generate (others: ``n``
+    and above), from one uniform permutation of the ``n`` positions."""
+    n = gen.shape[1]
+    pos = jnp.arange(n, dtype=jnp.int32)
+
+    def row(k, g):
+        perm = jax.random.permutation(k, n).astype(jnp.int32)
+        inv = jnp.zeros(n, jnp.int32).at[perm].set(pos)
+        order = jnp.argsort(jnp.where(g, inv, n + pos))
+        return jnp.zeros(n, jnp.int32).at[order].set(pos)
+
+    return jax.vmap(row)(keys, gen)
+
+
+def _uniform64(keys, shape):
+    return jax.vmap(lambda k: jax.random.uniform(k, shape, dtype=jnp.float64))(keys)
+
+
+def _reveal_steps(key, row_ids, gen, mode, plan_arrays, num_steps):
+    """``(B, n)`` 0-based step at which each position is revealed (``-1``: fixed by the prompt)."""
+    ranks = _ranks(_row_keys(key, row_ids, _ORDER), gen)
+    if mode == "sizes":  # ends = (N_1, .., N_k): rank r is revealed at #{t: N_t <= r}
+        ends = plan_arrays.astype(jnp.int32)
+        step = jnp.sum(ends[None, None, :] <= ranks[..., None], axis=-1)
+    elif mode == "kernels":  # the revealed count's chain, then ranks as above
+        cdfs = plan_arrays  # (T, m+1, m+1)
+        u = _uniform64(_row_keys(key, row_ids, _SIZES), (num_steps,))  # (B, T)
+        m = cdfs.shape[1] - 1
+
+        def chain(counts, xs):
+            cdf_t, u_t = xs
+            rows = cdf_t[counts]  # (B, m+1)
+            new = jnp.minimum(jnp.sum(rows <= u_t[:, None], axis=1), m).astype(jnp.int32)
+            new = jnp.maximum(new, counts)
+            return new, new
+
+        start = jnp.zeros(gen.shape[0], jnp.int32)
+        _, counts = jax.lax.scan(chain, start, (cdfs, u.T))  # (T, B): N_1 .. N_T
+        step = jnp.sum(counts.T[:, None, :] <= ranks[..., None], axis=-1)
+    else:  # "binomial": each token's step is independent, P(t) = p_t prod_{u<t} (1 - p_u)
+        cdf = plan_arrays  # (T,)
+        u = _uniform64(_row_keys(key, row_ids, _SIZES), (gen.shape[1],))  # (B, n)
+        step = jnp.sum(cdf[None, None, :] <= u[..., None], axis=-1).astype(jnp.int32)
+        step = jnp.minimum(step, num_steps - 1)
+    return jnp.where(gen, step, -1).astype(jnp.int32)
+
+
+def _step(carry, t, probs, mask, step_keys, choose, tol):
+    """One sampler step on a batch: check and renormalise ``probs``, choose ``B_t``, draw.
+
+    ``carry = (y, log ν̂_B so far, first bad step, its code)``; ``choose(probs, masked, keys)``
+    returns the bool ``(B, n)`` positions revealed at step ``t``.
+    """
+    y, logp, bad_step, bad_code = carry
+    masked = y == mask[None, :]
+    probs, code = _normalised(probs, masked, tol)
+    keys = jax.vmap(lambda k: jax.random.fold_in(k, t))(step_keys)
+    reveal = choose(probs, masked, jax.vmap(lambda k: jax.random.fold_in(k, _ORDER))(keys))
+    reveal = reveal & masked
+    x, lp = _draw(keys, probs)
+    y = jnp.where(reveal, x, y)
+    logp = logp + jnp.sum(jnp.where(reveal, lp, 0.0), axis=1)
+    first = (bad_code == 0) & (code != 0)
+    return (y, logp, jnp.where(first, t, bad_step), jnp.where(first, code, bad_code))
+
+
+def _chooser(kind, plan_arrays, rule, step_of, t):
+    if kind == "policy":
+        return lambda probs, masked, keys: rule.select(plan_arrays, probs, masked, t, keys)
+    return lambda probs, masked, keys: step_of == t
+
+
+def _init(y0):
+    num = y0.shape[0]
+    return (
+        y0,
+        jnp.zeros(num, jnp.float64),
+        jnp.full(num, -1, jnp.int32),
+        jnp.zeros(num, jnp.int32),
+    )
+
+
+def _active(kind, carry, step_of, t, mask):
+    """Whether step ``t`` needs a model call for the batch (some row reveals something)."""
+    if kind == "policy":
+        return jnp.any(carry[0] == mask[None, :])
+    return jnp.any(step_of == t)
+
+
+@functools.partial(jax.jit, static_argnames=("kind", "rule", "num_steps"))
+def _prepare(y0, mask, row_ids, key, plan_arrays, *, kind, rule, num_steps):
+    """Per-row step keys and, for size plans and schedules, each position's reveal step."""
+    del rule
+    step_keys = _row_keys(key, row_ids, _STEP)
+    if kind == "policy":
+        return step_keys, jnp.zeros(y0.shape, jnp.int32)
+    gen = y0 == mask[None, :]
+    return step_keys, _reveal_steps(key, row_ids, gen, kind, plan_arrays, num_steps)
+
+
+@functools.partial(jax.jit, static_argnames=("kind", "rule", "num_steps", "tol"))
+def _run_traced(model, y0, mask, row_ids, key, plan_arrays, *, kind, rule, num_steps, tol):
+    """The whole sampler on one batch, one program: ``lax.scan`` over the steps."""
+    step_keys, step_of = _prepare(
+        y0, mask, row_ids, key, plan_arrays, kind=kind, rule=rule, num_steps=num_steps
+    )
+
+    def body(carry, t):
+        def call(carry):
+            probs = model.conditionals(carry[0])
+            choose = _chooser(kind, plan_arrays, rule, step_of, t)
+            return _step(carry, t, probs, mask, step_keys, choose, tol)
+
+        active = _active(kind, carry, step_of, t, mask)
+        return jax.lax.cond(active, call, lambda c: c, carry), None
+
+    carry, _ = jax.lax.scan(body, _init(y0), jnp.arange(num_steps, dtype=jnp.int32))
+    return carry
+
+
+@functools.partial(jax.jit, static_argnames=("kind", "rule", "tol"))
+def _host_step(carry, t, probs, mask, step_keys, step_of, plan_arrays, *, kind, rule, tol):
+    """One step of a host model's batch (the conditionals computed on the host)."""
+    choose = _chooser(kind, plan_arrays, rule, step_of, t)
+    return _step(carry, t, probs, mask, step_keys, choose, tol)
+
+
+@functools.partial(jax.jit, static_argnames=("kind",))
+def _host_active(carry, step_of, t, mask, *, kind):
+    return _active(kind, carry, step_of, t, mask)
+
+
+def _host_conditionals(wrapped, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A NumPy callable's ``(B, n, V)`` conditionals, float64, zeros at revealed positions."""
+    raw = wrapped.raw(y)
+    want = (*y.shape, wrapped.num_values)
+    if raw.shape != want:
+        raise ValueError(f"model: {wrapped.name} returned shape {raw.shape}, expected {want}")
+    if not np.issubdtype(raw.dtype, np.floating):
+        raise ValueError(f"model: {wrapped.name} returned dtype {raw.dtype}, expected floats")
+    raw = raw.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        probs = np.exp(raw) if wrapped.output == "log_probs" else raw
+    return np.where((y == mask[None, :])[..., None], probs, 0.0)
+
+
+def _run_host(wrapped, y0, mask, row_ids, key, plan_arrays, *, kind, rule, num_steps, tol):
+    """A NumPy callable's batch: the model on the host, each step's draws in one jitted call."""
+    step_keys, step_of = _prepare(
+        y0, mask, row_ids, key, plan_arrays, kind=kind, rule=rule, num_steps=num_steps
+    )
+    carry = _init(y0)
+    mask_np = np.asarray(mask)
+    for t in range(num_steps):
+        t_dev = jnp.asarray(t, dtype=jnp.int32)
+        if not bool(_host_active(carry, step_of, t_dev, mask, kind=kind)):
+            continue
+        probs = _host_conditionals(wrapped, np.asarray(carry[0]), mask_np)
+        carry = _host_step(
+            carry,
+            t_dev,
+            jnp.asarray(probs),
+            mask,
+            step_keys,
+            step_of,
+            plan_arrays,
+            kind=kind,
+            rule=rule,
+            tol=tol,
+        )
+    return carry
+
+
+# ------------------------------------------------------------------------------------------------
+# Argument checks (all before any model call)
+# ------------------------------------------------------------------------------------------------
+def _model_info(model):
+    """``(name, n or None, mask values or None)`` of any mdmjax model; refuses scored models."""
+    if isinstance(model, FunctionModel) and model.output == "scored":
+        raise ValueError(
+            f"model: {model.name} is a scored model (output='scored'); the sampler needs the "
+            "full conditionals p̂(x_i = . | y): wrap a function returning probabilities or "
+            "log-probabilities (output='probs' or 'log_probs')"
+        )
+    wrapped = as_scoring_model(model, "model")
+    return wrapped, wrapped.n
+
+
+def _prompt_rows(prompt, wrapped, n_model, num: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(y0, mask)``: the starting rows ``(num or 1, n)`` and the per-position mask values."""
+    if prompt is None:
+        if n_model is None:
+            raise ValueError(
+                f"model: {wrapped.name} does not fix n (from_callable(..., n=None)); pass n= to "
+                "from_callable or a prompt of shape (n,)"
+            )
+        mask = wrapped.mask_values(n_model)
+        return mask[None, :].copy(), mask
+    arr = np.asarray(prompt)
+    if arr.dtype == object or arr.dtype.kind not in "iu" or arr.ndim not in (1, 2):
+        raise ValueError(
+            "prompt: expected an int array of shape (n,) or (num_samples, n), got "
+            + (f"dtype {arr.dtype}" if arr.dtype.kind not in "iu" else f"shape {arr.shape}")
+        )
+    if arr.ndim == 2 and arr.shape[0] != num:
+        raise ValueError(
+            f"prompt: has {arr.shape[0]} rows, but num_samples = {num} (pass one row (n,) to use "
+            "it for every sample)"
+        )
+    n = arr.shape[-1]
+    if n == 0:
+        raise ValueError("prompt: has no positions")
+    if n_model is not None and n != n_model:
+        raise ValueError(
+            f"prompt: has n = {n} positions, but model {wrapped.name} has n = {n_model}"
+        )
+    mask = wrapped.mask_values(n)
+    rows = arr.reshape(-1, n).astype(np.int64)
+    bad = (rows < 0) | (rows > mask[None, :])
+    if np.any(bad):
+        r, i = (int(v[0]) for v in np.nonzero(bad))
+        raise ValueError(
+            f"prompt: value {int(rows[r, i])} at row {r}, position {i} is outside 0..{mask[i]} "
+            f"(tokens 0..{mask[i] - 1}, {mask[i]} = masked)"
+        )
+    counts = np.sum(rows == mask[None, :], axis=1)
+    if np.any(counts != counts[0]):
+        raise ValueError(
+            f"prompt: every row must have the same number of masked positions, got "
+            f"{sorted(set(counts.tolist()))}"
+        )
+    if counts[0] == 0:
+        raise ValueError("prompt: has no masked position to generate")
+    return rows, mask
+
+
+def _as_plan(plan, m: int, n: int, name: str):
+    """``(kind, data)``: ``("sizes", ends)``, ``("kernels", cdfs)``, ``("binomial", cdf)`` or
+    ``("policy", rule)``; ``m`` positions to generate among ``n``."""
+    if isinstance(plan, Policy):
+        from mdmjax.policies import selection_rule
+
+        if m != n:
+            return "policy", selection_rule(plan, n, generate=m)
+        return "policy", selection_rule(plan, n)
+    if isinstance(plan, BinomialSchedule | KernelSchedule):
+        if plan.n != m:
+            raise ValueError(
+                f"model: {name} generates {m} positions, but the plan's schedule is for n = "
+                f"{plan.n}"
+            )
+        if isinstance(plan, BinomialSchedule):
+            probs = np.asarray(plan.reveal_probs, dtype=np.float64)
+            stay = np.concatenate([[1.0], np.cumprod(1.0 - probs)[:-1]])
+            cdf = np.cumsum(probs * stay)
+            cdf[-1] = 1.0
+            return "binomial", cdf
+        kernels = np.asarray(plan.kernels(), dtype=np.float64)
+        check_allocation(kernels.nbytes, "the schedule's cumulative kernels", argument="plan")
+        cdfs = np.cumsum(kernels, axis=2)
+        cdfs[:, :, -1] = 1.0
+        return "kernels", cdfs
+    if isinstance(plan, str | bytes | dict) or not isinstance(plan, Sequence | np.ndarray):
+        raise ValueError(
+            "plan: expected step sizes (a tuple of positive ints), a random-size schedule "
+            "(mdm.schedules.ancestral / binomial / dream_origin) or an mdm.policies.Policy, got "
+            f"{type(plan).__name__}"
+        )
+    sizes = as_sizes(plan, m, argument="plan", allow_batch=False)
+    return "sizes", np.cumsum(sizes)
+
+
+def _batch_size(batch_size, num: int, n: int, v: int) -> int:
+    if batch_size is None:
+        return max(1, min(num, _BATCH_ELEMENTS // max(1, n * v)))
+    return min(as_positive_int(batch_size, "batch_size"), num)
+
+
+# ------------------------------------------------------------------------------------------------
+# Public entry point
+# ------------------------------------------------------------------------------------------------
+@scoped_x64
+def sample(
+    model,
+    plan,
+    key=0,
+    num_samples: int = 1,
+    prompt=None,
+    batch_size: int | None = None,
+    return_log_prob: bool = False,
+    progress: bool | None = None,
+):
+    """Draw rows with the model's own masked-diffusion sampler (docs/theory.md §11).
+
+    Every step calls the model once on the partially revealed rows, chooses the set ``B_t`` of
+    masked positions to reveal (by ``plan``), and draws each ``x_i``, ``i in B_t``, independently
+    from ``p̂(x_i | x_{A_t})``. With step sizes ``s`` the output law is the mixture
+
+    .. math:: \\hat\\nu(x) = \\frac{\\prod_t s_t!}{m!} \\sum_{B} \\prod_t \\prod_{i \\in B_t}
+              \\hat p(x_i \\mid x_{A_t})
+
+    over the ordered partitions ``B`` of the ``m`` positions to generate; ``log ν̂_B(x)`` is the
+    log of one term, along the row's own ``B``.
+
+    Args:
+      model: any mdmjax model: :func:`mdmjax.models.from_callable` (``"probs"`` or
+        ``"log_probs"``, traceable or a NumPy callable), :func:`mdmjax.models.from_distribution`,
+        ``tempered``, ``noisy``, :func:`mdmjax.calibrate.markov_chain_model`, the shipped models.
+      plan: positive step sizes summing to the number of positions to generate; a random-size
+        schedule (:func:`mdmjax.schedules.ancestral`, ``binomial``, ``dream_origin``,
+        ``KernelSchedule``); or a :class:`~mdmjax.policies.Policy`.
+      key: a ``jax.random`` key or an int seed. Same key, same samples, whatever ``batch_size``.
+      num_samples: rows to draw, ``>= 1``.
+      prompt: ``None`` (generate every position), or an int array ``(n,)`` or
+        ``(num_samples, n)`` in the model's input convention: the mask value at the positions to
+        generate, fixed tokens elsewhere. Every row must have the same number of masked positions.
+      batch_size: rows per model call (default: as many as keep the ``(B, n, V)`` conditionals
+        near ``2^22`` elements); the last batch is padded.
+      return_log_prob: also return ``log ν̂_B(x)`` per row.
+      progress: show a tqdm progress bar over batches (``None``: only for long runs).
+
+    Returns:
+      an int64 array ``(num_samples, n)``; with ``return_log_prob`` a pair ``(x, log_nu_hat_B)``,
+      the second a float64 array ``(num_samples,)``: the sum over the revealed positions of
+      ``log p̂(x_i | revealed so far)`` along the row's own path.
+
+    Raises:
+      ValueError: naming the argument, before any model call: a scored model or a model without
+        ``n`` (``model``), sizes that do not sum to the positions to generate or an unknown plan
+        (``plan``), a schedule or policy for another ``n`` (``model``), a prompt of the wrong shape
+        or with out-of-range values (``prompt``), ``num_samples < 1``, a bad ``batch_size`` or
+        ``key``. After a model call: a model returning NaN or a conditional that is not a
+        probability law (``model``, naming the step and the row).
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> p = np.zeros((2, 2)); p[0, 0] = p[1, 1] = 0.5
+      >>> m = mdm.models.from_distribution(mdm.Distribution.from_probs(p))
+      >>> x = mdm.sample(m, (1, 1), key=0, num_samples=4)
+      >>> x.shape, bool(np.all(x[:, 0] == x[:, 1]))
+      ((4, 2), True)
+      >>> x, lp = mdm.sample(m, (2,), key=0, num_samples=3, return_log_prob=True)
+      >>> np.allclose(lp, 2 * np.log(0.5))
+      True
+    """
+    if not isinstance(model, ConditionalModel):
+        as_scoring_model(model, "model")  # the one "not a model" message
+    wrapped, n_model = _model_info(model)
+    num = as_positive_int(num_samples, "num_samples")
+    if not isinstance(return_log_prob, bool | np.bool_):
+        raise ValueError(f"return_log_prob: expected True or False, got {return_log_prob!r}")
+    if progress is not None and not isinstance(progress, bool | np.bool_):
+        raise ValueError(f"progress: expected None, True or False, got {progress!r}")
+    rows, mask = _prompt_rows(prompt, wrapped, n_model, num)
+    n = rows.shape[1]
+    gen0 = rows == mask[None, :]
+    m = int(gen0[0].sum())
+    kind, data = _as_plan(plan, m, n, wrapped.name)
+    key = as_key(key)
+    v = int(mask.max())
+    bsz = _batch_size(batch_size, num, n, v)
+    check_allocation(
+        num * n * 8 + bsz * n * v * 8 * 4,
+        "the samples and one batch's conditionals",
+        hint="Pass a smaller batch_size or fewer num_samples.",
+        argument="num_samples",
+    )
+    tol = MODEL_NORMALIZATION_TOLERANCE
+    if kind == "policy":
+        num_steps = data.num_steps
+    elif kind == "sizes":
+        num_steps = len(data)
+    else:
+        num_steps = int(data.shape[0])
+    num_batches = math.ceil(num / bsz)
+    show = (
+        progress
+        if progress is not None
+        else (num_batches > 1 and num * n * num_steps > _PROGRESS_WORK)
+    )
+    batches = range(num_batches)
+    if show:
+        from tqdm.auto import tqdm
+
+        batches = tqdm(batches, desc="sample", unit="batch")
+    out = np.empty((num, n), dtype=np.int64)
+    logp = np.empty(num, dtype=np.float64)
+    mask_dev = jnp.asarray(mask.astype(np.int64))
+    if kind == "policy":
+        rule = data.static
+        plan_dev = {k: jnp.asarray(a) for k, a in data.arrays.items()}
+    else:
+        rule = None
+        plan_dev = jnp.asarray(data)
+    host = isinstance(wrapped, FunctionModel) and not wrapped.traceable
+    for b in batches:
+        lo = b * bsz
+        hi = min(num, lo + bsz)
+        ids = np.arange(lo, lo + bsz)
+        y0 = (
+            rows[np.minimum(ids, num - 1)] if rows.shape[0] > 1 else np.broadcast_to(rows, (bsz, n))
+        )
+        y0 = jnp.asarray(np.ascontiguousarray(y0).astype(np.int64))
+        ids_dev = jnp.asarray(ids.astype(np.int64))
+        run_args = (y0, mask_dev, ids_dev, key, plan_dev)
+        static = dict(kind=kind, rule=rule, num_steps=num_steps, tol=tol)
+        if host:
+            res = _run_host(wrapped, *run_args, **static)
+        else:
+            res = _run_traced(model, *run_args, **static)
+        x, lp, bad_step, bad_code = (np.asarray(a) for a in res)
+        real = hi - lo
+        bad = np.nonzero(bad_code[:real])[0]
+        if bad.size:
+            r = int(bad[0])
+            what = "NaN" if bad_code[r] == _NAN else "a conditional that is not a probability law"
+            raise ValueError(
+                f"model: {wrapped.name} returned {what} at a masked position at step "
+                f"{int(bad_step[r]) + 1} for row {lo + r} (within {tol} in total mass)"
+            )
+        out[lo:hi] = x[:real]
+        logp[lo:hi] = lp[:real]
+    if return_log_prob:
+        return out, logp
+    return out
