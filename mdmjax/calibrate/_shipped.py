@@ -15,6 +15,12 @@ __all__ = ["SHIPPED_MODELS", "shipped_model"]
 SHIPPED_MODELS: dict[str, tuple[str, str, dict, str]] = {
     "words4": ("mdmjax.calibrate._word_mdm", "word_mdm", {"length": 4}, "4-letter English words"),
     "words5": ("mdmjax.calibrate._word_mdm", "word_mdm", {"length": 5}, "5-letter English words"),
+    "walk": (
+        "mdmjax.calibrate._walk_mdm",
+        "walk_mdm",
+        {},
+        "transformer, random walks on a 32-node 4-regular graph, n = 128 (walk_law())",
+    ),
 }
 
 
