@@ -303,7 +303,7 @@ def _secs(t: float) -> str:
     return f"{t * 1e6:.2f}us"
 
 
-def main(argv=None) -> int:  # pragma: no cover  (standalone: python -m mdmjax.cli_bench)
+def main(argv=None) -> int:  # pragma: no cover  (standalone: python -m mdmjax.cli.bench)
     import argparse
 
     parser = argparse.ArgumentParser(prog="mdmjax")

@@ -310,7 +310,7 @@ def plan_subset_entropies(
       shape: alphabet sizes ``(q_1, .., q_n)``.
       dtype: ``float64`` (exact) or ``float32``.
       num_devices: devices the rows are sharded over.
-      limit: bytes allowed per device; default :func:`mdmjax._memory.memory_limit`, and on an
+      limit: bytes allowed per device; default :func:`mdmjax._src.memory.memory_limit`, and on an
         accelerator at most 90% of its ``bytes_limit``.
       backend: ``"cpu"``, ``"gpu"`` or ``"tpu"``; default ``jax.default_backend()``.
       outer_axes: force ``m`` (for tests and benchmarks).

@@ -186,12 +186,16 @@ def maskgit(
       ``pow`` (``"pow<p>"``): ``1 - r^power``;
     - ``log``: ``-log2(r) / log2(n)``; ``exp``: ``1 - 2^(-log2(n) (1 - r))``.
 
-    Arithmetic. ``dtype="float32"`` (the default) runs the upstream expressions as a jitted
-    float32 XLA program, as ``decode`` does, so the counts are MaskGIT's own, including XLA's
-    ``(k+1) * f32(1/T)`` and its float32 ``cos``: ``n = 4, T = 3`` keeps ``floor(4 cos(pi/3)) =
-    floor(1.9999999) = 1`` masked after step 1. ``dtype="float64"`` evaluates the formula exactly
-    in float64 (``floor(4 cos(pi/3)) = 2``). On accelerators other than XLA:CPU (upstream ran on
-    TPU) the last ulp of ``cos``/``pow`` may differ; docs/upstream_notes.md.
+    Arithmetic. ``dtype="float32"`` (the default) runs ``decode``'s arithmetic as upstream runs
+    it: a jitted float32 ``lax.while_loop`` that evaluates the schedule on the scalar ratio of
+    each step, with ``T`` a compile-time constant (one compilation per ``gamma`` and ``T``,
+    cached). So the counts are MaskGIT's own, including XLA's ``(k+1) * f32(1/T)``, its
+    constant folding into ``pow``/``cos`` and its scalar float32 ``cos``: ``n = 4, T = 3`` keeps
+    ``floor(4 cos(pi/3)) = floor(1.9999999) = 1`` masked after step 1, and ``n = 25, T = 5,
+    pow2`` keeps 8 after step 3 (mdmjax 0.2 evaluated all steps as one vector and kept 9).
+    ``dtype="float64"`` evaluates the formula exactly in float64 (``floor(4 cos(pi/3)) = 2``). On
+    accelerators other than XLA:CPU (upstream ran on TPU) the last ulp of ``cos``/``pow`` may
+    differ; docs/upstream_notes.md.
 
     Steps that reveal nothing are dropped (each one still costs MaskGIT a model call: ``T`` calls
     in all). docs/theory.md §7.
