@@ -317,5 +317,4 @@ def register(subparsers) -> None:
         "--model", help="truth (default), tempered:T, noisy:SCALE[:SEED], product or markov"
     )
     add_output_arguments(p)
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -244,7 +244,7 @@ def run_optimize(args) -> int:
         restarts=args.restarts,
         key=jax.random.key(args.seed),
         polish=not args.no_polish,
-        progress=True,
+        progress=not args.quiet,
     )
     res = {
         **spec.as_json(),
