@@ -301,7 +301,8 @@ def family_route(name: str, n: int, q: int | None = None, **params) -> FamilyRou
 
     The decision is the one :func:`family_curve` makes: the same names, aliases and defaults
     (``mdm.families.FAMILY_SPECS``), and for ``linear_code`` the same size threshold
-    (``method="auto"``: exact rank counting up to ``n = 16``, Monte Carlo beyond).
+    (``method="auto"``: exact rank counting up to ``n = 16``, Monte Carlo beyond). Exact
+    structured curves are docs/theory.md §9.1, Monte-Carlo estimates §9.2.
 
     Args:
       name: a family name or alias (``mdm.families.FAMILY_SPECS``).

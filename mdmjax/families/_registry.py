@@ -134,6 +134,8 @@ class FamilySpec:
         given ``n``, ``q`` and parameters take).
       q_params: parameters whose last axis is the alphabet size, when given.
 
+    The laws themselves are docs/theory.md §5 (closed forms) and §9 (large ``n``).
+
     Examples:
       >>> import mdmjax as mdm
       >>> spec = mdm.families.family_spec("rs")
