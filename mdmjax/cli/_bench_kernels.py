@@ -159,7 +159,7 @@ def _worker_entropy(spec: dict) -> dict:
     import jax
     import jax.numpy as jnp
 
-    from mdmjax.curves._subset_entropy import _backend_of, _compiled_kernel, plan_subset_entropies
+    from mdmjax.curves import plan_subset_entropies, subset_entropy_kernel
     from mdmjax.sharding import num_shards, resolve_mesh
 
     n, q = spec["n"], spec["q"]
@@ -172,11 +172,12 @@ def _worker_entropy(spec: dict) -> dict:
     for name, dtype in [("float64", jnp.float64)] + (
         [("float32", jnp.float32)] if spec.get("float32") else []
     ):
+        backend = jax.default_backend() if mesh is None else mesh.devices.flat[0].platform
         plan = plan_subset_entropies(
-            shape, dtype=dtype, num_devices=num_shards(mesh), backend=_backend_of(mesh)
+            shape, dtype=dtype, num_devices=num_shards(mesh), backend=backend
         )
         x = jax.device_put(jnp.asarray(p, dtype=dtype))
-        compiled, compile_s = _compile(_compiled_kernel(plan, mesh), x)
+        compiled, compile_s = _compile(subset_entropy_kernel(plan, mesh), x)
         run_s, cpu_s, calls, h = _timed(compiled, x, repeat=repeat)
         results[name] = np.asarray(h, dtype=np.float64)
         out[name] = {

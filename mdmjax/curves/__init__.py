@@ -59,6 +59,7 @@ from mdmjax.curves._subset_entropy import extended_table as extended_table
 from mdmjax.curves._subset_entropy import extended_table_bytes as extended_table_bytes
 from mdmjax.curves._subset_entropy import plan_subset_entropies as plan_subset_entropies
 from mdmjax.curves._subset_entropy import subset_entropies as subset_entropies
+from mdmjax.curves._subset_entropy import subset_entropy_kernel as subset_entropy_kernel
 from mdmjax.curves._subset_entropy import subset_sizes as subset_sizes
 
 # Deprecated names (0.2.0; removed in the next version): the curve builders were named like the
