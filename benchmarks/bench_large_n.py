@@ -27,7 +27,7 @@ def main():
     timed("family_curve('markov', 10000)", lambda: mdm.curves.family_curve("markov", 10_000))
     timed(
         "markov_chain([1, 0], P, 10000) (non-stationary)",
-        lambda: mdm.curves.markov_chain([1.0, 0.0], p, 10_000),
+        lambda: mdm.curves.markov_chain_curve([1.0, 0.0], p, 10_000),
     )
     timed(
         "ising_chain(10000, J=0.5, h=0.2) (non-homog.)",
@@ -37,9 +37,9 @@ def main():
     g = np.stack([np.arange(1000) ** k % 1009 for k in range(5)])
     timed(
         "linear_code(RS d=5, n=1000, Monte-Carlo, m=64)",
-        lambda: mdm.curves.linear_code(g, 1009, method="monte_carlo", key=0, num_samples=64),
+        lambda: mdm.curves.linear_code_curve(g, 1009, method="monte_carlo", key=0, num_samples=64),
     )
-    timed("noisy_repetition(10000, 0.1)", lambda: mdm.curves.noisy_repetition(10_000, 0.1))
+    timed("noisy_repetition(10000, 0.1)", lambda: mdm.curves.noisy_repetition_curve(10_000, 0.1))
     timed(
         "family_curve('mixture', 200, num_samples=256)",
         lambda: mdm.curves.family_curve("mixture", 200, num_samples=256),

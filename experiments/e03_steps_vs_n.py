@@ -13,8 +13,8 @@ when ``min(TC, DTC) = O(1)``. This script measures, for growing ``n``, the fewes
 on families whose ``min(TC, DTC)`` stays bounded (repetition, parity, noisy repetition), grows
 like ``log n`` (Reed–Solomon of dimension or co-dimension 2, where ``q > n``), or grows linearly
 (Markov chains). Curves: closed forms for the codes and noisy repetition (docs/theory.md §5), exact
-large-n Markov curves from ``mdm.curves.markov_chain`` where available (else enumeration at small
-n). It fits the steps against ``ln n`` (slope) and ``ln steps`` against ``ln n`` (exponent).
+large-n Markov curves from ``mdm.curves.markov_chain_curve`` where available (else enumeration at
+small n). It fits the steps against ``ln n`` (slope) and ``ln steps`` against ``ln n`` (exponent).
 
 Run: ``python experiments/e03_steps_vs_n.py [--quick] [--eps 0.1]``.
 """
@@ -47,8 +47,8 @@ def markov_curve(n: int):
     initial = np.array([0.5, 0.5])
     transition = np.array([[0.9, 0.1], [0.2, 0.8]])
     curves = getattr(mdm, "curves", None)
-    if curves is not None and hasattr(curves, "markov_chain"):
-        return mdm.curves.markov_chain(initial, transition, n)
+    if curves is not None and hasattr(curves, "markov_chain_curve"):
+        return mdm.curves.markov_chain_curve(initial, transition, n)
     if n > 14:
         return None
     table = initial
@@ -118,7 +118,7 @@ def main(argv=None) -> int:
     }
 
     rows = []
-    has_large_n = hasattr(getattr(mdm, "curves", None), "markov_chain")
+    has_large_n = hasattr(getattr(mdm, "curves", None), "markov_chain_curve")
     small_ns = [] if run.quick else [4, 6, 8, 10, 12, 14]  # enumeration when mdm.curves is absent
     jobs = [
         (fam, build, group, n)
@@ -228,7 +228,7 @@ def main(argv=None) -> int:
             f"of the n grid) is below {LOG_EXPONENT}.",
             "Theorem 9 uses the exact TC/DTC as X̂; every Theorem 9 schedule met its guarantee "
             f"E KL <= eps: {thm9_ok}.",
-            "Markov curves come from mdm.curves.markov_chain (exact, any n) when present; "
+            "Markov curves come from mdm.curves.markov_chain_curve (exact, any n) when present; "
             "without it the family is enumerated at n = 4..14 (full mode only)."
             + ("" if has_large_n else " This run had no mdm.curves."),
         ],

@@ -165,7 +165,7 @@ def _compositions(n):
 def markov_part(run):
     n = 64 if run.quick else 256
     R = 300 if run.quick else 2000
-    curve = mdm.curves.markov_chain(MU, TRANSITION, n)
+    curve = mdm.curves.markov_chain_curve(MU, TRANSITION, n)
     g = np.asarray(curve.g)
     m = mdm.calibrate.markov_chain_model(MU, TRANSITION, n)
     x = mdm.calibrate.sample_markov_chain(MU, TRANSITION, n, R, seed=run.seed)
@@ -256,7 +256,7 @@ def plot_markov(run, part):
     mc, g = part["mc"], part["g"]
     m = np.arange(part["n"])
     ax = axes[0]
-    ax.plot(m, g, "k-", label="exact g(m) (mdm.curves.markov_chain)")
+    ax.plot(m, g, "k-", label="exact g(m) (mdm.curves.markov_chain_curve)")
     ax.fill_between(
         m,
         mc.cross_entropy - 2 * mc.cross_entropy_stderr,

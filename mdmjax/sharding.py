@@ -85,7 +85,7 @@ def device_memory_limit(mesh: Mesh | None = None) -> int | None:
     """Bytes an accelerator lets one program allocate (``memory_stats()["bytes_limit"]``).
 
     The smallest over the mesh's devices (default: the first device); ``None`` on backends that
-    do not report it (the CPU, whose limit is the host's: :func:`mdmjax._memory.memory_limit`).
+    do not report it (the CPU, whose limit is the host's: :func:`mdmjax._src.memory.memory_limit`).
     """
     devices = [jax.devices()[0]] if mesh is None else list(mesh.devices.flat)
     limits = []

@@ -27,7 +27,7 @@ from mdmjax.curves import family_curve
 rng = np.random.default_rng(7)
 out = []
 t = rng.dirichlet(np.ones(3), size=3)
-c = mdm.curves.markov_chain(rng.dirichlet(np.ones(3)), t, 60)
+c = mdm.curves.markov_chain_curve(rng.dirichlet(np.ones(3)), t, 60)
 out += list(np.asarray(c.z)) + [s.kl for s in mdm.optimal_schedules(c, [2, 5, 9])]
 d = mdm.Distribution.from_probs(rng.dirichlet(np.full(81, 0.5)).reshape(3, 3, 3, 3))
 out += list(np.asarray(mdm.information_curve(d).z)) + [mdm.mixture_kl(d, (2, 2))]

@@ -9,7 +9,7 @@ given revealed positions depends only on the nearest revealed neighbours ``l < i
 
 the left factor when ``l`` exists (else the marginal of ``X_i``), the right one when ``r``
 exists. ``O(n q)`` per row with precomputed powers ``P^d``. Its :func:`mdmjax.model_curve` is an
-unbiased estimate of the exact curve :func:`mdmjax.curves.markov_chain` (``CE = g``), a test
+unbiased estimate of the exact curve :func:`mdmjax.curves.markov_chain_curve` (``CE = g``), a test
 case for long sequences.
 """
 

@@ -27,7 +27,7 @@ from mdmjax._src.keys import as_key
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_level, as_positive_int
 from mdmjax.curves import InformationCurve
-from mdmjax.curves import markov_chain as markov_chain_curve
+from mdmjax.curves import markov_chain_curve
 
 __all__ = [
     "WalkLaw",

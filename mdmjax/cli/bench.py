@@ -23,31 +23,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mdmjax.cli._law import check_positive, write_json
+from mdmjax.cli._law import add_output_arguments, check_positive, parse_ints, write_json
 
 KERNELS = ("entropy", "mixture", "dp", "batch", "warm")
 
 
 def _ints(text: str, flag: str) -> list[int]:
-    """``"20"``, ``"10,12,14"`` or ``"10:20"`` / ``"10:24:2"`` (inclusive ranges), each >= 1."""
-    out: list[int] = []
-    try:
-        for part in text.split(","):
-            if ":" in part:
-                bits = [int(b) for b in part.split(":")]
-                start, stop = bits[0], bits[1]
-                step = bits[2] if len(bits) > 2 else 1
-                if step < 1:
-                    raise ValueError
-                out.extend(range(start, stop + 1, step))
-            elif part.strip():
-                out.append(int(part))
-    except (ValueError, IndexError):
-        raise ValueError(
-            f"{flag}: expected integers, comma lists or LO:HI[:STEP] ranges, got {text!r}"
-        ) from None
-    if not out:
-        raise ValueError(f"{flag}: no sizes in {text!r}")
+    """Sizes in the CLI's one list grammar (``"20"``, ``"10,12,14"``, ``"10:20"``, ``"10:24:2"``,
+    ranges inclusive; :func:`mdmjax.cli._flags.parse_ints`), each >= 1, in the order given."""
+    out = parse_ints(text, flag, default_lo=None, default_hi=None, what="sizes")
     if min(out) < 1:
         raise ValueError(f"{flag}: sizes must be >= 1, got {min(out)}")
     return out
@@ -93,17 +77,8 @@ def register(subparsers) -> None:
         help="also run the subset kernel and the mixture KL in float32, with the "
         "error against float64",
     )
-    g = p.add_argument_group("output")
-    g.add_argument("--json", metavar="PATH", help="write the report as JSON ('-': stdout)")
-    g.add_argument("--out", help=argparse.SUPPRESS)  # deprecated spelling of --json
-    g.add_argument(
-        "--plot",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="PATH",
-        help="write the figure (PNG); no file unless given; bare --plot: the --json path with .png",
-    )
+    add_output_arguments(p, bare_plot=True)
+    p.add_argument("--out", help=argparse.SUPPRESS)  # deprecated spelling of --json
     p.add_argument(
         "--timeout",
         type=float,
@@ -115,29 +90,25 @@ def register(subparsers) -> None:
         action="store_true",
         help="run measurements in this process (peak memory is then cumulative)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
 def load_benchmarks(name: str = "kernels"):
-    """A benchmark module of a source checkout (``benchmarks/<name>.py``), as a module.
+    """The benchmark module ``mdmjax bench`` runs: part of the installed package.
 
-    The benchmarks are not part of the installed library; ``mdmjax bench`` is a thin entry into
-    them and needs the repository (an editable install, as the README's commands make).
+    ``"kernels"`` is :mod:`mdmjax.cli._bench_kernels` and ``"warm_start"``
+    :mod:`mdmjax.cli._bench_warm` (``benchmarks/kernels.py`` and ``benchmarks/warm_start.py`` are
+    thin scripts over them), so the command works outside a source checkout.
     """
-    import importlib.util
-    from pathlib import Path
+    if name == "kernels":
+        from mdmjax.cli import _bench_kernels
 
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py"
-    if not path.is_file():
-        raise ValueError(
-            f"mdmjax bench needs the repository's benchmarks/ folder (looked for {path}); "
-            "install mdmjax from a source checkout with pip install -e ."
-        )
-    spec = importlib.util.spec_from_file_location(f"mdmjax_benchmarks_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+        return _bench_kernels
+    if name == "warm_start":
+        from mdmjax.cli import _bench_warm
+
+        return _bench_warm
+    raise ValueError(f"--kernel: no benchmark module {name!r}")
 
 
 def run(args) -> int:
@@ -209,7 +180,7 @@ def run(args) -> int:
 def _add_warm_start(report: dict, timeout: float, progress: bool) -> None:
     """Whole ``mdmjax report`` processes with an empty, then a filled compilation cache.
 
-    ``benchmarks/warm_start.py``: each command runs twice in a fresh cache folder; the ratio is
+    :mod:`mdmjax.cli._bench_warm`: each command runs twice in a fresh cache folder; the ratio is
     cold wall time over warm wall time, measured in this run, and both runs must print the same
     JSON bytes. Each record also says how far the warm run is above the import floor (a process
     that only imports the CLI).
@@ -303,7 +274,7 @@ def _secs(t: float) -> str:
     return f"{t * 1e6:.2f}us"
 
 
-def main(argv=None) -> int:  # pragma: no cover  (standalone: python -m mdmjax.cli_bench)
+def main(argv=None) -> int:  # pragma: no cover  (standalone: python -m mdmjax.cli.bench)
     import argparse
 
     parser = argparse.ArgumentParser(prog="mdmjax")

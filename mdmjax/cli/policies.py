@@ -311,11 +311,10 @@ def register(subparsers) -> None:
         "--steps",
         nargs="+",
         metavar="K",
-        help="step counts: LO:HI, a comma list or integers (default 1:n)",
+        help="step counts: integers, comma lists or LO:HI[:STEP] ranges (default 1:n)",
     )
     p.add_argument(
         "--model", help="truth (default), tempered:T, noisy:SCALE[:SEED], product or markov"
     )
     add_output_arguments(p)
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -48,7 +48,7 @@ def register(subparsers) -> None:
         "--steps",
         nargs="+",
         metavar="K",
-        help="step counts for the table: integers, comma lists or LO:HI ranges",
+        help="step counts for the table: integers, comma lists or LO:HI[:STEP] ranges",
     )
     p.add_argument("--k", type=int, default=None, help="step count whose optimal schedule is shown")
     p.add_argument(

@@ -244,7 +244,7 @@ def run_optimize(args) -> int:
         restarts=args.restarts,
         key=jax.random.key(args.seed),
         polish=not args.no_polish,
-        progress=True,
+        progress=not args.quiet,
     )
     res = {
         **spec.as_json(),
@@ -315,7 +315,7 @@ def register(subparsers) -> None:
         "--steps",
         nargs="+",
         metavar="K",
-        help="step counts: integers, comma lists or LO:HI ranges (default 2,4,8,16 up to n)",
+        help="step counts: integers, comma lists or LO:HI[:STEP] ranges (default 2,4,8,16 up to n)",
     )
     p.add_argument("--eps", type=float, default=None, help="budget for the theory schedules")
     add_output_arguments(p)

@@ -3,37 +3,40 @@
 * :class:`InformationCurve` and :func:`information_curve` (exact, from a table, via the
   subset-entropy kernel :func:`subset_entropies`); :func:`as_curve` is the one argument check.
 * **Exact large-n curves** where a law has structure, at ``n = 10^3 .. 10^5``:
-  :func:`markov_chain` (any initial law, homogeneous or not, ``O(n^2)``), :func:`ising_chain`,
-  the MDS closed form (:func:`mds_code`, :func:`reed_solomon`, :func:`repetition`,
-  :func:`parity`), :func:`noisy_repetition`, :func:`product`, and :func:`linear_code` by rank
-  counting (``n <= 22``).
-* **Monte-Carlo curves with standard errors**: :func:`linear_code` (rank tests over ``F_q``),
-  and :func:`monte_carlo_curve` for any model with exact conditionals
+  :func:`markov_chain_curve` (any initial law, homogeneous or not, ``O(n^2)``),
+  :func:`ising_chain`, the MDS closed form (:func:`mds_code`, :func:`reed_solomon_curve`,
+  :func:`repetition_curve`, :func:`parity_curve`), :func:`noisy_repetition_curve`,
+  :func:`product_curve`, and :func:`linear_code_curve` by rank counting (``n <= 22``).
+* **Monte-Carlo curves with standard errors**: :func:`linear_code_curve` (rank tests over
+  ``F_q``), and :func:`monte_carlo_curve` for any model with exact conditionals
   (:class:`HiddenMarkovModel`, :class:`TreeMRF` / :func:`ising_tree`, :class:`MixtureOfProducts`).
-* :func:`family_curve` picks the route for a named family (names as ``mdm.families.by_name``).
+* :func:`family_curve` computes the curve of a named family (the names, defaults and routes of
+  ``mdm.families.FAMILY_SPECS``) and :func:`family_route` says which route it takes.
 
-Names shared with :mod:`mdmjax.families` return different things: ``mdm.families.markov_chain``
-returns a :class:`~mdmjax.Distribution` (a full probability table, small ``n``), while
-``mdm.curves.markov_chain`` returns the :class:`InformationCurve` directly (any ``n``).
-docs/theory.md §2.2 and §9.
+The curve builders end in ``_curve``: ``mdm.families.markov_chain`` returns a
+:class:`~mdmjax.Distribution` (a full probability table, small ``n``), while
+``mdm.curves.markov_chain_curve`` returns the :class:`InformationCurve` directly (any ``n``). The
+old curve names (``mdm.curves.markov_chain``, ``product``, ``repetition``, ``parity``,
+``linear_code``, ``reed_solomon``, ``noisy_repetition``) still work for one version, with a
+``DeprecationWarning``. docs/theory.md §2.2 and §9.
 """
 
 from mdmjax.curves._closed_forms import log_binomial_pmf as log_binomial_pmf
-from mdmjax.curves._closed_forms import noisy_repetition as noisy_repetition
-from mdmjax.curves._closed_forms import product as product
+from mdmjax.curves._closed_forms import noisy_repetition_curve as noisy_repetition_curve
+from mdmjax.curves._closed_forms import product_curve as product_curve
 from mdmjax.curves._codes import code_z_estimate as code_z_estimate
-from mdmjax.curves._codes import linear_code as linear_code
+from mdmjax.curves._codes import linear_code_curve as linear_code_curve
 from mdmjax.curves._codes import mds_code as mds_code
-from mdmjax.curves._codes import parity as parity
+from mdmjax.curves._codes import parity_curve as parity_curve
 from mdmjax.curves._codes import rank_mod_q as rank_mod_q
-from mdmjax.curves._codes import reed_solomon as reed_solomon
-from mdmjax.curves._codes import repetition as repetition
+from mdmjax.curves._codes import reed_solomon_curve as reed_solomon_curve
+from mdmjax.curves._codes import repetition_curve as repetition_curve
 from mdmjax.curves._curve import InformationCurve as InformationCurve
 from mdmjax.curves._curve import as_curve as as_curve
 from mdmjax.curves._curve import information_curve as information_curve
 from mdmjax.curves._markov import conditional_entropy_profile as conditional_entropy_profile
 from mdmjax.curves._markov import ising_chain as ising_chain
-from mdmjax.curves._markov import markov_chain as markov_chain
+from mdmjax.curves._markov import markov_chain_curve as markov_chain_curve
 from mdmjax.curves._markov import stationary_law as stationary_law
 from mdmjax.curves._mc_models import HiddenMarkovModel as HiddenMarkovModel
 from mdmjax.curves._mc_models import MixtureOfProducts as MixtureOfProducts
@@ -47,11 +50,44 @@ from mdmjax.curves._monte_carlo import isotonic_increasing as isotonic_increasin
 from mdmjax.curves._monte_carlo import monte_carlo_curve as monte_carlo_curve
 from mdmjax.curves._monte_carlo import monte_carlo_values as monte_carlo_values
 from mdmjax.curves._registry import CURVE_FAMILIES as CURVE_FAMILIES
+from mdmjax.curves._registry import FamilyRoute as FamilyRoute
 from mdmjax.curves._registry import family_curve as family_curve
+from mdmjax.curves._registry import family_route as family_route
 from mdmjax.curves._subset_entropy import SubsetEntropyPlan as SubsetEntropyPlan
 from mdmjax.curves._subset_entropy import average_subset_entropy as average_subset_entropy
 from mdmjax.curves._subset_entropy import extended_table as extended_table
 from mdmjax.curves._subset_entropy import extended_table_bytes as extended_table_bytes
 from mdmjax.curves._subset_entropy import plan_subset_entropies as plan_subset_entropies
 from mdmjax.curves._subset_entropy import subset_entropies as subset_entropies
+from mdmjax.curves._subset_entropy import subset_entropy_kernel as subset_entropy_kernel
 from mdmjax.curves._subset_entropy import subset_sizes as subset_sizes
+
+# Deprecated names (0.2.0; removed in the next version): the curve builders were named like the
+# table builders of mdm.families, which return a Distribution.
+_DEPRECATED = {
+    name: f"{name}_curve"
+    for name in (
+        "markov_chain",
+        "product",
+        "repetition",
+        "parity",
+        "linear_code",
+        "reed_solomon",
+        "noisy_repetition",
+    )
+}
+
+
+def __getattr__(name: str):
+    if name in _DEPRECATED:
+        import warnings
+
+        new = _DEPRECATED[name]
+        warnings.warn(
+            f"mdm.curves.{name} is deprecated; use mdm.curves.{new} (mdm.families.{name} builds "
+            "the probability table instead)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,7 +30,7 @@ from mdmjax.curves._codes import mds_code
 from mdmjax.curves._curve import InformationCurve
 from mdmjax.curves._exact_z import exact_curve
 
-__all__ = ["noisy_repetition", "product", "log_binomial_pmf"]
+__all__ = ["noisy_repetition_curve", "product_curve", "log_binomial_pmf"]
 
 _LOG_2PI = math.log(2.0 * math.pi)
 # stirlerr(k) = log k! - ((k + 1/2) log k - k + log(2 pi)/2), k = 0..15 (0 by convention at 0).
@@ -134,7 +134,7 @@ def _noisy_profile(eta: jax.Array, n: int) -> jax.Array:
 
 
 @scoped_x64
-def noisy_repetition(n: int, eta: float = 0.1) -> InformationCurve:
+def noisy_repetition_curve(n: int, eta: float = 0.1) -> InformationCurve:
     """The exact curve of the noisy repeated bit (module docstring), at any ``n``.
 
     Args:
@@ -144,7 +144,7 @@ def noisy_repetition(n: int, eta: float = 0.1) -> InformationCurve:
 
     Examples:
       >>> import mdmjax as mdm
-      >>> c = mdm.curves.noisy_repetition(2000, eta=0.1)
+      >>> c = mdm.curves.noisy_repetition_curve(2000, eta=0.1)
       >>> round(c.zn / 0.6931471805599453, 6) < 1
       True
     """
@@ -161,7 +161,7 @@ def noisy_repetition(n: int, eta: float = 0.1) -> InformationCurve:
 
 
 @scoped_x64
-def product(marginals) -> InformationCurve:
+def product_curve(marginals) -> InformationCurve:
     """A product law: every subset entropy is additive, so ``Z ≡ 0`` (docs/theory.md §5).
 
     Args:

@@ -40,10 +40,10 @@ from mdmjax.curves._monte_carlo import _stats, curve_from_estimates, random_perm
 
 __all__ = [
     "mds_code",
-    "reed_solomon",
-    "repetition",
-    "parity",
-    "linear_code",
+    "reed_solomon_curve",
+    "repetition_curve",
+    "parity_curve",
+    "linear_code_curve",
     "rank_mod_q",
     "code_z_estimate",
 ]
@@ -83,20 +83,20 @@ def mds_code(n: int, d: int, q: int) -> InformationCurve:
 
 
 @scoped_x64
-def repetition(n: int, q: int = 2) -> InformationCurve:
+def repetition_curve(n: int, q: int = 2) -> InformationCurve:
     """The repetition law (``q`` constant words): MDS with ``d = 1``, ``Z_j = ln q · 1[j > 1]``."""
     return mds_code(n, 1, q)
 
 
 @scoped_x64
-def parity(n: int, q: int = 2) -> InformationCurve:
+def parity_curve(n: int, q: int = 2) -> InformationCurve:
     """The parity law (``sum x_i = 0 mod q``): MDS with ``d = n - 1``, ``Z_j = ln q · 1[j = n]``."""
     n = as_positive_int(n, "n")
     return mds_code(n, n - 1, q)
 
 
 @scoped_x64
-def reed_solomon(n: int, q: int | None = None, d: int = 2, points=None) -> InformationCurve:
+def reed_solomon_curve(n: int, q: int | None = None, d: int = 2, points=None) -> InformationCurve:
     """The uniform law on an (affine) Reed–Solomon code: MDS, so ``Z_j = ln q · 1[j > d]``.
 
     ``{(P(a_1), .., P(a_n)) + w : deg P < d}`` with distinct points ``a_i`` in ``F_q``, prime
@@ -285,7 +285,7 @@ def code_z_estimate(generator, q: int, key, num_samples: int = 256):
 
 
 @scoped_x64
-def linear_code(
+def linear_code_curve(
     generator, q: int, shift=None, *, method: str = "auto", key=None, num_samples: int = 256
 ) -> InformationCurve:
     """The information curve of the uniform law on ``{u G + w : u in F_q^k}``.
@@ -305,7 +305,7 @@ def linear_code(
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
-      >>> c = mdm.curves.linear_code([[1, 0, 1, 1], [0, 1, 1, 2]], q=3)   # MDS, d = 2
+      >>> c = mdm.curves.linear_code_curve([[1, 0, 1, 1], [0, 1, 1, 2]], q=3)   # MDS, d = 2
       >>> (np.asarray(c.z) / np.log(3)).round(12).tolist()
       [0.0, 0.0, 1.0, 1.0]
     """

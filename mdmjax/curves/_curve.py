@@ -10,8 +10,9 @@ Definitions (docs/theory.md §2, Chen–Cong–Li 2026; Lavenant–Zanella 2025)
 
    f(i) = Z_{i+1} - Z_i, \\qquad TC = \\sum_j Z_j, \\qquad DTC = \\sum_j (Z_n - Z_j).
 
-Array conventions (DESIGN.md): ``hbar[j] = Hbar_j`` for ``j = 0..n``; ``z[j-1] = Z_j`` so
-``z[0] == 0``; ``g[j] = g(j)`` for ``j = 0..n-1``; ``f[i-1] = f(i)`` for ``i = 1..n-1``.
+Array conventions (the stable API, docs/theory.md §2.2): ``hbar[j] = Hbar_j`` for ``j = 0..n``;
+``z[j-1] = Z_j`` so ``z[0] == 0``; ``g[j] = g(j)`` for ``j = 0..n-1``; ``f[i-1] = f(i)`` for
+``i = 1..n-1``.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ from mdmjax._src.validate import as_per_item, as_positive_int, as_stochastic
 from mdmjax.curves._curve import InformationCurve
 from mdmjax.curves._exact_z import exact_curve
 
-__all__ = ["markov_chain", "ising_chain", "stationary_law", "conditional_entropy_profile"]
+__all__ = ["markov_chain_curve", "ising_chain", "stationary_law", "conditional_entropy_profile"]
 
 BLOCKED_ABOVE_N = 2048  # non-homogeneous chains longer than this scan their gaps in 4 blocks
 
@@ -225,7 +225,7 @@ def _curve_from_profile(g: np.ndarray, h: np.ndarray) -> InformationCurve:
 # Public constructors
 # ------------------------------------------------------------------------------------------------
 @scoped_x64
-def markov_chain(initial, transition, n: int | None = None) -> InformationCurve:
+def markov_chain_curve(initial, transition, n: int | None = None) -> InformationCurve:
     """The exact information curve of a Markov chain, at any ``n``, in ``O(n^2)``.
 
     ``p(x) = mu(x_1) prod_{t=1}^{n-1} P_t[x_t, x_{t+1}]``. The chain need not start from its
@@ -248,7 +248,7 @@ def markov_chain(initial, transition, n: int | None = None) -> InformationCurve:
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
-      >>> c = mdm.curves.markov_chain("stationary", [[0.9, 0.1], [0.1, 0.9]], n=10_000)
+      >>> c = mdm.curves.markov_chain_curve("stationary", [[0.9, 0.1], [0.1, 0.9]], n=10_000)
       >>> c.n, round(c.tc, 6) > 0
       (10000, True)
     """
@@ -322,7 +322,7 @@ def ising_chain(n: int, coupling=1.0, field=0.0) -> InformationCurve:
 
     Spins ``s_i = 2 x_i - 1`` with ``x_i in {0, 1}`` (as ``mdm.families.ising("chain", ...)``). A
     chain-structured Ising model is a (non-homogeneous, if fields or couplings vary) Markov chain,
-    so :func:`markov_chain` evaluates it exactly.
+    so :func:`markov_chain_curve` evaluates it exactly.
 
     Args:
       n: number of nodes.
@@ -333,6 +333,6 @@ def ising_chain(n: int, coupling=1.0, field=0.0) -> InformationCurve:
     if n == 1:
         h = as_per_item(field, 1, "field", "node")[0]
         mu = np.exp(np.array([-h, h]) - abs(h))
-        return markov_chain(mu / mu.sum(), np.eye(2), n=1)
+        return markov_chain_curve(mu / mu.sum(), np.eye(2), n=1)
     init, steps = ising_chain_as_markov(n, coupling, field)
-    return markov_chain(init, steps)
+    return markov_chain_curve(init, steps)

@@ -1,7 +1,7 @@
 """Models with exact conditionals ``p(x_i | x_S)`` for any observed set ``S``.
 
 Each is a pytree (arrays are leaves; ``n``, ``q`` are static) with ``sample``, ``conditional`` and
-``marginal_entropies``, as :mod:`mdmjax._monte_carlo` needs:
+``marginal_entropies``, as :mod:`mdmjax.curves._monte_carlo` needs:
 
 * :class:`HiddenMarkovModel` — forward–backward with evidence only on ``S``;
 * :class:`TreeMRF` (and :func:`ising_tree`) — sum-product belief propagation on a tree with the

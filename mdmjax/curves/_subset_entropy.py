@@ -68,6 +68,7 @@ from mdmjax.sharding import STATE_AXIS, device_memory_limit, num_shards, resolve
 __all__ = [
     "subset_entropies",
     "plan_subset_entropies",
+    "subset_entropy_kernel",
     "SubsetEntropyPlan",
     "extended_table",
     "extended_table_bytes",
@@ -310,7 +311,7 @@ def plan_subset_entropies(
       shape: alphabet sizes ``(q_1, .., q_n)``.
       dtype: ``float64`` (exact) or ``float32``.
       num_devices: devices the rows are sharded over.
-      limit: bytes allowed per device; default :func:`mdmjax._memory.memory_limit`, and on an
+      limit: bytes allowed per device; default :func:`mdmjax._src.memory.memory_limit`, and on an
         accelerator at most 90% of its ``bytes_limit``.
       backend: ``"cpu"``, ``"gpu"`` or ``"tpu"``; default ``jax.default_backend()``.
       outer_axes: force ``m`` (for tests and benchmarks).
@@ -457,6 +458,32 @@ def _compiled_kernel(plan: SubsetEntropyPlan, mesh):
     if mesh is None:
         return jax.jit(fn)
     return jax.jit(fn, out_shardings=NamedSharding(mesh, P()))
+
+
+def subset_entropy_kernel(plan: SubsetEntropyPlan, mesh=None):
+    """The jitted subset-entropy kernel of a plan: ``fn(probs) -> H``, ``H[S]`` for every ``S``.
+
+    What :func:`subset_entropies` runs after validating its input, exposed so that a caller can
+    compile it apart from running it (``fn.lower(x).compile()``), as ``mdmjax bench`` does to time
+    compilation and the run separately. ``probs`` must be a JAX array of ``plan``'s shape and
+    dtype (x64 on for float64); nothing is validated. docs/theory.md §2.2.
+
+    Args:
+      plan: from :func:`plan_subset_entropies`.
+      mesh: the ``jax.sharding.Mesh`` the plan was made for (``None``: one device).
+
+    Returns:
+      a jitted function of the table.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, mdmjax as mdm
+      >>> plan = mdm.curves.plan_subset_entropies((2, 2))
+      >>> with jax.enable_x64(True):
+      ...     h = mdm.curves.subset_entropy_kernel(plan)(jnp.full((2, 2), 0.25))
+      >>> [round(float(v), 6) for v in h]
+      [0.0, 0.693147, 0.693147, 1.386294]
+    """
+    return _compiled_kernel(plan, mesh)
 
 
 @scoped_x64

@@ -15,7 +15,9 @@ Modules, one concept each:
 - ``_markov``: :func:`markov_chain`, :func:`random_markov_chain`;
 - ``_ising``: :func:`ising`;
 - ``_mixtures``: :func:`mixture_of_products`, :func:`random_mixture_of_products`;
-- ``_registry``: :data:`FAMILY_NAMES` and :func:`by_name` (for the CLI);
+- ``_registry``: the one table of named families (:class:`FamilySpec`, :data:`FAMILY_SPECS`,
+  :func:`family_spec`), :data:`FAMILY_NAMES` and :func:`by_name` (read by the CLI and by
+  ``mdm.curves.family_curve``);
 - ``_real_data``: :func:`english_words`, :func:`digits_patches` (optional extra).
 
 Random families take an explicit ``jax.random`` key, are deterministic given it, and compute in
@@ -25,7 +27,7 @@ Random families take an explicit ``jax.random`` key, are deterministic given it,
     tables = jax.vmap(lambda k: dirichlet(k, (2,) * 6).probs)(keys)  # (100, 2, 2, 2, 2, 2, 2)
 
 Tables versus curves: ``mdm.families.markov_chain`` returns a :class:`~mdmjax.Distribution` (the
-dense ``q^n`` table, so small ``n`` only), while ``mdm.curves.markov_chain`` returns an
+dense ``q^n`` table, so small ``n`` only), while ``mdm.curves.markov_chain_curve`` returns an
 :class:`~mdmjax.InformationCurve` computed from the chain's structure at any ``n``
 (docs/theory.md §9.1). The same holds for the other names the two subpackages share.
 """
@@ -48,4 +50,7 @@ from mdmjax.families._real_data import digits_patches as digits_patches
 from mdmjax.families._real_data import english_word_weights as english_word_weights
 from mdmjax.families._real_data import english_words as english_words
 from mdmjax.families._registry import FAMILY_NAMES as FAMILY_NAMES
+from mdmjax.families._registry import FAMILY_SPECS as FAMILY_SPECS
+from mdmjax.families._registry import FamilySpec as FamilySpec
 from mdmjax.families._registry import by_name as by_name
+from mdmjax.families._registry import family_spec as family_spec

@@ -1,7 +1,7 @@
 """Markov-chain laws as tables (small ``n``).
 
 ``mdm.families.markov_chain`` returns a :class:`~mdmjax.Distribution` (the ``q^n`` table);
-``mdm.curves.markov_chain`` returns the :class:`~mdmjax.InformationCurve` of a chain at any
+``mdm.curves.markov_chain_curve`` returns the :class:`~mdmjax.InformationCurve` of a chain at any
 ``n`` without building the table (docs/theory.md §9.1).
 """
 

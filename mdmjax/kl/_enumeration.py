@@ -222,7 +222,7 @@ def exact_kl(
         ``"both"`` for the pair ``(expected, mixture)``.
       max_partitions: refuse to enumerate more ordered partitions than this.
       method: ``"enumerate"`` (every ordered partition, as above), ``"dp"`` (the mixture by the
-        subset-lattice DP of :func:`mdmjax.mixture.mixture_kl`, no partition listed; only for
+        subset-lattice DP of :func:`mdmjax.kl.mixture_kl`, no partition listed; only for
         ``kind="mixture"``), or ``"auto"``: ``"dp"`` for ``kind="mixture"``, else
         ``"enumerate"``.
 

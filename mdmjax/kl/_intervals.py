@@ -1,6 +1,6 @@
 """Confidence intervals for Theorem 4 KL and the optimal schedule on curves with standard errors.
 
-Monte-Carlo curves (:mod:`mdmjax.large_n`) carry per-``j`` standard errors ``se_j`` of ``Z_j``.
+Monte-Carlo curves (:mod:`mdmjax.curves`) carry per-``j`` standard errors ``se_j`` of ``Z_j``.
 Intervals are obtained by **propagating** them through the (linear) Theorem 4 formula.
 
 **One schedule.** Chen–Cong–Li (2026), Theorem 4 makes the expected KL linear in ``Z``:

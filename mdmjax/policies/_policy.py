@@ -617,7 +617,7 @@ def uniform_sizes(m: int, k: int) -> tuple[int, ...]:
 
 
 # ------------------------------------------------------------------------------------------------
-# The plan: a policy resolved against n, level by level (used by mdmjax.evaluate)
+# The plan: a policy resolved against n, level by level (used by mdmjax.policies._evaluate)
 # ------------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Step:

@@ -101,48 +101,71 @@ def _maskgit_gamma_name(gamma, power: float) -> tuple[str, float]:
     return gamma, power
 
 
-@functools.cache
-def _maskgit_float32_program(name: str, power: float, length: int):
-    """The jitted float32 program of ``floor(N * mask_schedule.schedule((k+1)/T, N, name))``.
+def _maskgit_gamma32(name: str, power: float, ratio, total):
+    """``mask_schedule.schedule(ratio, total_unknown, method)``, expression for expression.
 
-    Written as upstream writes it and run by XLA, so XLA's own float32 ``cos``/``pow``/``log2``/
-    ``exp2`` and its rewrite of the division by the constant ``T`` into ``* f32(1/T)`` give
-    upstream's roundings. Every array has an explicit 32-bit dtype and every constant is a weakly
-    typed Python scalar, so jax's x64 flag (on inside :func:`scoped_x64`) promotes nothing. The
-    steps are padded to ``length`` (128 up to ``T = 128``) so one compilation serves every ``T``.
+    ``ratio`` is a float32 scalar and ``total`` the float32 ``(1,)`` array of masked tokens.
+    """
+    if name == "cosine":
+        m = jax.lax.cos(math.pi / 2.0 * ratio)
+    elif name == "linear":
+        m = 1.0 - ratio
+    elif name == "pow":
+        m = 1.0 - ratio**power  # a Python-float exponent, as upstream's ``float("2")``
+    elif name == "log":
+        m = -jnp.log2(ratio) / jnp.log2(total)
+    else:  # "exp"
+        m = 1 - jnp.exp2(-jnp.log2(total) * (1 - ratio))
+    return jnp.clip(m, 1e-6, 1.0)
+
+
+@functools.cache
+def _maskgit_float32_program(name: str, power: float, num_iter: int):
+    """The jitted float32 mask lengths of MaskGIT's ``parallel_decode.decode`` for ``T = num_iter``.
+
+    Written as upstream runs it: a ``lax.while_loop`` over the steps whose body evaluates the
+    schedule on the *scalar* ratio ``1.*(step+1)/num_iter`` of its step, with ``num_iter`` a
+    compile-time constant and ``N`` a one-element int32 array (upstream's
+    ``unknown_number_in_the_beginning`` for a batch of one), and returns
+    ``mask_len = max(1, min(U - 1, floor(N * mask_ratio)))`` per step (``U``: tokens still
+    masked). XLA then makes upstream's own float32 choices: it turns the division by the constant
+    ``T`` into a product with ``f32(1/T)``, folds constants into ``pow`` and ``cos``
+    (``((k+1) f32(1/T))^2`` becomes ``(k+1)^2 f32(1/T^2)``) and uses its scalar ``cos``/``pow``/
+    ``log2``/``exp2``. A program that takes ``T`` as an argument, or evaluates all steps as one
+    vector, rounds differently (``n = 25, T = 5, pow2``). Hence one compilation per ``(gamma,
+    T)``, cached; ``N`` is an argument. Every array has an explicit 32-bit dtype and every
+    constant is a weakly typed Python scalar, so jax's x64 flag (on inside :func:`scoped_x64`)
+    promotes nothing.
     """
 
-    def program(total_int, recip):
-        step = jnp.arange(length, dtype=jnp.int32)
-        ratio = (step + 1).astype(jnp.float32) * recip
-        total = total_int.astype(jnp.float32)
-        if name == "cosine":
-            m = jax.lax.cos(math.pi / 2.0 * ratio)
-        elif name == "linear":
-            m = 1.0 - ratio
-        elif name == "pow":
-            m = 1.0 - ratio**power
-        elif name == "log":
-            m = -jnp.log2(ratio) / jnp.log2(total)
-        else:  # "exp"
-            m = 1 - jnp.exp2(-jnp.log2(total) * (1 - ratio))
-        m = jnp.clip(m, jnp.float32(1e-6), jnp.float32(1.0))
-        return jnp.floor(total * m)
+    def decode(unknown_number_in_the_beginning):
+        total = unknown_number_in_the_beginning.astype(jnp.float32)  # (1,)
 
-    return jax.jit(program)
+        def body(state):
+            step, unknown, out = state
+            ratio = (step + 1).astype(jnp.float32) / num_iter
+            mask_ratio = _maskgit_gamma32(name, power, ratio, total)
+            mask_len = jnp.expand_dims(jnp.floor(total * mask_ratio), 1)
+            mask_len = jnp.maximum(1.0, jnp.minimum((unknown - 1).astype(jnp.float32), mask_len))
+            out = jax.lax.dynamic_update_slice(out, mask_len, (jnp.int32(0), step))
+            return step + 1, jnp.minimum(mask_len.astype(jnp.int32), unknown), out
+
+        init = (
+            jnp.int32(0),
+            unknown_number_in_the_beginning[:, None],
+            jnp.zeros((1, num_iter), jnp.float32),
+        )
+        return jax.lax.while_loop(lambda state: state[0] < num_iter, body, init)[2][0]
+
+    return jax.jit(decode)
 
 
-def _maskgit_targets(n: int, big_t: int, name: str, power: float, dtype: str) -> np.ndarray:
-    """``floor(n * gamma((k+1)/T))`` for ``k = 0..T-1`` in upstream's float32 or in float64."""
-    if dtype == "float64":
-        r = (np.arange(big_t) + 1) / big_t
-        return np.floor(n * np.clip(_gamma(name, r, n, power), 1e-6, 1.0))
-    length = 128 if big_t <= 128 else 1 << (big_t - 1).bit_length()
-    recip = np.float32(1.0) / np.float32(big_t)
-    out = _maskgit_float32_program(name, float(power), length)(np.int32(n), recip)
+def _maskgit_float32_kept(n: int, big_t: int, name: str, power: float) -> np.ndarray:
+    """Tokens kept masked after each of the ``T`` steps, by upstream's float32 program."""
+    out = _maskgit_float32_program(name, float(power), big_t)(np.array([n], np.int32))
     if out.dtype != jnp.float32:  # pragma: no cover - the program is float32 by construction
         raise RuntimeError(f"the MaskGIT float32 program returned {out.dtype}")
-    return np.asarray(out, dtype=np.float64)[:big_t]
+    return np.asarray(out, dtype=np.float64)
 
 
 @scoped_x64
@@ -163,12 +186,16 @@ def maskgit(
       ``pow`` (``"pow<p>"``): ``1 - r^power``;
     - ``log``: ``-log2(r) / log2(n)``; ``exp``: ``1 - 2^(-log2(n) (1 - r))``.
 
-    Arithmetic. ``dtype="float32"`` (the default) runs the upstream expressions as a jitted
-    float32 XLA program, as ``decode`` does, so the counts are MaskGIT's own, including XLA's
-    ``(k+1) * f32(1/T)`` and its float32 ``cos``: ``n = 4, T = 3`` keeps ``floor(4 cos(pi/3)) =
-    floor(1.9999999) = 1`` masked after step 1. ``dtype="float64"`` evaluates the formula exactly
-    in float64 (``floor(4 cos(pi/3)) = 2``). On accelerators other than XLA:CPU (upstream ran on
-    TPU) the last ulp of ``cos``/``pow`` may differ; docs/upstream_notes.md.
+    Arithmetic. ``dtype="float32"`` (the default) runs ``decode``'s arithmetic as upstream runs
+    it: a jitted float32 ``lax.while_loop`` that evaluates the schedule on the scalar ratio of
+    each step, with ``T`` a compile-time constant (one compilation per ``gamma`` and ``T``,
+    cached). So the counts are MaskGIT's own, including XLA's ``(k+1) * f32(1/T)``, its
+    constant folding into ``pow``/``cos`` and its scalar float32 ``cos``: ``n = 4, T = 3`` keeps
+    ``floor(4 cos(pi/3)) = floor(1.9999999) = 1`` masked after step 1, and ``n = 25, T = 5,
+    pow2`` keeps 8 after step 3 (mdmjax 0.2 evaluated all steps as one vector and kept 9).
+    ``dtype="float64"`` evaluates the formula exactly in float64 (``floor(4 cos(pi/3)) = 2``). On
+    accelerators other than XLA:CPU (upstream ran on TPU) the last ulp of ``cos``/``pow`` may
+    differ; docs/upstream_notes.md.
 
     Steps that reveal nothing are dropped (each one still costs MaskGIT a model call: ``T`` calls
     in all). docs/theory.md §7.
@@ -204,11 +231,15 @@ def maskgit(
         raise ValueError(f"n: MaskGIT counts tokens in int32, so n must be < 2**31, got {n}")
     if n == 1:  # upstream keeps the one token masked until the last step
         return (1,)
-    target = _maskgit_targets(n, big_t, name, power, dtype)
+    if dtype == "float32":
+        kept = _maskgit_float32_kept(n, big_t, name, power)
+    else:
+        r = (np.arange(big_t) + 1) / big_t
+        kept = np.floor(n * np.clip(_gamma(name, r, n, power), 1e-6, 1.0))
     masked = n
     sizes = []
     for k in range(big_t):
-        after = 0 if k == big_t - 1 else max(1, min(masked - 1, int(target[k])))
+        after = 0 if k == big_t - 1 else max(1, min(masked - 1, int(kept[k])))
         sizes.append(masked - after)
         masked = after
     return _drop_zeros(sizes)

@@ -15,7 +15,7 @@ Two relaxations of "choose ``k`` block sizes summing to ``n``":
   can undercut Theorem 4 (by up to ``Z_n / 2`` in total when blocks shrink below one position on
   steep stretches of ``Z``), which is why blocks are kept ``>= 1``.
 * ``"random-sizes"`` — per-step reveal probabilities ``p_t = sigmoid(θ_t)`` (last one 1): the
-  binomial random-size schedule of :mod:`mdmjax.random_sizes`, whose exact expected KL (an
+  binomial random-size schedule (:func:`mdmjax.schedules.binomial`), whose exact expected KL (an
   ``O(k n)`` sum over the laws of the revealed count) is a smooth function of ``θ``. Its
   expected partial sums ``n (1 - prod (1 - p_u))`` are rounded. Its optimum is a genuinely random
   schedule, so the rounded schedule is not always within 1% of the DP; the result says when.
@@ -448,7 +448,7 @@ def optimize_schedule(
 ) -> OptimizeResult:
     """Search for a ``k``-step schedule by gradient descent on a continuous relaxation.
 
-    The relaxations and the run are described in the module docstring (:mod:`mdmjax.relax`).
+    The relaxations and the run are described in the module docstring (:mod:`mdmjax.search._relax`).
     The result carries its own check against the exact DP optimum (Chen–Cong–Li 2026, §3):
     ``dp_kl``, ``gap``, ``ok`` and ``message``.
 

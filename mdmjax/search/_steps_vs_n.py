@@ -1,6 +1,6 @@
 """Fewest steps for a KL budget, against ``n``: the raw material of the "O(log n) steps" figure.
 
-For each ``n`` the curve comes from :func:`mdmjax.large_n.family_curve` (or a callable), and the
+For each ``n`` the curve comes from :func:`mdmjax.curves.family_curve` (or a callable), and the
 expected KL of every schedule from Theorem 4 (``mdm.expected_kl``). Four answers per ``n``:
 
 * ``dp`` — the optimum, ``mdm.min_steps`` (exact DP);
@@ -141,7 +141,7 @@ def steps_vs_n(
     """Fewest steps with expected KL ``<= eps`` for each ``n``: DP, Theorem 9, constant, cosine.
 
     Args:
-      family: a :func:`~mdmjax.large_n.family_curve` name, or a callable ``n -> curve``
+      family: a :func:`~mdmjax.curves.family_curve` name, or a callable ``n -> curve``
         (an :class:`InformationCurve` or a :class:`Distribution`).
       ns: the values of ``n``.
       eps: the KL budget in nats, ``> 0``.

@@ -11,11 +11,11 @@ steps; a ``k``-step schedule for a law with ``n`` positions has breakpoints ``N_
   ``x(u) = (e^{λu} - 1)/(e^λ - 1)``.
 
 The fit minimizes the mean or the maximum over laws of the regret ``R_i(τ_i) - OPT_i`` on the
-relaxation of :mod:`mdmjax.relax` (exact at integer breakpoints), with a smoothing continuation,
-over ``vmap``-ped restarts in a jitted ``lax.scan``. Each law's integer schedule is then scored by
-Theorem 4 against its own DP optimum. On laws whose optima disagree (Reed–Solomon codes of
-different dimension, Chen–Cong–Li 2026 Theorems 5/6) no single shape is close to every optimum,
-and the reported regrets show it.
+relaxation of :mod:`mdmjax.search._relax` (exact at integer breakpoints), with a smoothing
+continuation, over ``vmap``-ped restarts in a jitted ``lax.scan``. Each law's integer schedule is
+then scored by Theorem 4 against its own DP optimum. On laws whose optima disagree (Reed–Solomon
+codes of different dimension, Chen–Cong–Li 2026 Theorems 5/6) no single shape is close to every
+optimum, and the reported regrets show it.
 """
 
 from __future__ import annotations

@@ -249,7 +249,7 @@ def test_long_markov_chain_with_levels():
     x = mdm.calibrate.sample_markov_chain(mu, tr, n, 300, seed=1)
     lv = [1, 2, 4, 8, 16, 32]
     mc = mdm.model_curve(mdm.calibrate.markov_chain_model(mu, tr, n), x, key=0, levels=lv)
-    g = np.asarray(mdm.curves.markov_chain(mu, tr, n).g)
+    g = np.asarray(mdm.curves.markov_chain_curve(mu, tr, n).g)
     at = mc.levels
     assert np.all(np.abs(mc.cross_entropy[at] - g[at]) <= 4 * mc.cross_entropy_stderr[at])
 

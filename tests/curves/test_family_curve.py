@@ -141,3 +141,31 @@ def test_large_n_routes_run():
     assert m.n == 10_000 and np.all(np.diff(np.asarray(m.z)) >= 0)
     rs = mdm.curves.family_curve("reed_solomon", 1000, d=5)
     assert abs(rs.dtc - 5 * np.log(1009)) < 1e-9
+
+
+def test_family_route_is_the_route_family_curve_takes():
+    """curves.family_route against what family_curve computes: an exact route gives a curve
+    without standard errors, a Monte-Carlo route one with them (linear_code switches at
+    AUTO_EXACT_N = 16, the CLI's former hard-coded threshold)."""
+    cases = [("linear_code", 16, {}), ("linear_code", 17, {"num_samples": 8}), ("markov", 9, {})]
+    for name, n, params in cases:
+        route = mdm.curves.family_route(name, n, **params)
+        curve = mdm.curves.family_curve(name, n, **params)
+        assert route.kind == ("exact" if curve.stderr is None else "monte_carlo"), (name, n)
+    assert mdm.curves.family_route("linear_code", 17, num_samples=8).num_samples == 8
+    assert mdm.curves.family_route("rs", 6).description.endswith("over F_7)")
+    assert mdm.curves.family_route("ising", 8, graph="cycle").kind == "none"
+    assert mdm.curves.family_route("ising", 8, edges=[[0, 1]]).kind == "monte_carlo"
+    assert mdm.curves.family_route("dirichlet", 4).kind == "none"
+    with pytest.raises(ValueError, match="^name"):
+        mdm.curves.family_route("nope", 4)
+
+
+def test_old_curve_names_are_deprecated_aliases():
+    for old in ("markov_chain", "product", "repetition", "parity", "linear_code", "reed_solomon",
+                "noisy_repetition"):  # fmt: skip
+        with pytest.warns(DeprecationWarning, match=f"{old}_curve"):
+            fn = getattr(mdm.curves, old)
+        assert fn is getattr(mdm.curves, f"{old}_curve")
+    with pytest.raises(AttributeError):
+        mdm.curves.no_such_name  # noqa: B018

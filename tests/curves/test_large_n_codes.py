@@ -67,7 +67,7 @@ def test_linear_code_exact_matches_enumeration(qn, k, seed):
     q, n = qn
     rng = np.random.default_rng(seed)
     g = rng.integers(0, q, size=(k, n))
-    curve = mdm.curves.linear_code(g, q)
+    curve = mdm.curves.linear_code_curve(g, q)
     ref = enumerated(code_table(g, q))
     assert np.max(np.abs(np.asarray(curve.z) - np.asarray(ref.z))) <= TOL
     assert np.max(np.abs(np.asarray(curve.hbar) - np.asarray(ref.hbar))) <= TOL
@@ -77,9 +77,9 @@ def test_linear_code_exact_matches_enumeration(qn, k, seed):
 def test_theory_table_n5():
     """docs/theory.md §5 table: expected KL in units of ln q."""
     table = {
-        "parity": (mdm.curves.parity(5, 2), 2, (1, 1, 1, 1)),
-        "repetition": (mdm.curves.repetition(5, 3), 3, (4, 1, 2, 0)),
-        "rs": (mdm.curves.reed_solomon(5, q=7, d=2), 7, (3, 0, 1, 0)),
+        "parity": (mdm.curves.parity_curve(5, 2), 2, (1, 1, 1, 1)),
+        "repetition": (mdm.curves.repetition_curve(5, 3), 3, (4, 1, 2, 0)),
+        "rs": (mdm.curves.reed_solomon_curve(5, q=7, d=2), 7, (3, 0, 1, 0)),
     }
     for curve, q, want in table.values():
         got = [mdm.expected_kl(curve, s) / np.log(q) for s in ((5,), (2, 3), (3, 2), (1, 1, 3))]
@@ -89,13 +89,13 @@ def test_theory_table_n5():
 @pytest.mark.parametrize(
     "curve, table",
     [
-        (lambda: mdm.curves.repetition(4, 3), lambda: code_table(np.ones((1, 4), int), 3)),
+        (lambda: mdm.curves.repetition_curve(4, 3), lambda: code_table(np.ones((1, 4), int), 3)),
         (
-            lambda: mdm.curves.parity(5, 2),
+            lambda: mdm.curves.parity_curve(5, 2),
             lambda: code_table(np.c_[np.eye(4, dtype=int), np.ones(4, int)], 2),
         ),
         (
-            lambda: mdm.curves.reed_solomon(4, q=5, d=2),
+            lambda: mdm.curves.reed_solomon_curve(4, q=5, d=2),
             lambda: code_table(np.vstack([np.ones(4, int), np.arange(4)]), 5, shift=[1, 2, 3, 4]),
         ),
     ],
@@ -107,14 +107,14 @@ def test_mds_closed_forms_match_enumeration(curve, table):
 
 
 def test_mds_tc_dtc():
-    c = mdm.curves.reed_solomon(1000, d=7)  # q = 1009
+    c = mdm.curves.reed_solomon_curve(1000, d=7)  # q = 1009
     assert abs(c.tc - 993 * np.log(1009)) < 1e-8 and abs(c.dtc - 7 * np.log(1009)) < 1e-9
 
 
 def test_monte_carlo_within_four_standard_errors():
     q = 3
     g = np.array([[1, 0, 0, 1, 1, 0, 2], [0, 1, 0, 1, 2, 0, 0], [0, 0, 1, 0, 0, 2, 1]])
-    ref = np.asarray(mdm.curves.linear_code(g, q, method="exact").z)
+    ref = np.asarray(mdm.curves.linear_code_curve(g, q, method="exact").z)
     z, se = mdm.curves.code_z_estimate(g, q, jax.random.key(7), num_samples=3000)
     assert z[0] == 0.0 and se[0] == 0.0
     exact = se == 0
@@ -129,35 +129,38 @@ def test_monte_carlo_reed_solomon_n1000_is_exact():
     n, q, d = 1000, 1009, 3
     a = np.arange(n)
     g = np.stack([a**p % q for p in range(d)])
-    c = mdm.curves.linear_code(g, q, method="monte_carlo", key=0, num_samples=8)
-    assert np.array_equal(np.asarray(c.z), np.asarray(mdm.curves.reed_solomon(n, q, d).z))
+    c = mdm.curves.linear_code_curve(g, q, method="monte_carlo", key=0, num_samples=8)
+    assert np.array_equal(np.asarray(c.z), np.asarray(mdm.curves.reed_solomon_curve(n, q, d).z))
     assert np.all(np.asarray(c.stderr) == 0)
 
 
 def test_linear_code_auto_monte_carlo_needs_key():
     g = np.random.default_rng(0).integers(0, 2, size=(3, 20))
     with pytest.raises(ValueError, match="key"):
-        mdm.curves.linear_code(g, 2)
-    c = mdm.curves.linear_code(g, 2, key=1, num_samples=64)
+        mdm.curves.linear_code_curve(g, 2)
+    c = mdm.curves.linear_code_curve(g, 2, key=1, num_samples=64)
     assert c.stderr is not None and np.all(np.diff(np.asarray(c.z)) >= 0)
 
 
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: mdm.curves.reed_solomon(5, q=5), "q"),
-        (lambda: mdm.curves.reed_solomon(5, q=8), "q"),
-        (lambda: mdm.curves.reed_solomon(5, q=7, d=6), "d"),
-        (lambda: mdm.curves.reed_solomon(3, q=7, points=[1, 1, 2]), "points"),
+        (lambda: mdm.curves.reed_solomon_curve(5, q=5), "q"),
+        (lambda: mdm.curves.reed_solomon_curve(5, q=8), "q"),
+        (lambda: mdm.curves.reed_solomon_curve(5, q=7, d=6), "d"),
+        (lambda: mdm.curves.reed_solomon_curve(3, q=7, points=[1, 1, 2]), "points"),
         (lambda: mdm.curves.mds_code(3, 1, 1), "q"),
-        (lambda: mdm.curves.linear_code([[1, 2]], 4), "q"),
-        (lambda: mdm.curves.linear_code([1, 2], 3), "generator"),
-        (lambda: mdm.curves.linear_code([[0.5, 1]], 3), "generator"),
-        (lambda: mdm.curves.linear_code([[1, 2]], 3, method="magic"), "method"),
-        (lambda: mdm.curves.linear_code(np.ones((1, 30), int), 2, method="exact"), "generator"),
+        (lambda: mdm.curves.linear_code_curve([[1, 2]], 4), "q"),
+        (lambda: mdm.curves.linear_code_curve([1, 2], 3), "generator"),
+        (lambda: mdm.curves.linear_code_curve([[0.5, 1]], 3), "generator"),
+        (lambda: mdm.curves.linear_code_curve([[1, 2]], 3, method="magic"), "method"),
+        (
+            lambda: mdm.curves.linear_code_curve(np.ones((1, 30), int), 2, method="exact"),
+            "generator",
+        ),
         (lambda: mdm.curves.rank_mod_q([[1]], 6), "q"),
         (
-            lambda: mdm.curves.linear_code(np.ones((1, 20), int), 2, key=0, num_samples=1),
+            lambda: mdm.curves.linear_code_curve(np.ones((1, 20), int), 2, key=0, num_samples=1),
             "num_samples",
         ),
     ],

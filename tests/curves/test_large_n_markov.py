@@ -57,7 +57,7 @@ def chains(draw):
 @given(chains())
 def test_markov_matches_enumeration(case):
     n, mu, trans, steps = case
-    curve = mdm.curves.markov_chain(mu, trans, n)
+    curve = mdm.curves.markov_chain_curve(mu, trans, n)
     ref = enumerated(chain_table(mu, steps))
     assert close(curve.z, ref.z)
     assert close(curve.hbar, ref.hbar)
@@ -73,9 +73,9 @@ def test_markov_stationary_and_not(rng, q, n):
     start[0] = 1.0
     for mu in (start, rng.dirichlet(np.ones(q))):
         ref = enumerated(chain_table(mu, [trans] * (n - 1)))
-        assert close(mdm.curves.markov_chain(mu, trans, n).z, ref.z)
+        assert close(mdm.curves.markov_chain_curve(mu, trans, n).z, ref.z)
     ref = enumerated(chain_table(pi, [trans] * (n - 1)))
-    assert close(mdm.curves.markov_chain("stationary", trans, n).z, ref.z)
+    assert close(mdm.curves.markov_chain_curve("stationary", trans, n).z, ref.z)
 
 
 def hbar_by_pair_counting(mu, trans, n):
@@ -108,7 +108,7 @@ def test_markov_n40_against_pair_counting(rng):
     mu = rng.dirichlet(np.ones(3))
     n = 40
     ref = hbar_by_pair_counting(mu, trans, n)
-    curve = mdm.curves.markov_chain(mu, trans, n)
+    curve = mdm.curves.markov_chain_curve(mu, trans, n)
     assert close(curve.hbar, ref, 1e-11)
     z_ref = ref[1] + ref[:-1] - ref[1:]
     assert close(curve.z, z_ref, 1e-11)
@@ -119,7 +119,7 @@ def test_markov_large_n_tc_dtc_direct(rng):
     n = 3000
     trans = rng.dirichlet(np.ones(2), size=2)
     mu = np.array([0.9, 0.1])
-    curve = mdm.curves.markov_chain(mu, trans, n)
+    curve = mdm.curves.markov_chain_curve(mu, trans, n)
     mus = [mu]
     for _ in range(n - 1):
         mus.append(mus[-1] @ trans)
@@ -143,7 +143,7 @@ def test_markov_large_n_tc_dtc_direct(rng):
 
 def test_identity_transition_is_repetition():
     mu = np.array([0.2, 0.3, 0.5])
-    curve = mdm.curves.markov_chain(mu, np.eye(3), 500)
+    curve = mdm.curves.markov_chain_curve(mu, np.eye(3), 500)
     z = np.asarray(curve.z)
     assert z[0] == 0.0 and close(z[1:], _entropy(mu), 1e-12)
 
@@ -174,7 +174,7 @@ def test_inhomogeneous_blocked_path_matches_enumeration(rng, monkeypatch):
     steps = rng.dirichlet(np.ones(2), size=(n - 1, 2))
     mu = rng.dirichlet(np.ones(2))
     ref = enumerated(chain_table(mu, list(steps)))
-    assert close(mdm.curves.markov_chain(mu, steps).z, ref.z)
+    assert close(mdm.curves.markov_chain_curve(mu, steps).z, ref.z)
 
 
 @pytest.mark.parametrize(
@@ -194,7 +194,7 @@ def test_inhomogeneous_blocked_path_matches_enumeration(rng, monkeypatch):
 )
 def test_markov_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        mdm.curves.markov_chain(**kwargs)
+        mdm.curves.markov_chain_curve(**kwargs)
 
 
 def test_stationary_law_not_unique():
@@ -204,6 +204,6 @@ def test_stationary_law_not_unique():
 
 @pytest.mark.slow
 def test_markov_n10000_smoke():
-    curve = mdm.curves.markov_chain("stationary", [[0.9, 0.1], [0.2, 0.8]], 10_000)
+    curve = mdm.curves.markov_chain_curve("stationary", [[0.9, 0.1], [0.2, 0.8]], 10_000)
     z = np.asarray(curve.z)
     assert curve.n == 10_000 and np.all(np.diff(z) >= 0) and z[0] == 0.0

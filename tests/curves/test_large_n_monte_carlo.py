@@ -163,7 +163,7 @@ def test_hmm_with_identity_emissions_matches_exact_markov():
     rng = np.random.default_rng(8)
     n = 40
     mu, a = rng.dirichlet(np.ones(3)), rng.dirichlet(np.ones(3), size=3)
-    exact = np.asarray(mdm.curves.markov_chain(mu, a, n).z)
+    exact = np.asarray(mdm.curves.markov_chain_curve(mu, a, n).z)
     model = mdm.curves.HiddenMarkovModel(mu, a, np.eye(3), n)
     z, se = mdm.curves.estimate_z(model, jax.random.key(0), num_samples=400)
     assert np.all(np.abs(z - exact) <= 4 * se + 1e-12)
@@ -225,7 +225,7 @@ def test_noisy_repetition_matches_enumeration(n, eta):
     k = states(n, 2).sum(axis=1)
     table = 0.5 * (eta**k * (1 - eta) ** (n - k) + eta ** (n - k) * (1 - eta) ** k)
     ref = enumerated(table.reshape((2,) * n))
-    c = mdm.curves.noisy_repetition(n, eta)
+    c = mdm.curves.noisy_repetition_curve(n, eta)
     assert np.max(np.abs(np.asarray(c.z) - np.asarray(ref.z))) <= TOL
     assert np.max(np.abs(np.asarray(c.hbar) - np.asarray(ref.hbar))) <= TOL
 
@@ -247,7 +247,7 @@ def test_noisy_repetition_theory_formula_large_n():
             total += w * Decimal(-(t * math.log(t) + (1 - t) * math.log(1 - t)))
         return float(total)
 
-    curve = mdm.curves.noisy_repetition(n, eta)
+    curve = mdm.curves.noisy_repetition_curve(n, eta)
     gg = np.asarray(curve.g)
     for m in (0, 1, 7, 150, 300):
         assert abs(gg[m] - g(m)) < 1e-12
@@ -255,7 +255,7 @@ def test_noisy_repetition_theory_formula_large_n():
 
 def test_product_curve():
     marg = np.array([[0.5, 0.5], [0.9, 0.1], [0.2, 0.8]])
-    c = mdm.curves.product(marg)
+    c = mdm.curves.product_curve(marg)
     table = marg[0][:, None, None] * marg[1][None, :, None] * marg[2][None, None, :]
     ref = enumerated(table)
     assert np.max(np.abs(np.asarray(c.hbar) - np.asarray(ref.hbar))) <= TOL
@@ -272,7 +272,7 @@ def test_product_curve():
         (lambda: mdm.curves.ising_tree(4, [[0, 1], [1, 2]]), "edges"),
         (lambda: mdm.curves.ising_tree(3, [[0, 1], [1, 2]], coupling=[1.0]), "coupling"),
         (lambda: mdm.curves.MixtureOfProducts([0.5, 0.5], np.full((3, 2, 2), 0.5)), "marginals"),
-        (lambda: mdm.curves.noisy_repetition(3, 1.5), "eta"),
+        (lambda: mdm.curves.noisy_repetition_curve(3, 1.5), "eta"),
         (
             lambda: mdm.curves.TreeMRF(
                 np.zeros((3, 2)), np.zeros((3, 2, 2)), [1, -1, 0], [0, 1, 2]

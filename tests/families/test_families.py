@@ -582,3 +582,19 @@ def test_distribution_memory_guard(monkeypatch):
     monkeypatch.setenv("MDMJAX_MEMORY_LIMIT", "100")
     with pytest.raises(ValueError, match=r"p: a probability table .*\(128 bytes\)"):
         mdm.Distribution.from_probs(np.full(16, 1 / 16))
+
+
+def test_family_specs_are_the_one_table():
+    """FAMILY_SPECS: by_name, curves.CURVE_FAMILIES and the CLI's names all come from it."""
+    names = [s.name for s in F.FAMILY_SPECS]
+    assert F.FAMILY_NAMES == tuple(s.name for s in F.FAMILY_SPECS if s.table is not None)
+    assert set(mdm.curves.CURVE_FAMILIES) == {
+        a for s in F.FAMILY_SPECS if s.curve for a in (s.name, *s.aliases)
+    }
+    assert len(set(names)) == len(names) and "hmm" in names and "hmm" not in F.FAMILY_NAMES
+    assert F.family_spec("rs") is F.family_spec("reed_solomon")
+    assert F.family_spec("reed_solomon").alphabet_size(10, None, {}) == 11
+    assert F.family_spec("markov").alphabet_size(5, None, {"transition": np.eye(3)}) == 3
+    assert F.family_spec("ising").alphabet == "binary"
+    with pytest.raises(ValueError, match="^name"):
+        F.family_spec("nope")

@@ -30,7 +30,7 @@ def random_curve(rng, n):
 
 
 def test_exact_curve_gives_degenerate_interval():
-    c = mdm.curves.reed_solomon(12, q=13, d=3)
+    c = mdm.curves.reed_solomon_curve(12, q=13, d=3)
     iv = mdm.expected_kl_interval(c, (4, 8))
     assert iv.estimate == iv.lower == iv.upper == mdm.expected_kl(c, (4, 8))
     si = mdm.optimal_schedule_interval(c, 2)

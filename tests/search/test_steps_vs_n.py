@@ -85,7 +85,7 @@ def test_steps_vs_n_columns_against_references():
     out = mdm.search.steps_vs_n("noisy_repetition", [5, 12, 30], eps, eta=0.15, progress=False)
     assert out["n"] == [5, 12, 30]
     for b, n in enumerate(out["n"]):
-        curve = mdm.curves.noisy_repetition(n, 0.15)
+        curve = mdm.curves.noisy_repetition_curve(n, 0.15)
         assert out["dp"][b] == mdm.min_steps(curve, eps).steps
         assert out["dp_kl"][b] <= eps + 1e-12
         assert out["theorem9_tc"][b] == len(mdm.search.theorem9_sizes(n, eps, curve.tc, "tc"))
@@ -101,7 +101,7 @@ def test_steps_vs_n_repetition_and_callable():
     out = mdm.search.steps_vs_n("repetition", [8, 16], 0.1, progress=False)
     assert out["dp"] == [2, 2] and out["constant"] == [8, 16]
     out2 = mdm.search.steps_vs_n(
-        lambda n: mdm.curves.repetition(n), [8, 16], 0.1, dp=False, progress=False
+        lambda n: mdm.curves.repetition_curve(n), [8, 16], 0.1, dp=False, progress=False
     )
     assert out2["dp"] == [None, None] and out2["constant"] == out["constant"]
 
@@ -113,7 +113,7 @@ def test_steps_vs_n_repetition_and_callable():
         (dict(family="repetition", ns=[], eps=0.1), "ns"),
         (dict(family="repetition", ns=[0], eps=0.1), "ns"),
         (dict(family=3, ns=[4], eps=0.1), "family"),
-        (dict(family=lambda n: mdm.curves.repetition(n + 1), ns=[4], eps=0.1), "family"),
+        (dict(family=lambda n: mdm.curves.repetition_curve(n + 1), ns=[4], eps=0.1), "family"),
     ],
 )
 def test_steps_vs_n_bad_input(kwargs, match):

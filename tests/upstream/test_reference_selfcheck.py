@@ -22,21 +22,13 @@ def test_maskgit_float32_boundary():
     assert U.maskgit_counts(1, 3, "log") == (0, 0, 1)
 
 
-@pytest.mark.parametrize(
-    "n, steps, method",
-    [
-        (4, 3, "cosine"),
-        (3, 3, "uniform"),
-        (9, 3, "pow2"),
-        (64, 28, "pow3"),
-        (27, 3, "log"),
-        (25, 2, "exp"),
-        (100, 12, "cosine"),
-    ],
-)
-def test_maskgit_fast_path_is_the_literal_jit(n, steps, method):
-    fast = U.maskgit_mask_ratio_floor(n, steps, method, "xla")
-    np.testing.assert_array_equal(fast, U._maskgit_literal_xla(n, steps, method))
+def test_maskgit_literal_decode_pow2():
+    # Step 3 of T = 5: 25 (1 - 0.8^2) is 8.999999 in float32 (and in float64), so upstream keeps
+    # 8 masked; mdmjax 0.2 evaluated pow over all steps as one XLA:CPU vector and kept 9.
+    np.testing.assert_array_equal(U.maskgit_decode_mask_lens(25, 5, "pow2"), [24, 21, 16, 8, 1])
+    assert U.maskgit_counts(25, 5, "pow2") == (1, 3, 5, 8, 8)
+    with pytest.raises(ValueError):
+        U.maskgit_decode_mask_lens(4, 3, "square")
 
 
 def test_maskgit_annealed_temperature():

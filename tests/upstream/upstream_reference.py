@@ -8,11 +8,13 @@ mdmjax's schedule constructors drop empty steps, so compare with :func:`drop_zer
 Arithmetic. Where upstream's rounding decides a count, the float format and the operation order
 are reproduced:
 
-- MaskGIT runs under ``jax.jit`` in float32 (x64 off). XLA rewrites ``x / T`` with a constant
-  ``T`` into ``x * f32(1/T)``, and XLA's float32 ``cos``/``pow``/``log2``/``exp2`` differ from
-  numpy's in the last ulp. :func:`maskgit_counts` therefore evaluates the mask ratios *with XLA
-  itself* (``arith="xla"``, the default, explicit float32 dtypes so jax's x64 flag does not
-  matter); ``"numpy32"`` and ``"float64"`` are diagnostics.
+- MaskGIT runs ``decode`` under ``jax.jit`` in float32 (x64 off), one step at a time inside a
+  ``lax.while_loop`` with ``num_iter`` a compile-time constant. XLA rewrites ``x / T`` into
+  ``x * f32(1/T)``, folds the constant into ``pow``/``cos`` (``((k+1) c)^2`` becomes
+  ``(k+1)^2 f32(c^2)``), and its float32 ``cos``/``pow``/``log2``/``exp2`` differ from numpy's in
+  the last ulp. :func:`maskgit_counts` therefore runs a *literal* ``while_loop`` transcription of
+  the upstream lines through XLA itself (``arith="xla"``, the default);
+  ``"numpy32"`` and ``"float64"`` are diagnostics.
 - dllm and Dream run in PyTorch (float32 tensors, float64 Python scalars); basic IEEE operations
   are emulated with numpy float32/float64, ``torch.cos`` on a 0-d CPU tensor by the correctly
   rounded float32 cosine (glibc ``cosf``), ``torch.linspace`` on CUDA by its fused
@@ -62,61 +64,74 @@ MASKGIT_METHODS = ("cosine", "uniform", "pow", "log", "exp")
 
 
 @functools.cache
-def _maskgit_xla_fn(name: str, exponent: float):
+def _maskgit_decode_program(method: str, num_iter: int):
+    """google-research/maskgit@1db2359 ``parallel_decode.decode``'s mask lengths, line for line.
+
+    A literal transcription: the ``lax.while_loop`` of ``decode`` (``loop_cond_fn``,
+    ``loop_body_fn``) and ``mask_schedule.schedule`` as upstream writes them, with ``num_iter`` a
+    Python int (a compile-time constant) and ``unknown_number_in_the_beginning`` the int32
+    ``(batch,)`` count of masked inputs (a batch of one). The model call, the categorical sample
+    and ``mask_by_random_topk`` are left out: they decide *which* tokens stay masked, not how
+    many; the carried count is what ``mask_by_random_topk`` leaves masked, ``min(mask_len, U)``
+    (known tokens have confidence +inf). Returns ``mask_len`` per step, shape ``(1, num_iter)``.
+    Traced and run with x64 off and standard dtype promotion, as upstream ran.
+    """
     import jax
     import jax.numpy as jnp
+    from jax import lax
 
-    def floor_target(n, recip):
-        # steps 0..127 (padded); ratio = f32(step + 1) * f32(1/T): XLA's rewrite of upstream's
-        # constant division ``1.*(step+1)/num_iter`` (the selfcheck holds this against a literal
-        # jitted fori_loop). ``n`` is traced, as upstream's ``unknown_number_in_the_beginning``.
-        step = jnp.arange(128, dtype=jnp.int32)
-        ratio = (step + 1).astype(jnp.float32) * recip
-        total = n.astype(jnp.float32)
-        if name == "cosine":
-            m = jax.lax.cos(math.pi / 2.0 * ratio)
-        elif name == "uniform":
-            m = 1.0 - ratio
-        elif name == "pow":
-            m = 1.0 - ratio**exponent  # a Python-float exponent, as upstream
-        elif name == "log":
-            m = -jnp.log2(ratio) / jnp.log2(total)
-        else:
-            m = 1 - jnp.exp2(-jnp.log2(total) * (1 - ratio))
-        m = jnp.clip(m, jnp.float32(1e-6), jnp.float32(1.0))
-        return jnp.floor(total * m)
+    def schedule(ratio, total_unknown, method="cosine"):
+        if method == "uniform":
+            mask_ratio = 1.0 - ratio
+        elif "pow" in method:
+            exponent = float(method.replace("pow", ""))
+            mask_ratio = 1.0 - ratio**exponent
+        elif method == "cosine":
+            mask_ratio = jax.lax.cos(math.pi / 2.0 * ratio)
+        elif method == "log":
+            mask_ratio = -jnp.log2(ratio) / jnp.log2(total_unknown)
+        elif method == "exp":
+            mask_ratio = 1 - jnp.exp2(-jnp.log2(total_unknown) * (1 - ratio))
+        # Clamps mask into [epsilon, 1)
+        mask_ratio = jnp.clip(mask_ratio, 1e-6, 1.0)
+        return mask_ratio
 
-    return jax.jit(floor_target)
+    def decode(unknown_number_in_the_beginning):
+        start_iter = 0
+        init_state = (
+            jnp.array(start_iter),  # cur_index
+            jnp.expand_dims(unknown_number_in_the_beginning, 1),  # sum(unknown_map, -1, keepdims)
+            jnp.zeros((unknown_number_in_the_beginning.shape[0], num_iter)),  # mask_len per step
+        )
+
+        def loop_cond_fn(state):
+            not_at_end = state[0] < num_iter
+            return not_at_end
+
+        def loop_body_fn(state):
+            step, unknown, lens = state
+            ratio = 1.0 * (step + 1) / num_iter
+            mask_ratio = schedule(ratio, unknown_number_in_the_beginning, method)
+            mask_len = jnp.expand_dims(jnp.floor(unknown_number_in_the_beginning * mask_ratio), 1)
+            mask_len = jnp.maximum(1, jnp.minimum(unknown - 1, mask_len))
+            lens = jax.lax.dynamic_update_slice(lens, mask_len, (0, step))
+            return step + 1, jnp.minimum(mask_len, unknown).astype(unknown.dtype), lens
+
+        final_state = lax.while_loop(loop_cond_fn, loop_body_fn, init_state)
+        return final_state[2]
+
+    return jax.jit(decode)
 
 
-def _maskgit_literal_xla(n: int, steps: int, method: str):
-    """floor(n * mask_ratio) per step from a literal jitted fori_loop (selfcheck only)."""
+def maskgit_decode_mask_lens(n: int, steps: int, method: str = "cosine") -> np.ndarray:
+    """``mask_len`` (tokens kept masked) after each of ``steps`` steps of upstream's ``decode``,
+    ``n`` tokens masked, from the literal ``while_loop`` (:func:`_maskgit_decode_program`)."""
     import jax
-    import jax.numpy as jnp
 
-    name, exponent = _parse_maskgit(method)
-
-    def run(n_arr):
-        total = n_arr.astype(jnp.float32)
-
-        def body(step, out):
-            ratio = (step + 1).astype(jnp.float32) / steps  # constant divisor, as upstream
-            if name == "cosine":
-                m = jax.lax.cos(math.pi / 2.0 * ratio)
-            elif name == "uniform":
-                m = 1.0 - ratio
-            elif name == "pow":
-                m = 1.0 - ratio**exponent
-            elif name == "log":
-                m = -jnp.log2(ratio) / jnp.log2(total)
-            else:
-                m = 1 - jnp.exp2(-jnp.log2(total) * (1 - ratio))
-            m = jnp.clip(m, jnp.float32(1e-6), jnp.float32(1.0))
-            return out.at[step].set(jnp.floor(total * m))
-
-        return jax.lax.fori_loop(0, steps, body, jnp.zeros(steps, jnp.float32))
-
-    return np.asarray(jax.jit(run)(jnp.int32(n)))
+    _parse_maskgit(method)
+    with jax.enable_x64(False), jax.numpy_dtype_promotion("standard"):
+        out = _maskgit_decode_program(method, int(steps))(np.array([n], np.int32))
+        return np.asarray(out)[0]
 
 
 def _parse_maskgit(method: str) -> tuple[str, float]:
@@ -127,7 +142,7 @@ def _parse_maskgit(method: str) -> tuple[str, float]:
     return method, 0.0
 
 
-def maskgit_mask_ratio_floor(n: int, steps: int, method: str = "cosine", arith: str = "xla"):
+def maskgit_mask_ratio_floor(n: int, steps: int, method: str = "cosine", arith: str = "numpy32"):
     """``floor(N * mask_schedule.schedule((k+1)/T, N, method))`` for ``k = 0..T-1``, as float.
 
     google-research/maskgit@1db2359, ``maskgit/libml/mask_schedule.py::schedule(ratio,
@@ -136,14 +151,10 @@ def maskgit_mask_ratio_floor(n: int, steps: int, method: str = "cosine", arith: 
     ``-log2(r)/log2(N)``; ``"exp"`` ``1 - exp2(-log2(N)(1 - r))``; then ``clip(., 1e-6, 1)``.
     ``parallel_decode.decode`` calls it with ``ratio = 1.*(step+1)/num_iter`` (int32 step, Python
     int ``num_iter``) and takes ``jnp.floor(unknown_number_in_the_beginning * mask_ratio)``.
+    Diagnostics only (``arith="numpy32"``: op-by-op numpy float32, ``"float64"``): upstream's
+    own arithmetic is :func:`maskgit_decode_mask_lens`.
     """
     name, exponent = _parse_maskgit(method)
-    if arith == "xla":
-        if steps > 128:
-            raise ValueError("arith='xla' is padded to 128 steps")
-        # numpy int32/float32 scalars: the program's argument types, without an eager conversion
-        out = _maskgit_xla_fn(name, exponent)(np.int32(n), f32(1.0) / f32(steps))
-        return np.asarray(out)[:steps]
     if arith == "numpy32":
         ratio = (np.arange(1, steps + 1).astype(f32)) * (f32(1.0) / f32(steps))
         total = f32(n)
@@ -194,7 +205,10 @@ def maskgit_counts(n: int, steps: int, method: str = "cosine", arith: str = "xla
     """
     if n == 1:  # mask_len = max(1, min(0, .)) = 1 (NaN for "log": log2(1) = 0): kept masked
         return (0,) * (steps - 1) + (1,)
-    floor_target = maskgit_mask_ratio_floor(n, steps, method, arith)
+    if arith == "xla":  # upstream's own float32: the literal while_loop of decode
+        floor_target = maskgit_decode_mask_lens(n, steps, method)
+    else:
+        floor_target = maskgit_mask_ratio_floor(n, steps, method, arith)
     masked = n
     counts = []
     for k in range(steps):
