@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from statistics import NormalDist
 
 import jax
@@ -88,6 +89,15 @@ def schedule_rows(z_rows: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"ModelCurve.{old} is deprecated (it is the per-level predictive entropy, an array); use "
+        f"ModelCurve.{new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
 def _as_batch(sizes, n: int) -> tuple[np.ndarray, bool]:
     arr = as_sizes(sizes, n)
     return (arr[None, :], True) if arr.ndim == 1 else (arr, False)
@@ -103,8 +113,11 @@ class ModelCurve:
     Attributes:
       cross_entropy: ``(n,)`` ``CE(m)`` in nats, raw estimates.
       cross_entropy_stderr: ``(n,)`` their standard errors.
-      entropy: ``(n,)`` mean predictive entropy ``E_x H(p̂(. | x_S))`` at each level.
-      entropy_stderr: ``(n,)``.
+      predictive_entropy: ``(n,)`` mean predictive entropy ``E_x H(p̂(. | x_S))`` at each level
+        (not the entropy of the data, a scalar elsewhere: :attr:`mdmjax.InformationCurve.entropy`).
+      predictive_entropy_stderr: ``(n,)``.
+      entropy, entropy_stderr: deprecated aliases of the two above (``DeprecationWarning``;
+        removed in the next version).
       calibration_gap: ``(n,)`` ``CE(m) - entropy(m)`` (§8.4; 0 for the true conditionals).
       calibration_gap_stderr: ``(n,)``.
       nll_bound: ``sum_m CE(m)``, the expected NLL of one-token-per-step sampling (§8.3).
@@ -146,7 +159,7 @@ class ModelCurve:
         nll, nll_se = weighted_stats(self.row_cross_entropy.sum(axis=1), self.row_weights)
         z, z_se = weighted_stats(self.row_z, self.row_weights)
         self.cross_entropy, self.cross_entropy_stderr = ce, ce_se
-        self.entropy, self.entropy_stderr = ent, ent_se
+        self.predictive_entropy, self.predictive_entropy_stderr = ent, ent_se
         self.calibration_gap, self.calibration_gap_stderr = gap, gap_se
         self.nll_bound, self.nll_bound_stderr = float(nll), float(nll_se)
         self.raw_z, self.raw_z_stderr = z, z_se
@@ -166,6 +179,19 @@ class ModelCurve:
         return int(self.row_cross_entropy.shape[0])
 
     @property
+    def entropy(self) -> np.ndarray:
+        """Deprecated alias of :attr:`predictive_entropy` (an array, unlike
+        :attr:`mdmjax.InformationCurve.entropy`)."""
+        _deprecated("entropy", "predictive_entropy")
+        return self.predictive_entropy
+
+    @property
+    def entropy_stderr(self) -> np.ndarray:
+        """Deprecated alias of :attr:`predictive_entropy_stderr`."""
+        _deprecated("entropy_stderr", "predictive_entropy_stderr")
+        return self.predictive_entropy_stderr
+
+    @property
     @scoped_x64
     def row_z(self) -> np.ndarray:
         """``(R, n)`` per-row ``Z^CE_r(j) = CE_r(0) - CE_r(j-1)``."""
@@ -177,7 +203,7 @@ class ModelCurve:
         """The predictive-entropy analogue ``Z^H_j = H(0) - H(j-1)``, isotonic (a diagnostic)."""
         rows = self.row_entropy[:, :1] - self.row_entropy
         z, se = weighted_stats(rows, self.row_weights)
-        return curve_from_estimates(z, se, h1=max(float(self.entropy[0]), 0.0))
+        return curve_from_estimates(z, se, h1=max(float(self.predictive_entropy[0]), 0.0))
 
     def __repr__(self) -> str:
         return (
@@ -271,8 +297,8 @@ class ModelCurve:
             "levels": self.levels.tolist(),
             "cross_entropy": self.cross_entropy.tolist(),
             "cross_entropy_stderr": self.cross_entropy_stderr.tolist(),
-            "entropy": self.entropy.tolist(),
-            "entropy_stderr": self.entropy_stderr.tolist(),
+            "predictive_entropy": self.predictive_entropy.tolist(),
+            "predictive_entropy_stderr": self.predictive_entropy_stderr.tolist(),
             "calibration_gap": self.calibration_gap.tolist(),
             "calibration_gap_stderr": self.calibration_gap_stderr.tolist(),
             "raw_z": self.raw_z.tolist(),
