@@ -41,7 +41,7 @@ import numpy as np
 
 from mdmjax._src.buckets import MODEL_BATCH_SIZE
 from mdmjax._src.keys import as_key
-from mdmjax._src.memory import check_allocation
+from mdmjax._src.memory import check_allocation, memory_limit
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MASS_TOLERANCE
 from mdmjax._src.validate import (
@@ -54,6 +54,7 @@ from mdmjax._src.validate import (
 from mdmjax.curves import InformationCurve, curve_from_estimates
 from mdmjax.kl import Interval, theorem4
 from mdmjax.models import as_scoring_model
+from mdmjax.sharding import num_shards, resolve_mesh
 
 __all__ = ["ModelCurve", "model_curve", "MASKS"]
 
@@ -464,6 +465,8 @@ def model_curve(
     levels=None,
     always_revealed=None,
     batch_size: int = MODEL_BATCH_SIZE,
+    mesh=None,
+    progress: bool = False,
 ) -> ModelCurve:
     """Estimate a model's per-level cross-entropy curve from data (module docstring).
 
@@ -485,7 +488,15 @@ def model_curve(
       always_revealed: ``(n,)`` bool, a prompt revealed in every pass: the curve is then that of
         the conditional law of the other positions, and level ``m`` counts revealed generated
         positions only.
-      batch_size: forward passes per model call (the last call is padded to the same size).
+      batch_size: forward passes per model call (the last call is padded to the same size;
+        for a traceable model split over several devices, rounded up to a multiple of their
+        number). A probs or log-probs model's ``(B, n, V)`` output must fit in memory: the call
+        is refused before the first batch otherwise.
+      mesh: how a traceable (JAX) model's batches are spread over devices, data-parallel over
+        rows (``jax.sharding``): ``None`` (every local device when there are several),
+        ``False`` (one device), or a one-dimensional :class:`jax.sharding.Mesh`
+        (:func:`mdmjax.sharding.state_mesh`). Host models (NumPy, torch) are called as they are.
+      progress: show a progress bar over the batches (rows per second, time left).
 
     Returns:
       a :class:`ModelCurve`.
@@ -494,7 +505,8 @@ def model_curve(
       ValueError: naming the argument: ``data`` not an integer ``(R, n)`` array with
         ``R >= 2``, tokens outside the vocabulary or equal to the mask value, ``n`` different
         from the model's; ``weights`` negative or not summing to 1; ``levels`` outside
-        ``0..n-1``; ``always_revealed`` revealing everything; ``model``: the checks of
+        ``0..n-1``; ``always_revealed`` revealing everything; ``batch_size``: a
+        ``(B, n, V)`` output that would not fit in memory; ``model``: the checks of
         :meth:`mdmjax.models.FunctionModel.check` on the first batch, or ``-inf`` for an
         observed token (with its row and position).
 
@@ -540,9 +552,28 @@ def model_curve(
         hint="Lower masks_per_row or use a levels grid.",
         argument="data",
     )
+    dp = resolve_mesh(mesh, traced=False) if m.traceable else None
+    if dp is not None:
+        bs = -(-bs // num_shards(dp)) * num_shards(dp)
+    _check_table_memory(m, bs, n)
     sum_ce = np.zeros((rows, grid.size))
     sum_ent = np.zeros((rows, grid.size))
     gen_len = n_gen - grid  # masked generated positions at each grid level
+    bar = _progress_bar(passes.total, progress, m.name)
+
+    def accumulate(fetch, masked, row, li):
+        lpx, ent = fetch()
+        _check_scores(lpx, ent, masked, row, m.name, n_gen)
+        ce_pass = -np.where(masked, lpx, 0.0).sum(axis=1) / gen_len[li]
+        ent_pass = np.where(masked, ent, 0.0).sum(axis=1) / gen_len[li]
+        np.add.at(sum_ce, (row, li), ce_pass)
+        np.add.at(sum_ent, (row, li), ent_pass)
+        if bar is not None:
+            bar.update(row.size)
+
+    # Batch k + 1 is prepared and dispatched before batch k's scores are fetched and summed, so
+    # the host's work overlaps a JAX model's forward pass (asynchronous dispatch).
+    pending = None
     for a in range(0, passes.total, bs):
         b = min(a + bs, passes.total)
         rev_gen = passes.revealed(a, b)
@@ -551,13 +582,17 @@ def model_curve(
         masked = np.zeros((b - a, n), dtype=bool)
         masked[:, gen] = ~rev_gen
         y = np.where(masked, mask[None, :], x)
-        lpx, ent = m.score_padded(y, x, bs, check=a == 0)  # the first batch is also checked
-        _check_scores(lpx, ent, masked, row, m.name, n_gen)
-        li = passes.level_index[a:b]
-        ce_pass = -np.where(masked, lpx, 0.0).sum(axis=1) / gen_len[li]
-        ent_pass = np.where(masked, ent, 0.0).sum(axis=1) / gen_len[li]
-        np.add.at(sum_ce, (row, li), ce_pass)
-        np.add.at(sum_ent, (row, li), ent_pass)
+        if a == 0:  # the first batch is also checked
+            first = m.score_padded(y, x, bs, check=True, mesh=dp)
+            fetch = functools.partial(lambda out: out, first)
+        else:
+            fetch = m.submit_padded(y, x, bs, mesh=dp)
+        if pending is not None:
+            accumulate(*pending)
+        pending = (fetch, masked, row, passes.level_index[a:b])
+    accumulate(*pending)
+    if bar is not None:
+        bar.close()
     counts = np.bincount(passes.level_index[: passes.per_row], minlength=grid.size)
     ce_grid = sum_ce / counts[None, :]
     ent_grid = sum_ent / counts[None, :]
@@ -575,6 +610,37 @@ def model_curve(
         masks=masks,
         masks_per_row=per_row if masks == "random" else None,
     )
+
+
+# Bytes per entry of a (B, n, V) model output while it is scored: the table, its log (or exp) and
+# p log p, in float64 (a float32 output is widened by the sums).
+_TABLE_BYTES_PER_ENTRY = 3 * 8
+
+
+def _check_table_memory(m, batch_size: int, n: int) -> None:
+    """Refuse a probs/log-probs model whose ``(B, n, V)`` output of one call would not fit."""
+    if m.output == "scored":
+        return
+    per_row = n * m.num_values * _TABLE_BYTES_PER_ENTRY
+    fit = memory_limit() // per_row
+    check_allocation(
+        batch_size * per_row,
+        f"one call's (B, n, V) = ({batch_size}, {n}, {m.num_values}) output of model {m.name}",
+        hint=(
+            "Return scores instead (output='scored': only (B, n) arrays leave the model; "
+            "mdm.models.from_torch does) or lower batch_size"
+            + (f" (at most {fit} rows fit)." if fit >= 1 else " (not even one row fits).")
+        ),
+        argument="batch_size",
+    )
+
+
+def _progress_bar(total: int, progress: bool, name: str):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"model_curve {name}", unit="row", unit_scale=True, smoothing=0.1)
 
 
 def _check_scores(lpx, ent, masked, row, name, n_gen):

@@ -322,4 +322,3 @@ def test_importing_mdmjax_does_not_import_torch():
     code = "import sys, mdmjax, mdmjax.cli; assert 'torch' not in sys.modules; print('ok')"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr[-2000:]
-
