@@ -283,6 +283,52 @@ class ModelCurve:
         return float(se[0]) if single else se
 
     @scoped_x64
+    def rows_needed(self, sizes, half_width: float, level: float = 0.95, *, entropy_of_data=None):
+        """Rows for a ``level`` interval of half-width ``half_width`` on ``sizes``' value.
+
+        This curve is the pilot: the per-row spread of the schedule's value is taken from its
+        rows, and the standard error falls as ``1/sqrt(R)`` (rows are independent, §8.7):
+
+        .. math:: R^* = \\left\\lceil R \\left(\\frac{z\\,\\mathrm{se}_R}{h}\\right)^2
+                  \\right\\rceil, \\qquad
+                  z = \\Phi^{-1}\\!\\left(\\tfrac{1 + \\text{level}}{2}\\right).
+
+        The same number serves the cross-fitted value of a schedule chosen on half the rows
+        (two halves of ``R/2`` rows give the standard error of ``R`` rows). docs/theory.md §8.7.
+
+        Args:
+          sizes: a schedule summing to ``n`` or a 2-D zero-padded batch.
+          half_width: the target half-width, nats (``> 0``).
+          level: the confidence level.
+          entropy_of_data: as in :meth:`expected_kl` (the spread of the absolute value).
+
+        Returns:
+          an int (at least 2) for one schedule, an int64 array for a batch.
+
+        Raises:
+          ValueError: ``half_width`` not positive and finite, ``level`` outside ``(0, 1)``.
+
+        Examples:
+          >>> import jax, numpy as np, mdmjax as mdm
+          >>> d = mdm.families.noisy_repetition(4, 0.1)
+          >>> x = np.asarray(d.sample(jax.random.key(0), 200))
+          >>> mc = mdm.model_curve(mdm.models.from_distribution(d), x, key=0)
+          >>> r = mc.rows_needed((2, 2), 0.01)
+          >>> iv = mc.expected_kl_interval((2, 2))
+          >>> abs(r / 200 - ((iv.upper - iv.estimate) / 0.01) ** 2) <= 1 / 200
+          True
+        """
+        h = as_nonnegative_float(half_width, "half_width")
+        if not (h > 0 and math.isfinite(h)):
+            raise ValueError(f"half_width: must be > 0 and finite, got {half_width!r}")
+        lvl = as_level(level)
+        arr, single = _as_batch(sizes, self.n)
+        _, se = weighted_stats(self._row_values(arr, entropy_of_data), self.row_weights)
+        z = NormalDist().inv_cdf(0.5 + lvl / 2)
+        need = np.maximum(np.ceil(self.num_rows * np.square(z * se / h)), 2).astype(np.int64)
+        return int(need[0]) if single else need
+
+    @scoped_x64
     def entropy_offset(self, entropy_of_data=None) -> float:
         """What turns an excess into an absolute KL: ``sum_m CE(m) - H`` (0 without ``H``)."""
         if entropy_of_data is None:
@@ -496,7 +542,7 @@ def model_curve(
         rows (``jax.sharding``): ``None`` (every local device when there are several),
         ``False`` (one device), or a one-dimensional :class:`jax.sharding.Mesh`
         (:func:`mdmjax.sharding.state_mesh`). Host models (NumPy, torch) are called as they are.
-      progress: show a progress bar over the batches (rows per second, time left).
+      progress: show a progress bar over the batches (rows per second, time left) on a terminal.
 
     Returns:
       a :class:`ModelCurve`.
@@ -571,8 +617,33 @@ def model_curve(
         if bar is not None:
             bar.update(row.size)
 
-    # Batch k + 1 is prepared and dispatched before batch k's scores are fetched and summed, so
-    # the host's work overlaps a JAX model's forward pass (asynchronous dispatch).
+    try:
+        _run_passes(m, passes, x_all, gen, mask, n, bs, dp, accumulate)
+    finally:
+        if bar is not None:
+            bar.close()
+    counts = np.bincount(passes.level_index[: passes.per_row], minlength=grid.size)
+    ce_grid = sum_ce / counts[None, :]
+    ent_grid = sum_ent / counts[None, :]
+    if grid.size != n_gen:
+        interp = _interpolation_matrix(grid, n_gen)
+        ce_rows, ent_rows = ce_grid @ interp, ent_grid @ interp
+    else:
+        ce_rows, ent_rows = ce_grid, ent_grid
+    return ModelCurve(
+        ce_rows,
+        ent_rows,
+        w,
+        levels=grid,
+        positions=gen,
+        masks=masks,
+        masks_per_row=per_row if masks == "random" else None,
+    )
+
+
+def _run_passes(m, passes, x_all, gen, mask, n, bs, dp, accumulate):
+    """Every batch of forward passes; batch ``k + 1`` is dispatched before batch ``k`` is summed,
+    so the host's work overlaps a JAX model's forward pass (asynchronous dispatch)."""
     pending = None
     for a in range(0, passes.total, bs):
         b = min(a + bs, passes.total)
@@ -591,25 +662,6 @@ def model_curve(
             accumulate(*pending)
         pending = (fetch, masked, row, passes.level_index[a:b])
     accumulate(*pending)
-    if bar is not None:
-        bar.close()
-    counts = np.bincount(passes.level_index[: passes.per_row], minlength=grid.size)
-    ce_grid = sum_ce / counts[None, :]
-    ent_grid = sum_ent / counts[None, :]
-    if grid.size != n_gen:
-        interp = _interpolation_matrix(grid, n_gen)
-        ce_rows, ent_rows = ce_grid @ interp, ent_grid @ interp
-    else:
-        ce_rows, ent_rows = ce_grid, ent_grid
-    return ModelCurve(
-        ce_rows,
-        ent_rows,
-        w,
-        levels=grid,
-        positions=gen,
-        masks=masks,
-        masks_per_row=per_row if masks == "random" else None,
-    )
 
 
 # Bytes per entry of a (B, n, V) model output while it is scored: the table, its log (or exp) and
@@ -640,7 +692,15 @@ def _progress_bar(total: int, progress: bool, name: str):
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=f"model_curve {name}", unit="row", unit_scale=True, smoothing=0.1)
+    return tqdm(
+        total=total,
+        desc=f"model_curve {name}",
+        unit="row",
+        unit_scale=True,
+        smoothing=0.1,
+        leave=False,
+        disable=None,  # off when stderr is not a terminal (logs, CI)
+    )
 
 
 def _check_scores(lpx, ent, masked, row, name, n_gen):
