@@ -314,8 +314,8 @@ def cross_fit_frontier(
       >>> x = np.asarray(d.sample(jax.random.key(0), 400))
       >>> mc = mdm.model_curve(mdm.models.from_distribution(d), x, key=0)
       >>> fr = mdm.calibrate.cross_fit_frontier(mc, [2, 3, 6])
-      >>> bool(fr.critical > 1.96), bool(np.all(fr.lower <= [f.lower for f in fr.fits]))
-      (True, True)
+      >>> bool(fr.critical > 1.96), bool(np.all(fr.upper >= [f.upper for f in fr.fits])), fr.floor
+      (True, True, 0.0)
     """
     if not isinstance(mc, ModelCurve):
         raise ValueError(f"mc: expected a ModelCurve (mdm.model_curve), got {type(mc).__name__}")

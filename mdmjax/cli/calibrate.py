@@ -213,8 +213,9 @@ def _run(args) -> int:
         sizes = " ".join(map(str, cf.plug_in.sizes))
         if len(sizes) > 48:
             sizes = sizes[:45] + "..."
+        low = cf.lower if fr.floor is None else max(cf.lower, fr.floor)  # cannot be negative
         say(
-            f"{cf.steps:>4} {cf.estimate:>13.5f} [{cf.lower:>10.5f}, {cf.upper:>10.5f}] "
+            f"{cf.steps:>4} {cf.estimate:>13.5f} [{low:>10.5f}, {cf.upper:>10.5f}] "
             f"[{lo:>10.5f}, {hi:>10.5f}] {cf.plug_in.kl:>10.5f} {need:>12}  {sizes}"
         )
     say(
