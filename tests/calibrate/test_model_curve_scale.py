@@ -138,6 +138,10 @@ FOUR_DEVICES = textwrap.dedent(
             e = np.abs(other.row_entropy - one.row_entropy).max()
             assert d <= 1e-6 and e <= 1e-6, (model, d, e)
         print("MAXDIFF", model.name, np.abs(four.row_cross_entropy - one.row_cross_entropy).max())
+    y, x = np.full((256, 5), 26), np.zeros((256, 5), dtype=np.int64)
+    with jax.enable_x64(True):
+        lpx = mdm.calibrate.word_mdm(5)._dispatch(y, x, state_mesh())[0]
+    assert len(lpx.sharding.device_set) == 4  # the rows really are split over the 4 devices
     print("SHARDED-MODEL-CURVE-OK")
     """
 )
