@@ -7,7 +7,7 @@ held-out exact rows we estimate the model's per-level cross-entropy ``CE(m)`` on
 levels and predict, for every schedule, its sampler's expected KL
 ``E_B KL(p || nu_B) = sum_t s_t CE(N_{t-1}) - H`` (docs/theory.md §8). Then we draw samples with
 ``mdm.sample`` and measure the share of invalid walks: since ``p`` puts all its mass on valid
-walks, ``-ln nu(valid) <= KL(p || nu) <= E_B KL(p || nu_B)`` (docs/theory.md §8.8), with a
+walks, ``-ln nu(valid) <= KL(p || nu) <= E_B KL(p || nu_B)`` (docs/theory.md §8.9), with a
 one-sided 95 % Clopper–Pearson bound on ``nu(valid)``. The measured lower bound must never exceed
 the predicted upper interval end.
 

@@ -76,6 +76,17 @@ settings.register_profile("dev", max_examples=20, deadline=None)
 settings.load_profile("ci")
 
 
+# Doctests that need PyTorch (mdm.models.from_torch) run in the slow job, which installs the
+# [torch] extra (.ci/run); the default job has no torch and deselects them like any slow case.
+_TORCH_DOCTEST_MODULES = ("mdmjax/models/_torch.py",)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(_TORCH_DOCTEST_MODULES):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261122)

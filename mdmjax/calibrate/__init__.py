@@ -6,7 +6,8 @@
   (``mdm.expected_kl``, ``mdm.optimal_schedule``, ``mdm.min_steps``,
   ``mdm.optimal_schedule_interval`` accept it).
 * :func:`cross_fit`, :func:`cross_fit_monte_carlo` — the chosen schedule's KL on rows not used
-  to choose it (the optimizer's curse).
+  to choose it (the optimizer's curse); :func:`cross_fit_frontier` — every ``k`` at once, with a
+  simultaneous (max-t) interval.
 * :func:`word_mdm` — a small trained MDM of English words (lengths 4 and 5), shipped.
 * :func:`walk_law`, :func:`walk_mdm` — a testbed with a known truth at any ``n`` (a random walk on
   a regular graph) and the transformer MDM trained on it, shipped.
@@ -15,7 +16,9 @@ docs/theory.md §8.
 """
 
 from mdmjax.calibrate._cross_fit import CrossFit as CrossFit
+from mdmjax.calibrate._cross_fit import Frontier as Frontier
 from mdmjax.calibrate._cross_fit import cross_fit as cross_fit
+from mdmjax.calibrate._cross_fit import cross_fit_frontier as cross_fit_frontier
 from mdmjax.calibrate._cross_fit import cross_fit_monte_carlo as cross_fit_monte_carlo
 from mdmjax.calibrate._markov_model import markov_chain_model as markov_chain_model
 from mdmjax.calibrate._markov_model import sample_markov_chain as sample_markov_chain

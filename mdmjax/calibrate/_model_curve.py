@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from statistics import NormalDist
 
 import jax
@@ -40,7 +41,7 @@ import numpy as np
 
 from mdmjax._src.buckets import MODEL_BATCH_SIZE
 from mdmjax._src.keys import as_key
-from mdmjax._src.memory import check_allocation
+from mdmjax._src.memory import check_allocation, memory_limit
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MASS_TOLERANCE
 from mdmjax._src.validate import (
@@ -53,6 +54,7 @@ from mdmjax._src.validate import (
 from mdmjax.curves import InformationCurve, curve_from_estimates
 from mdmjax.kl import Interval, theorem4
 from mdmjax.models import as_scoring_model
+from mdmjax.sharding import num_shards, resolve_mesh
 
 __all__ = ["ModelCurve", "model_curve", "MASKS"]
 
@@ -88,6 +90,15 @@ def schedule_rows(z_rows: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"ModelCurve.{old} is deprecated (it is the per-level predictive entropy, an array); use "
+        f"ModelCurve.{new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
 def _as_batch(sizes, n: int) -> tuple[np.ndarray, bool]:
     arr = as_sizes(sizes, n)
     return (arr[None, :], True) if arr.ndim == 1 else (arr, False)
@@ -103,8 +114,11 @@ class ModelCurve:
     Attributes:
       cross_entropy: ``(n,)`` ``CE(m)`` in nats, raw estimates.
       cross_entropy_stderr: ``(n,)`` their standard errors.
-      entropy: ``(n,)`` mean predictive entropy ``E_x H(p̂(. | x_S))`` at each level.
-      entropy_stderr: ``(n,)``.
+      predictive_entropy: ``(n,)`` mean predictive entropy ``E_x H(p̂(. | x_S))`` at each level
+        (not the entropy of the data, a scalar elsewhere: :attr:`mdmjax.InformationCurve.entropy`).
+      predictive_entropy_stderr: ``(n,)``.
+      entropy, entropy_stderr: deprecated aliases of the two above (``DeprecationWarning``;
+        removed in the next version).
       calibration_gap: ``(n,)`` ``CE(m) - entropy(m)`` (§8.4; 0 for the true conditionals).
       calibration_gap_stderr: ``(n,)``.
       nll_bound: ``sum_m CE(m)``, the expected NLL of one-token-per-step sampling (§8.3).
@@ -146,7 +160,7 @@ class ModelCurve:
         nll, nll_se = weighted_stats(self.row_cross_entropy.sum(axis=1), self.row_weights)
         z, z_se = weighted_stats(self.row_z, self.row_weights)
         self.cross_entropy, self.cross_entropy_stderr = ce, ce_se
-        self.entropy, self.entropy_stderr = ent, ent_se
+        self.predictive_entropy, self.predictive_entropy_stderr = ent, ent_se
         self.calibration_gap, self.calibration_gap_stderr = gap, gap_se
         self.nll_bound, self.nll_bound_stderr = float(nll), float(nll_se)
         self.raw_z, self.raw_z_stderr = z, z_se
@@ -166,6 +180,19 @@ class ModelCurve:
         return int(self.row_cross_entropy.shape[0])
 
     @property
+    def entropy(self) -> np.ndarray:
+        """Deprecated alias of :attr:`predictive_entropy` (an array, unlike
+        :attr:`mdmjax.InformationCurve.entropy`)."""
+        _deprecated("entropy", "predictive_entropy")
+        return self.predictive_entropy
+
+    @property
+    def entropy_stderr(self) -> np.ndarray:
+        """Deprecated alias of :attr:`predictive_entropy_stderr`."""
+        _deprecated("entropy_stderr", "predictive_entropy_stderr")
+        return self.predictive_entropy_stderr
+
+    @property
     @scoped_x64
     def row_z(self) -> np.ndarray:
         """``(R, n)`` per-row ``Z^CE_r(j) = CE_r(0) - CE_r(j-1)``."""
@@ -177,7 +204,7 @@ class ModelCurve:
         """The predictive-entropy analogue ``Z^H_j = H(0) - H(j-1)``, isotonic (a diagnostic)."""
         rows = self.row_entropy[:, :1] - self.row_entropy
         z, se = weighted_stats(rows, self.row_weights)
-        return curve_from_estimates(z, se, h1=max(float(self.entropy[0]), 0.0))
+        return curve_from_estimates(z, se, h1=max(float(self.predictive_entropy[0]), 0.0))
 
     def __repr__(self) -> str:
         return (
@@ -256,6 +283,52 @@ class ModelCurve:
         return float(se[0]) if single else se
 
     @scoped_x64
+    def rows_needed(self, sizes, half_width: float, level: float = 0.95, *, entropy_of_data=None):
+        """Rows for a ``level`` interval of half-width ``half_width`` on ``sizes``' value.
+
+        This curve is the pilot: the per-row spread of the schedule's value is taken from its
+        rows, and the standard error falls as ``1/sqrt(R)`` (rows are independent, §8.7):
+
+        .. math:: R^* = \\left\\lceil R \\left(\\frac{z\\,\\mathrm{se}_R}{h}\\right)^2
+                  \\right\\rceil, \\qquad
+                  z = \\Phi^{-1}\\!\\left(\\tfrac{1 + \\text{level}}{2}\\right).
+
+        The same number serves the cross-fitted value of a schedule chosen on half the rows
+        (two halves of ``R/2`` rows give the standard error of ``R`` rows). docs/theory.md §8.7.
+
+        Args:
+          sizes: a schedule summing to ``n`` or a 2-D zero-padded batch.
+          half_width: the target half-width, nats (``> 0``).
+          level: the confidence level.
+          entropy_of_data: as in :meth:`expected_kl` (the spread of the absolute value).
+
+        Returns:
+          an int (at least 2) for one schedule, an int64 array for a batch.
+
+        Raises:
+          ValueError: ``half_width`` not positive and finite, ``level`` outside ``(0, 1)``.
+
+        Examples:
+          >>> import jax, numpy as np, mdmjax as mdm
+          >>> d = mdm.families.noisy_repetition(4, 0.1)
+          >>> x = np.asarray(d.sample(jax.random.key(0), 200))
+          >>> mc = mdm.model_curve(mdm.models.from_distribution(d), x, key=0)
+          >>> r = mc.rows_needed((2, 2), 0.01)
+          >>> iv = mc.expected_kl_interval((2, 2))
+          >>> abs(r / 200 - ((iv.upper - iv.estimate) / 0.01) ** 2) <= 1 / 200
+          True
+        """
+        h = as_nonnegative_float(half_width, "half_width")
+        if not (h > 0 and math.isfinite(h)):
+            raise ValueError(f"half_width: must be > 0 and finite, got {half_width!r}")
+        lvl = as_level(level)
+        arr, single = _as_batch(sizes, self.n)
+        _, se = weighted_stats(self._row_values(arr, entropy_of_data), self.row_weights)
+        z = NormalDist().inv_cdf(0.5 + lvl / 2)
+        need = np.maximum(np.ceil(self.num_rows * np.square(z * se / h)), 2).astype(np.int64)
+        return int(need[0]) if single else need
+
+    @scoped_x64
     def entropy_offset(self, entropy_of_data=None) -> float:
         """What turns an excess into an absolute KL: ``sum_m CE(m) - H`` (0 without ``H``)."""
         if entropy_of_data is None:
@@ -271,8 +344,8 @@ class ModelCurve:
             "levels": self.levels.tolist(),
             "cross_entropy": self.cross_entropy.tolist(),
             "cross_entropy_stderr": self.cross_entropy_stderr.tolist(),
-            "entropy": self.entropy.tolist(),
-            "entropy_stderr": self.entropy_stderr.tolist(),
+            "predictive_entropy": self.predictive_entropy.tolist(),
+            "predictive_entropy_stderr": self.predictive_entropy_stderr.tolist(),
             "calibration_gap": self.calibration_gap.tolist(),
             "calibration_gap_stderr": self.calibration_gap_stderr.tolist(),
             "raw_z": self.raw_z.tolist(),
@@ -438,6 +511,8 @@ def model_curve(
     levels=None,
     always_revealed=None,
     batch_size: int = MODEL_BATCH_SIZE,
+    mesh=None,
+    progress: bool = False,
 ) -> ModelCurve:
     """Estimate a model's per-level cross-entropy curve from data (module docstring).
 
@@ -459,7 +534,15 @@ def model_curve(
       always_revealed: ``(n,)`` bool, a prompt revealed in every pass: the curve is then that of
         the conditional law of the other positions, and level ``m`` counts revealed generated
         positions only.
-      batch_size: forward passes per model call (the last call is padded to the same size).
+      batch_size: forward passes per model call (the last call is padded to the same size;
+        for a traceable model split over several devices, rounded up to a multiple of their
+        number). A probs or log-probs model's ``(B, n, V)`` output must fit in memory: the call
+        is refused before the first batch otherwise.
+      mesh: how a traceable (JAX) model's batches are spread over devices, data-parallel over
+        rows (``jax.sharding``): ``None`` (every local device when there are several),
+        ``False`` (one device), or a one-dimensional :class:`jax.sharding.Mesh`
+        (:func:`mdmjax.sharding.state_mesh`). Host models (NumPy, torch) are called as they are.
+      progress: show a progress bar over the batches (rows per second, time left) on a terminal.
 
     Returns:
       a :class:`ModelCurve`.
@@ -468,7 +551,8 @@ def model_curve(
       ValueError: naming the argument: ``data`` not an integer ``(R, n)`` array with
         ``R >= 2``, tokens outside the vocabulary or equal to the mask value, ``n`` different
         from the model's; ``weights`` negative or not summing to 1; ``levels`` outside
-        ``0..n-1``; ``always_revealed`` revealing everything; ``model``: the checks of
+        ``0..n-1``; ``always_revealed`` revealing everything; ``batch_size``: a
+        ``(B, n, V)`` output that would not fit in memory; ``model``: the checks of
         :meth:`mdmjax.models.FunctionModel.check` on the first batch, or ``-inf`` for an
         observed token (with its row and position).
 
@@ -514,24 +598,30 @@ def model_curve(
         hint="Lower masks_per_row or use a levels grid.",
         argument="data",
     )
+    dp = resolve_mesh(mesh, traced=False) if m.traceable else None
+    if dp is not None:
+        bs = -(-bs // num_shards(dp)) * num_shards(dp)
+    _check_table_memory(m, bs, n)
     sum_ce = np.zeros((rows, grid.size))
     sum_ent = np.zeros((rows, grid.size))
     gen_len = n_gen - grid  # masked generated positions at each grid level
-    for a in range(0, passes.total, bs):
-        b = min(a + bs, passes.total)
-        rev_gen = passes.revealed(a, b)
-        row = passes.row[a:b]
-        x = x_all[row]
-        masked = np.zeros((b - a, n), dtype=bool)
-        masked[:, gen] = ~rev_gen
-        y = np.where(masked, mask[None, :], x)
-        lpx, ent = m.score_padded(y, x, bs, check=a == 0)  # the first batch is also checked
+    bar = _progress_bar(passes.total, progress, m.name)
+
+    def accumulate(fetch, masked, row, li):
+        lpx, ent = fetch()
         _check_scores(lpx, ent, masked, row, m.name, n_gen)
-        li = passes.level_index[a:b]
         ce_pass = -np.where(masked, lpx, 0.0).sum(axis=1) / gen_len[li]
         ent_pass = np.where(masked, ent, 0.0).sum(axis=1) / gen_len[li]
         np.add.at(sum_ce, (row, li), ce_pass)
         np.add.at(sum_ent, (row, li), ent_pass)
+        if bar is not None:
+            bar.update(row.size)
+
+    try:
+        _run_passes(m, passes, x_all, gen, mask, n, bs, dp, accumulate)
+    finally:
+        if bar is not None:
+            bar.close()
     counts = np.bincount(passes.level_index[: passes.per_row], minlength=grid.size)
     ce_grid = sum_ce / counts[None, :]
     ent_grid = sum_ent / counts[None, :]
@@ -548,6 +638,68 @@ def model_curve(
         positions=gen,
         masks=masks,
         masks_per_row=per_row if masks == "random" else None,
+    )
+
+
+def _run_passes(m, passes, x_all, gen, mask, n, bs, dp, accumulate):
+    """Every batch of forward passes; batch ``k + 1`` is dispatched before batch ``k`` is summed,
+    so the host's work overlaps a JAX model's forward pass (asynchronous dispatch)."""
+    pending = None
+    for a in range(0, passes.total, bs):
+        b = min(a + bs, passes.total)
+        rev_gen = passes.revealed(a, b)
+        row = passes.row[a:b]
+        x = x_all[row]
+        masked = np.zeros((b - a, n), dtype=bool)
+        masked[:, gen] = ~rev_gen
+        y = np.where(masked, mask[None, :], x)
+        if a == 0:  # the first batch is also checked
+            first = m.score_padded(y, x, bs, check=True, mesh=dp)
+            fetch = functools.partial(lambda out: out, first)
+        else:
+            fetch = m.submit_padded(y, x, bs, mesh=dp)
+        if pending is not None:
+            accumulate(*pending)
+        pending = (fetch, masked, row, passes.level_index[a:b])
+    accumulate(*pending)
+
+
+# Bytes per entry of a (B, n, V) model output while it is scored: the table, its log (or exp) and
+# p log p, in float64 (a float32 output is widened by the sums).
+_TABLE_BYTES_PER_ENTRY = 3 * 8
+
+
+def _check_table_memory(m, batch_size: int, n: int) -> None:
+    """Refuse a probs/log-probs model whose ``(B, n, V)`` output of one call would not fit."""
+    if m.output == "scored":
+        return
+    per_row = n * m.num_values * _TABLE_BYTES_PER_ENTRY
+    fit = memory_limit() // per_row
+    check_allocation(
+        batch_size * per_row,
+        f"one call's (B, n, V) = ({batch_size}, {n}, {m.num_values}) output of model {m.name}",
+        hint=(
+            "Return scores instead (output='scored': only (B, n) arrays leave the model; "
+            "mdm.models.from_torch does) or lower batch_size"
+            + (f" (at most {fit} rows fit)." if fit >= 1 else " (not even one row fits).")
+        ),
+        argument="batch_size",
+    )
+
+
+def _progress_bar(total: int, progress: bool, name: str):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        desc=f"model_curve {name}",
+        unit="row",
+        unit_scale=True,
+        smoothing=0.1,
+        leave=False,
+        disable=None,  # off when stderr is not a terminal (logs, CI)
     )
 
 

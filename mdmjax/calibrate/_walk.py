@@ -4,7 +4,7 @@ The law: a fixed connected, non-bipartite, ``degree``-regular graph on ``nodes``
 from a seed), a uniform start, then a uniformly random neighbour at each step. Its curve, entropy
 and conditionals are exact at any length (the Markov route, docs/theory.md §9.1), and every row it
 gives is a *valid* walk (each consecutive pair is an edge), so the share of invalid walks in a
-sampler's output bounds that sampler's KL from below (data processing, docs/theory.md §8.8):
+sampler's output bounds that sampler's KL from below (data processing, docs/theory.md §8.9):
 
 .. math:: -\\ln \\hat\\nu(\\text{valid}) \\le KL(p \\| \\hat\\nu) \\le E_B KL(p \\| \\hat\\nu_B)
           = \\sum_t s_t CE(N_{t-1}) - H(p).
@@ -185,7 +185,7 @@ class WalkLaw:
         """What a sampler's output says about its KL from this law: the invalid-walk rate.
 
         ``p`` puts all its mass on valid walks, so for the sampler's output law ``nu``
-        (data processing, docs/theory.md §8.8)
+        (data processing, docs/theory.md §8.9)
         ``KL(p || nu) >= -ln nu(valid) >= -ln U``, where ``U`` is the one-sided exact
         (Clopper–Pearson) upper confidence bound on ``nu(valid)`` at ``level`` from the samples.
 
@@ -339,7 +339,7 @@ def walk_law(
     The defaults are the law the shipped transformer :func:`mdmjax.calibrate.walk_mdm` was
     trained on. ``.curve`` is exact at any ``n``; ``.entropy`` is
     ``ln(nodes) + (n - 1) ln(degree)``; ``.sample(key, rows)`` gives exact rows;
-    ``.is_valid(rows)`` checks every consecutive pair against the graph (docs/theory.md §8.8).
+    ``.is_valid(rows)`` checks every consecutive pair against the graph (docs/theory.md §8.9).
 
     Args:
       n: number of positions (>= 2).

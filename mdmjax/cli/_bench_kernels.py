@@ -18,6 +18,11 @@ Kernels and their references (issue 4):
 * ``dp`` — :func:`mdmjax.optimal_schedule` (monotone DP) at large ``n``.
 * ``batch`` — 1000 schedules against one curve in one :func:`mdmjax.expected_kl` call, and
   ``jax.vmap(mdmjax.information_curve)`` over 64 laws of one family.
+* ``model_curve`` — :func:`mdmjax.model_curve` on a shipped model (``words5``, and the walk
+  transformer ``walk`` where it ships) against *bare forward passes* of the same number of
+  batches of the same shape: the model's own jitted function on ``(batch_size, n)`` inputs
+  with random masks, each result waited for. The two are timed alternately, ``repeat`` times;
+  the overhead is the ratio of the best times minus 1.
 
 Every steady-state time is per call: the call repeats until ``MIN_MEASURE_S`` (0.2 s) has passed
 (``calls`` records how many), so that tiny cases are measured rather than timer noise (a roofline
@@ -63,7 +68,24 @@ TARGETS = {
         "<=",
     ),
     "batch_64_laws_n12_s": ("vmap(information_curve), 64 laws, n=12, first call", None, "s", ""),
+    "model_curve_overhead_words5": (
+        "model_curve over bare forward passes, shipped word MDM (n=5)",
+        0.10,
+        "",
+        "<=",
+    ),
+    "model_curve_overhead_walk": (
+        "model_curve over bare forward passes, shipped walk transformer",
+        0.10,
+        "",
+        "<=",
+    ),
 }
+
+# model_curve kernel: rows of data (n passes each, one per level), and the batch size.
+MODEL_CURVE_ROWS = 20_000
+MODEL_CURVE_BATCH = 2048
+MODEL_CURVE_REPEAT = 5
 
 
 # ------------------------------------------------------------------------------------------------
@@ -378,6 +400,52 @@ def _worker_batch_laws(spec: dict) -> dict:
     }
 
 
+def _worker_model_curve(spec: dict) -> dict:
+    import jax
+
+    import mdmjax as mdm
+
+    name, rows, bs = spec["model"], spec["rows"], spec["batch_size"]
+    model = mdm.calibrate.shipped_model(name)
+    n, v = model.n, model.num_values
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, v, size=(rows, n))
+    forward = jax.jit(model.fn)
+    batches = -(-rows * n // bs)
+    ys = []
+    for _ in range(batches):  # the same shapes as model_curve's calls: random levels and masks
+        levels = rng.integers(0, n, size=bs)
+        revealed = np.argsort(rng.random((bs, n)), axis=1) < levels[:, None]
+        ys.append(np.where(revealed, x[rng.integers(0, rows, size=bs)], v))
+    t0 = time.perf_counter()
+    mdm.model_curve(model, x[: max(2, bs // n)], key=0, batch_size=bs)  # compile both programs
+    first = time.perf_counter() - t0
+    jax.block_until_ready(forward(ys[0]))
+    curve_s, bare_s = [], []
+    for rep in range(spec["repeat"]):
+        t0 = time.perf_counter()
+        mc = mdm.model_curve(model, x, key=rep, batch_size=bs)
+        curve_s.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for y in ys:
+            jax.block_until_ready(forward(y))
+        bare_s.append(time.perf_counter() - t0)
+    return {
+        "n": n,
+        "rows": rows,
+        "batches": batches,
+        "batch_size": bs,
+        "first_call_s": first,
+        "run_s": min(curve_s),
+        "calls": spec["repeat"],
+        "model_curve_s": curve_s,
+        "bare_forward_s": bare_s,
+        "overhead": min(curve_s) / min(bare_s) - 1.0,
+        "nll_bound": mc.nll_bound,
+        **_peaks(),
+    }
+
+
 _WORKERS = {
     "entropy": _worker_entropy,
     "roofline": _worker_roofline,
@@ -385,6 +453,7 @@ _WORKERS = {
     "dp": _worker_dp,
     "batch_schedules": _worker_batch_schedules,
     "batch_laws": _worker_batch_laws,
+    "model_curve": _worker_model_curve,
 }
 
 
@@ -491,6 +560,20 @@ def build_specs(
     if "batch" in kernels:
         specs.append({"kind": "batch_schedules", "n": 1000, "count": 1000})
         specs.append({"kind": "batch_laws", "n": 12, "count": 64})
+    if "model_curve" in kernels:
+        from mdmjax.calibrate import SHIPPED_MODELS
+
+        for name in ("words5", "walk"):
+            if name in SHIPPED_MODELS:
+                specs.append(
+                    {
+                        "kind": "model_curve",
+                        "model": name,
+                        "rows": MODEL_CURVE_ROWS,
+                        "batch_size": MODEL_CURVE_BATCH,
+                        "repeat": MODEL_CURVE_REPEAT,
+                    }
+                )
     return specs
 
 
@@ -536,6 +619,8 @@ def _targets(results: list[dict]) -> list[dict]:
             found["batch_1000_schedules_n1000_s"] = r["first_call_s"]
         elif s["kind"] == "batch_laws" and (s["n"], s["count"]) == (12, 64):
             found["batch_64_laws_n12_s"] = r["first_call_s"]
+        elif s["kind"] == "model_curve" and f"model_curve_overhead_{s['model']}" in TARGETS:
+            found[f"model_curve_overhead_{s['model']}"] = r["overhead"]
     if fractions:
         found["entropy_roofline_fraction"] = min(fractions)
     out = []

@@ -1,24 +1,28 @@
 """``mdmjax calibrate``: a trained model's curve, its schedules, and honest values for them.
 
-    mdmjax calibrate --model pkg.module:factory --data rows.npy [--weights w.npy]
+    mdmjax calibrate --model NAME|pkg.module:factory --data rows.npy [--weights w.npy]
         [--always-revealed 0:16] [--levels 0,1,2,4,8] [--steps 2,4,8] [--eps E] [--entropy H]
-        [--json out.json] [--plot fig.png]
+        [--half-width H] [--json out.json|-] [--plot fig.png] [--quiet]
 
-``factory()`` returns an mdmjax model (:func:`mdmjax.models.from_callable`, a
-``ConditionalModel``, :func:`mdmjax.calibrate.word_mdm`). Prints the per-level curve (CE,
-predictive entropy, calibration gap, with standard errors), the excess-KL frontier over one token
-per step: for every ``k`` the DP schedule of the raw estimates, the band interval for the optimum,
-and the cross-fitted value of the chosen schedule on rows not used to choose it (the plug-in
-value is printed next to it, never alone; docs/theory.md §8.6), and ``min_steps`` for ``--eps``.
-Bad input: one line naming the flag, exit code 2.
+``--model`` is a shipped model by name (``words4``, ``words5``, ...) or ``factory()`` returning
+an mdmjax model (:func:`mdmjax.models.from_callable`, :func:`mdmjax.models.from_torch`, a
+``ConditionalModel``). Prints the evaluated levels of the per-level curve (CE, predictive
+entropy, calibration gap, with standard errors) and a one-line summary (every level is in
+``--json``), then the excess-KL frontier over one token per step: for every ``k`` the
+cross-fitted value of the DP schedule chosen on one half of the rows and valued on the other,
+its 95 % interval, a simultaneous 95 % interval over all ``k`` (max-t with the per-row
+correlation, docs/theory.md §8.6), the plug-in value next to it (never alone), and the rows a
+rerun needs for an interval of ``± --half-width`` nats (this run is the pilot); then
+``min_steps`` for ``--eps``. ``--json -`` writes the JSON to stdout (the table then goes to
+stderr). A progress bar over the model's batches is shown unless ``--quiet``. Bad input: one
+line naming the flag, exit code 2.
 """
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
+from mdmjax.cli._law import save_figure, write_json
 from mdmjax.cli._model import MODEL_HELP, load_model
 
 __all__ = ["register", "run"]
@@ -35,7 +39,11 @@ _FLAGS = {
     "masks_per_row": "--masks-per-row",
     "batch_size": "--batch-size",
     "key": "--seed",
+    "half_width": "--half-width",
 }
+
+# Default target half-width (nats) of the rows-needed column.
+_HALF_WIDTH = 0.05
 
 
 def register(subparsers) -> None:
@@ -55,8 +63,15 @@ def register(subparsers) -> None:
     p.add_argument("--masks-per-row", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=2048)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", metavar="OUT.json")
+    p.add_argument(
+        "--half-width",
+        type=float,
+        default=_HALF_WIDTH,
+        help=f"target 95%% half-width (nats) for the rows-needed column (default {_HALF_WIDTH})",
+    )
+    p.add_argument("--json", metavar="OUT.json", help="write every number as JSON ('-': stdout)")
     p.add_argument("--plot", metavar="FIG.png")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
@@ -120,6 +135,8 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
+    import sys
+
     import mdmjax as mdm
 
     model = load_model(args.model)
@@ -130,6 +147,13 @@ def _run(args) -> int:
     levels = _int_list(args.levels, "--levels")
     if args.eps is not None and not (np.isfinite(args.eps) and args.eps >= 0):
         raise ValueError(f"--eps: must be finite and >= 0, got {args.eps}")
+    if not (np.isfinite(args.half_width) and args.half_width > 0):
+        raise ValueError(f"--half-width: must be finite and > 0, got {args.half_width}")
+    n_gen = n_cols - (0 if prompt is None else int(prompt.sum()))
+    wanted = _int_list(args.steps, "--steps")
+    for k in wanted or ():
+        if not 1 <= k <= max(n_gen, 1):
+            raise ValueError(f"--steps: every k must lie in 1..n = {n_gen}, got {k}")
     mc = mdm.model_curve(
         model,
         data,
@@ -139,80 +163,102 @@ def _run(args) -> int:
         always_revealed=prompt,
         masks_per_row=args.masks_per_row,
         batch_size=args.batch_size,
+        progress=not args.quiet,
     )
     n = mc.n
-    steps = _int_list(args.steps, "--steps") or _default_steps(n)
-    for k in steps:
-        if not 1 <= k <= n:
-            raise ValueError(f"--steps: every k must lie in 1..n = {n}, got {k}")
+    steps = wanted or _default_steps(n)
+    out_stream = sys.stderr if args.json == "-" else sys.stdout
+
+    def say(text: str = "") -> None:
+        print(text, file=out_stream)
+
     h = args.entropy
     kind = "absolute KL" if h is not None else "excess KL over one token per step"
-    print(f"model curve: n = {n} generated positions, {mc.num_rows} rows, masks = {mc.masks}")
-    print(f"{'m':>5} {'CE(m)':>10} {'± se':>8} {'entropy':>10} {'± se':>8} {'gap':>9}")
-    for m in range(n):
-        mark = "" if m in set(mc.levels.tolist()) else "  (interpolated)"
-        print(
-            f"{m:>5} {mc.cross_entropy[m]:>10.5f} {mc.cross_entropy_stderr[m]:>8.5f} "
-            f"{mc.entropy[m]:>10.5f} {mc.entropy_stderr[m]:>8.5f} "
-            f"{mc.calibration_gap[m]:>9.5f}{mark}"
-        )
-    print(f"NLL bound sum_m CE(m) = {mc.nll_bound:.6g} ± {mc.nll_bound_stderr:.3g} nats")
-    print(f"\nfrontier ({kind}, nats); cross-fitted = chosen on one half, valued on the other")
-    print(
-        f"{'k':>4} {'cross-fitted':>13} {'95% interval':>24} {'plug-in':>10} "
-        f"{'optimum band':>24}  sizes (all rows)"
+    evaluated = mc.levels.tolist()
+    rest = "" if len(evaluated) == n else f"; the other {n - len(evaluated)} interpolated"
+    say(
+        f"model curve: n = {n} generated positions, {mc.num_rows} rows, masks = {mc.masks}, "
+        f"{len(evaluated)} levels evaluated{rest} (every level: --json)"
     )
-    frontier = []
-    for k in steps:
-        cf = mdm.calibrate.cross_fit(mc, k, key=args.seed, entropy_of_data=h)
-        si = mdm.optimal_schedule_interval(mc, k, entropy_of_data=h)
-        frontier.append(
-            {
-                **cf.to_dict(),
-                "optimum_lower": si.optimum.lower,
-                "optimum_upper": si.optimum.upper,
-            }
+    say(f"{'m':>5} {'CE(m)':>10} {'± se':>8} {'pred. H':>10} {'± se':>8} {'gap':>9}")
+    for m in evaluated:
+        say(
+            f"{m:>5} {mc.cross_entropy[m]:>10.5f} {mc.cross_entropy_stderr[m]:>8.5f} "
+            f"{mc.predictive_entropy[m]:>10.5f} {mc.predictive_entropy_stderr[m]:>8.5f} "
+            f"{mc.calibration_gap[m]:>9.5f}"
         )
+    worst = int(np.argmax(np.abs(mc.calibration_gap)))
+    say(
+        f"NLL bound sum_m CE(m) = {mc.nll_bound:.6g} ± {mc.nll_bound_stderr:.3g} nats; "
+        f"CE {mc.cross_entropy[0]:.4g} -> {mc.cross_entropy[-1]:.4g}; largest |gap| "
+        f"{abs(mc.calibration_gap[worst]):.3g} at m = {worst}"
+    )
+    fr = mdm.calibrate.cross_fit_frontier(mc, steps, key=args.seed, entropy_of_data=h)
+    hw = args.half_width
+    say(
+        f"\nfrontier ({kind}, nats); cross-fitted = chosen on one half, valued on the other; "
+        f"simultaneous = all {len(steps)} k at once (max-t, c = {fr.critical:.3f})"
+        + ("; lower ends floored at 0" if fr.floor is not None else "")
+    )
+    rows_head = f"rows ±{hw:g}"
+    say(
+        f"{'k':>4} {'cross-fitted':>13} {'95% interval':>24} {'simultaneous 95%':>24} "
+        f"{'plug-in':>10} {rows_head:>12}  sizes (all rows)"
+    )
+    frontier = fr.to_dict()
+    for cf, lo, hi, rec in zip(fr.fits, fr.lower, fr.upper, frontier, strict=True):
+        need = mc.rows_needed(cf.plug_in.sizes, hw, entropy_of_data=h)
+        rec["rows_needed"] = need
+        rec["rows_needed_half_width"] = hw
         sizes = " ".join(map(str, cf.plug_in.sizes))
-        if len(sizes) > 60:
-            sizes = sizes[:57] + "..."
-        print(
-            f"{k:>4} {cf.estimate:>13.5f} [{cf.lower:>10.5f}, {cf.upper:>10.5f}] "
-            f"{cf.plug_in.kl:>10.5f} [{si.optimum.lower:>10.5f}, {si.optimum.upper:>10.5f}]  "
-            f"{sizes}"
+        if len(sizes) > 48:
+            sizes = sizes[:45] + "..."
+        low = cf.lower if fr.floor is None else max(cf.lower, fr.floor)  # cannot be negative
+        say(
+            f"{cf.steps:>4} {cf.estimate:>13.5f} [{low:>10.5f}, {cf.upper:>10.5f}] "
+            f"[{lo:>10.5f}, {hi:>10.5f}] {cf.plug_in.kl:>10.5f} {need:>12}  {sizes}"
         )
+    say(
+        f"rows ±{hw:g}: rows for a 95% interval of half-width {hw:g} nats on each k's schedule, "
+        f"planned from these {mc.num_rows} rows (--half-width)"
+    )
     fewest = None
     if args.eps is not None:
         best = mdm.min_steps(mc, args.eps, entropy_of_data=h)
         cf = mdm.calibrate.cross_fit(mc, best.steps, key=args.seed, entropy_of_data=h)
         fewest = {"eps": args.eps, "steps": best.steps, "sizes": list(best.sizes), **cf.to_dict()}
-        print(
+        say(
             f"\nmin_steps(eps = {args.eps:g}): k = {best.steps}, plug-in {best.kl:.5f}, "
             f"cross-fitted {cf.estimate:.5f} [{cf.lower:.5f}, {cf.upper:.5f}]"
             + ("  (cross-fitted value is above eps)" if cf.estimate > args.eps else "")
         )
-    out = {"curve": mc.to_dict(), "kind": kind, "frontier": frontier, "min_steps": fewest}
+    out = {
+        "curve": mc.to_dict(),
+        "kind": kind,
+        "frontier": frontier,
+        "simultaneous": {"critical": fr.critical, "level": fr.level, "floor": fr.floor},
+        "min_steps": fewest,
+    }
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(out, fh, indent=2)
-            fh.write("\n")
+        write_json(out, args.json)
     if args.plot:
         _plot(mc, frontier, args.plot, kind)
     return 0
 
 
 def _plot(mc, frontier, path: str, kind: str) -> None:
-    import matplotlib
+    # A Figure of its own (no pyplot): matplotlib's global backend and state are left alone.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig = Figure(figsize=(10, 3.6))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 2)
     m = np.arange(mc.n)
     ax = axes[0]
     for y, se, label in (
         (mc.cross_entropy, mc.cross_entropy_stderr, "CE(m)"),
-        (mc.entropy, mc.entropy_stderr, "predictive entropy"),
+        (mc.predictive_entropy, mc.predictive_entropy_stderr, "predictive entropy"),
     ):
         ax.plot(m, y, label=label)
         ax.fill_between(m, y - 2 * se, y + 2 * se, alpha=0.3)
@@ -222,13 +268,12 @@ def _plot(mc, frontier, path: str, kind: str) -> None:
     ax = axes[1]
     ks = [f["steps"] for f in frontier]
     est = np.asarray([f["estimate"] for f in frontier])
-    lo = np.asarray([f["lower"] for f in frontier])
-    hi = np.asarray([f["upper"] for f in frontier])
-    ax.errorbar(ks, est, [est - lo, hi - est], fmt="o", capsize=3, label="cross-fitted")
+    lo = np.asarray([f["simultaneous_lower"] for f in frontier])
+    hi = np.asarray([f["simultaneous_upper"] for f in frontier])
+    ax.errorbar(ks, est, [est - lo, hi - est], fmt="o", capsize=3, label="cross-fitted (simult.)")
     ax.plot(ks, [f["plug_in_kl"] for f in frontier], "x", label="plug-in")
     ax.set_xlabel("steps k")
     ax.set_ylabel(kind)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)

@@ -1,7 +1,8 @@
 """Conditional models: the ``p̂(x_i | x_A)`` a sampler sees (exact, tempered, noisy, or yours).
 
 Your trained model enters through :func:`from_callable` (a JAX function or a NumPy callable;
-probabilities, log-probabilities, or scores of the data tokens), checked on its first batch.
+probabilities, log-probabilities, or scores of the data tokens), checked on its first batch;
+a PyTorch / Hugging Face masked LM through :func:`from_torch` (torch imported on call).
 
 docs/theory.md §6 and §8.
 """
@@ -22,3 +23,5 @@ from mdmjax.models._function import OUTPUTS as OUTPUTS
 from mdmjax.models._function import FunctionModel as FunctionModel
 from mdmjax.models._function import as_scoring_model as as_scoring_model
 from mdmjax.models._function import from_callable as from_callable
+from mdmjax.models._torch import TorchModel as TorchModel
+from mdmjax.models._torch import from_torch as from_torch

@@ -39,6 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import xlogy
+from jax.sharding import NamedSharding, PartitionSpec
 
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MODEL_NORMALIZATION_TOLERANCE, MODEL_PEEK_TOLERANCE
@@ -252,19 +253,19 @@ class FunctionModel(ConditionalModel):
         return np.asarray(out)
 
     @scoped_x64
-    def score(self, y, x, *, diagnostics: bool = False):
+    def score(self, y, x, *, diagnostics: bool = False, mesh=None):
         """``(log p̂(x_i | y), H(p̂(. | y)))``, two float64 ``(B, n)`` arrays.
 
         Values at revealed positions are whatever the model says there (callers ignore them).
         Traceable models run as one compiled function (the forward pass and the gather of
         ``x_i``), so only ``(B, n)`` arrays leave the device. With ``diagnostics=True`` (probs
         and log-probs models) two more ``(B, n)`` arrays come from the same pass: the total mass
-        and the smallest probability of each conditional, for :meth:`check`.
+        and the smallest probability of each conditional, for :meth:`check`. ``mesh``: a
+        one-dimensional :class:`jax.sharding.Mesh` over which a traceable model's batch is split
+        by rows (data-parallel; ``B`` must be a multiple of its size, else it is not split).
         """
         if self.traceable:
-            y = jnp.asarray(np.asarray(y, dtype=np.int64))
-            x = jnp.asarray(np.asarray(x, dtype=np.int64))
-            out = self._compiled("score")(y, x)
+            out = self._dispatch(y, x, mesh)
             out = tuple(np.asarray(a, dtype=np.float64) for a in (out if diagnostics else out[:2]))
         else:
             raw = self.raw(y, x)
@@ -286,29 +287,57 @@ class FunctionModel(ConditionalModel):
             return out if len(out) == 4 else (*out, None, None)
         return out[0], out[1]
 
-    def score_padded(self, y, x, batch_size: int, *, check: bool = False):
+    def _dispatch(self, y, x, mesh):
+        """A traceable model's compiled scoring pass, dispatched (JAX runs it asynchronously)."""
+        y = np.asarray(y, dtype=np.int64)
+        x = np.asarray(x, dtype=np.int64)
+        if mesh is not None and mesh.devices.size > 1 and y.shape[0] % mesh.devices.size == 0:
+            rows = NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
+            y, x = jax.device_put(y, rows), jax.device_put(x, rows)
+        else:
+            y, x = jnp.asarray(y), jnp.asarray(x)
+        return self._compiled("score")(y, x)
+
+    @scoped_x64
+    def submit_padded(self, y, x, batch_size: int, *, mesh=None):
+        """Start :meth:`score_padded` and return a function that waits for its result.
+
+        A traceable model's pass is dispatched and runs while the caller prepares the next
+        batch (JAX's asynchronous dispatch); any other model is called now. The function
+        returns ``(log p̂(x_i | y), H(p̂(. | y)))``, two float64 ``(b, n)`` arrays.
+        """
+        if not self.traceable:
+            out = self.score_padded(y, x, batch_size, mesh=mesh)
+            return lambda: out
+        b = np.shape(y)[0]
+        y, x = _pad_rows(y, x, batch_size)
+        lpx, ent = self._dispatch(y, x, mesh)[:2]
+
+        @scoped_x64
+        def fetch():
+            return np.asarray(lpx, dtype=np.float64)[:b], np.asarray(ent, dtype=np.float64)[:b]
+
+        return fetch
+
+    def score_padded(self, y, x, batch_size: int, *, check: bool = False, mesh=None):
         """:meth:`score` of ``b <= batch_size`` rows, the call padded to ``batch_size`` rows.
 
         Every call of a loop over batches then has one shape (one compilation); the padding
         repeats the first row and is dropped from the result. With ``check=True`` the padded
-        batch is validated first (:meth:`check`, reusing the same scoring pass).
+        batch is validated first (:meth:`check`, reusing the same scoring pass). ``mesh``: as
+        in :meth:`score`.
 
         Returns:
           ``(log p̂(x_i | y), H(p̂(. | y)))``, two float64 ``(b, n)`` arrays.
         """
-        y = np.asarray(y, dtype=np.int64)
-        x = np.asarray(x, dtype=np.int64)
-        b = y.shape[0]
-        if b < batch_size:
-            pad = (batch_size - b, y.shape[1])
-            y = np.concatenate([y, np.broadcast_to(y[:1], pad)])
-            x = np.concatenate([x, np.broadcast_to(x[:1], pad)])
+        b = np.shape(y)[0]
+        y, x = _pad_rows(y, x, batch_size)
         if check:
-            first = self.score(y, x, diagnostics=True)
+            first = self.score(y, x, diagnostics=True, mesh=mesh)
             self.check(y, x, first)
             lpx, ent = first[0], first[1]
         else:
-            lpx, ent = self.score(y, x)
+            lpx, ent = self.score(y, x, mesh=mesh)
         return lpx[:b], ent[:b]
 
     @scoped_x64
@@ -444,6 +473,18 @@ class FunctionModel(ConditionalModel):
                         f"at another masked position by {max(d_e, d_lp):.3g} nats; a scored "
                         "model may read x_i only to score x_i"
                     )
+
+
+def _pad_rows(y, x, batch_size: int):
+    """``y, x`` as int64, padded to ``batch_size`` rows by repeating the first row."""
+    y = np.asarray(y, dtype=np.int64)
+    x = np.asarray(x, dtype=np.int64)
+    b = y.shape[0]
+    if b < batch_size:
+        pad = (batch_size - b, y.shape[1])
+        y = np.concatenate([y, np.broadcast_to(y[:1], pad)])
+        x = np.concatenate([x, np.broadcast_to(x[:1], pad)])
+    return y, x
 
 
 def _maxdiff(a, b, where) -> float:

@@ -49,6 +49,17 @@ def test_calibrate_prints_curve_frontier_and_json(files, capsys):
     assert "CE(m)" in text and "cross-fitted" in text and "plug-in" in text and "min_steps" in text
     got = json.loads(out_json.read_text())
     assert len(got["frontier"]) == 2 and plot.exists()
+    assert "optimum band" not in text and "simultaneous" in text and "rows ±0.05" in text
+    fr = mdm.calibrate.cross_fit_frontier(
+        mdm.model_curve(chain_factory(), np.load(data), key=0), [2, 3], key=0
+    )
+    for rec, lo, hi in zip(got["frontier"], fr.lower, fr.upper, strict=True):
+        assert rec["simultaneous_lower"] == pytest.approx(lo, abs=1e-12)
+        assert rec["simultaneous_upper"] == pytest.approx(hi, abs=1e-12)
+        floor = got["simultaneous"]["floor"]
+        lower = rec["lower"] if floor is None else max(rec["lower"], floor)
+        assert rec["simultaneous_lower"] <= lower and rec["upper"] <= rec["simultaneous_upper"]
+        assert rec["rows_needed"] >= 2
     mc = mdm.model_curve(chain_factory(), np.load(data), key=0)
     np.testing.assert_allclose(got["curve"]["cross_entropy"], mc.cross_entropy, atol=1e-12)
     cf = mdm.calibrate.cross_fit(mc, 2, key=0)
@@ -81,3 +92,29 @@ def test_bad_input_one_line_naming_the_flag(files, capsys, extra, flag):
     rc = main(args)
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and f"{flag}:" in err[0], err
+
+
+def test_calibrate_json_to_stdout_and_only_evaluated_levels(files, capsys, tmp_path):
+    import matplotlib
+
+    tmp, data = files
+    backend = matplotlib.get_backend()
+    args = ["calibrate", "--model", "tests.calibrate.test_cli_calibrate:chain_factory"]
+    args += ["--data", str(data), "--levels", "0,2,5", "--steps", "2", "--quiet"]
+    rc = main([*args, "--json", "-", "--plot", str(tmp_path / "f.png")])
+    cap = capsys.readouterr()
+    assert rc == 0 and not (tmp_path / "-").exists()
+    got = json.loads(cap.out)  # stdout holds only the JSON; the table went to stderr
+    assert len(got["curve"]["cross_entropy"]) == 6 and got["curve"]["levels"] == [0, 2, 5]
+    table = [ln.split()[0] for ln in cap.err.splitlines() if ln[:5].strip().isdigit()]
+    assert table[:3] == ["0", "2", "5"]  # the evaluated levels only, then the frontier rows
+    assert "3 levels evaluated; the other 3 interpolated" in cap.err
+    assert matplotlib.get_backend() == backend  # --plot left the global backend alone
+
+
+def test_calibrate_bad_half_width(files, capsys):
+    tmp, data = files
+    args = ["calibrate", "--model", "tests.calibrate.test_cli_calibrate:chain_factory"]
+    rc = main([*args, "--data", str(data), "--half-width", "0"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "--half-width:" in err[0], err

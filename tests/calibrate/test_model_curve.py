@@ -97,7 +97,7 @@ def test_exact_conditionals_give_g(seed, n, q):
     mc = mdm.model_curve(mdm.models.from_distribution(d), rows, weights=w, masks="all")
     c = mdm.information_curve(d)
     np.testing.assert_allclose(mc.cross_entropy, np.asarray(c.g), atol=1e-10, rtol=0)
-    np.testing.assert_allclose(mc.entropy, np.asarray(c.g), atol=1e-10, rtol=0)
+    np.testing.assert_allclose(mc.predictive_entropy, np.asarray(c.g), atol=1e-10, rtol=0)
     np.testing.assert_allclose(mc.calibration_gap, 0.0, atol=1e-10)
     np.testing.assert_allclose(mc.raw_z, np.asarray(c.z), atol=1e-10)
     assert abs(mc.nll_bound - d.entropy()) < 1e-10
@@ -171,7 +171,7 @@ def test_sampled_estimates_within_four_stderr():
     mc = mdm.model_curve(model, x, key=2)
     for est, se, want in (
         (mc.cross_entropy, mc.cross_entropy_stderr, exact.cross_entropy),
-        (mc.entropy, mc.entropy_stderr, exact.entropy),
+        (mc.predictive_entropy, mc.predictive_entropy_stderr, exact.predictive_entropy),
         (mc.raw_z[1:], mc.raw_z_stderr[1:], exact.raw_z[1:]),
     ):
         assert np.all(se > 0)
@@ -368,7 +368,7 @@ def test_numpy_and_jax_callables_agree():
     curves = [mdm.model_curve(m, x, key=7, batch_size=64) for m in (m_np, m_jx, m_row, m_log)]
     for c in curves[1:]:
         np.testing.assert_allclose(c.cross_entropy, curves[0].cross_entropy, atol=1e-12)
-        np.testing.assert_allclose(c.entropy, curves[0].entropy, atol=1e-12)
+        np.testing.assert_allclose(c.predictive_entropy, curves[0].predictive_entropy, atol=1e-12)
         np.testing.assert_allclose(
             c.cross_entropy_stderr, curves[0].cross_entropy_stderr, atol=1e-12
         )

@@ -1,6 +1,6 @@
 """The random-walk testbed (walk_law) against enumeration, and the shipped walk transformer.
 
-docs/theory.md §8.8.
+docs/theory.md §8.9.
 """
 
 import itertools
