@@ -32,6 +32,7 @@ randomness from ``fold_in(key, r)``, so the samples do not depend on the batch s
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mdmjax._src.buckets import pow2_bucket
 from mdmjax._src.keys import as_key
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
@@ -380,9 +382,29 @@ def _as_plan(plan, m: int, n: int, name: str):
 
 
 def _batch_size(batch_size, num: int, n: int, v: int) -> int:
+    """Rows per program: a power of two by default (few batch shapes, so few compilations)."""
     if batch_size is None:
-        return max(1, min(num, _BATCH_ELEMENTS // max(1, n * v)))
+        cap = max(1, _BATCH_ELEMENTS // max(1, n * v))
+        return min(pow2_bucket(num), 1 << (cap.bit_length() - 1))
     return min(as_positive_int(batch_size, "batch_size"), num)
+
+
+def _padded(kind: str, data, m: int):
+    """The plan padded to a power-of-two number of steps that reveal nothing (skipped at run
+    time), so that plans of similar length share one compiled program."""
+    if kind == "policy":
+        steps = pow2_bucket(data.num_steps)
+        return dataclasses.replace(data, static=dataclasses.replace(data.static, num_steps=steps))
+    steps = data.shape[0]
+    extra = pow2_bucket(steps) - steps
+    if not extra:
+        return data
+    if kind == "sizes":  # more ends at m: no rank reaches them
+        return np.concatenate([data, np.full(extra, m, dtype=data.dtype)])
+    if kind == "binomial":  # a step after the cdf reached 1 is never drawn
+        return np.concatenate([data, np.ones(extra)])
+    stay = np.triu(np.ones((m + 1, m + 1)))  # the identity kernel's cdf: the count stays
+    return np.concatenate([data, np.broadcast_to(stay, (extra, m + 1, m + 1))])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -465,6 +487,7 @@ def sample(
     gen0 = rows == mask[None, :]
     m = int(gen0[0].sum())
     kind, data = _as_plan(plan, m, n, wrapped.name)
+    data = _padded(kind, data, m)
     key = as_key(key)
     v = int(mask.max())
     bsz = _batch_size(batch_size, num, n, v)
