@@ -47,7 +47,8 @@ from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MODEL_NORMALIZATION_TOLERANCE
 from mdmjax._src.validate import as_positive_int, as_sizes
-from mdmjax.models import ConditionalModel, FunctionModel, as_scoring_model
+from mdmjax.distribution import Distribution
+from mdmjax.models import ConditionalModel, FunctionModel, as_scoring_model, from_distribution
 from mdmjax.policies import Policy
 from mdmjax.schedules import BinomialSchedule, KernelSchedule
 
@@ -436,7 +437,8 @@ def sample(
     Args:
       model: any mdmjax model: :func:`mdmjax.models.from_callable` (``"probs"`` or
         ``"log_probs"``, traceable or a NumPy callable), :func:`mdmjax.models.from_distribution`,
-        ``tempered``, ``noisy``, :func:`mdmjax.calibrate.markov_chain_model`, the shipped models.
+        ``tempered``, ``noisy``, :func:`mdmjax.calibrate.markov_chain_model`, the shipped models;
+        a :class:`~mdmjax.Distribution` stands for its exact conditionals.
       plan: positive step sizes summing to the number of positions to generate; a random-size
         schedule (:func:`mdmjax.schedules.ancestral`, ``binomial``, ``dream_origin``,
         ``KernelSchedule``); or a :class:`~mdmjax.policies.Policy`.
@@ -474,6 +476,8 @@ def sample(
       >>> np.allclose(lp, 2 * np.log(0.5))
       True
     """
+    if isinstance(model, Distribution):  # a law: its exact conditionals
+        model = from_distribution(model)
     if not isinstance(model, ConditionalModel):
         as_scoring_model(model, "model")  # the one "not a model" message
     wrapped, n_model = _model_info(model)

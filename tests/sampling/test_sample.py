@@ -18,6 +18,7 @@ from tests.sampling._laws import (
     mixture_law,
     path_prob,
     schedule_law,
+    states,
 )
 
 NUM = 100_000  # one batch shape for every chi-square test: shared compilations
@@ -180,6 +181,23 @@ def test_ancestral_and_dream_run(d4):
     for plan in (mdm.schedules.ancestral(4, 8), mdm.schedules.dream_origin(4, 3)):
         x, lp = mdm.sample(model, plan, key=1, num_samples=64, return_log_prob=True)
         assert x.shape == (64, 4) and np.all(np.isfinite(lp)) and np.all(lp <= 0)
+
+
+def test_markov_chain_model_one_token_per_step_is_the_chain():
+    """Exact conditionals, one position per step: the output law is the Markov chain itself."""
+    init, trans = np.asarray([0.3, 0.7]), np.asarray([[0.9, 0.1], [0.2, 0.8]])
+    model = mdm.calibrate.markov_chain_model(init, trans, 4)
+    x = mdm.sample(model, (1, 1, 1, 1), key=21, num_samples=NUM)
+    xs = states((2,) * 4)
+    law = init[xs[:, 0]] * np.prod(trans[xs[:, :-1], xs[:, 1:]], axis=1)
+    assert chi_square_p(counts(x, (2,) * 4), law) > P_VALUE_FLOOR
+    assert chi_square_p(counts(x, (2,) * 4), np.full(16, 1 / 16)) < P_VALUE_FLOOR
+
+
+def test_distribution_stands_for_its_exact_model(d4):
+    a = mdm.sample(d4, (2, 2), key=2, num_samples=8)
+    b = mdm.sample(mdm.models.from_distribution(d4), (2, 2), key=2, num_samples=8)
+    np.testing.assert_array_equal(a, b)
 
 
 def test_shipped_and_markov_models():
