@@ -92,16 +92,19 @@ def _normalised(probs, masked, tol):
 
 
 def _draw(keys, probs):
-    """Independent draws ``x_i ~ probs[b, i]`` for every position and ``log probs[b, i, x_i]``."""
-    logits = jnp.log(jnp.where(probs > 0, probs, 1.0))
-    logits = jnp.where(probs > 0, logits, -jnp.inf)
+    """Independent draws ``x_i ~ probs[b, i]`` for every position and ``log probs[b, i, x_i]``.
 
-    def row(k, lg):
-        return jax.random.categorical(k, lg, axis=-1)
-
-    x = jax.vmap(row)(keys, logits)  # (B, n)
-    lp = jnp.take_along_axis(logits, x[..., None], axis=-1)[..., 0]
-    return x.astype(jnp.int64), lp
+    By inversion, one float64 uniform per position (not ``V`` Gumbels): ``x_i`` is the first
+    value whose cumulative probability exceeds ``u_i``, which never has probability 0.
+    """
+    num, n, v = probs.shape
+    u = _uniform64(keys, (n,))  # (B, n)
+    cdf = jnp.cumsum(probs, axis=-1)
+    x = jnp.sum(cdf <= (u * cdf[..., -1])[..., None], axis=-1)
+    last = (v - 1) - jnp.argmax(jnp.flip(probs > 0, axis=-1), axis=-1)  # last value with p > 0
+    x = jnp.minimum(x, last).astype(jnp.int64)
+    px = jnp.take_along_axis(probs, x[..., None], axis=-1)[..., 0]
+    return x, jnp.log(jnp.where(px > 0, px, 1.0))
 
 
 def _row_keys(key, row_ids, purpose):
