@@ -32,6 +32,7 @@ randomness from ``fold_in(key, r)``, so the samples do not depend on the batch s
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Sequence
@@ -40,12 +41,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mdmjax._src.buckets import pow2_bucket
 from mdmjax._src.keys import as_key
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MODEL_NORMALIZATION_TOLERANCE
 from mdmjax._src.validate import as_positive_int, as_sizes
-from mdmjax.models import ConditionalModel, FunctionModel, as_scoring_model
+from mdmjax.distribution import Distribution
+from mdmjax.models import ConditionalModel, FunctionModel, as_scoring_model, from_distribution
 from mdmjax.policies import Policy
 from mdmjax.schedules import BinomialSchedule, KernelSchedule
 
@@ -89,16 +92,19 @@ def _normalised(probs, masked, tol):
 
 
 def _draw(keys, probs):
-    """Independent draws ``x_i ~ probs[b, i]`` for every position and ``log probs[b, i, x_i]``."""
-    logits = jnp.log(jnp.where(probs > 0, probs, 1.0))
-    logits = jnp.where(probs > 0, logits, -jnp.inf)
+    """Independent draws ``x_i ~ probs[b, i]`` for every position and ``log probs[b, i, x_i]``.
 
-    def row(k, lg):
-        return jax.random.categorical(k, lg, axis=-1)
-
-    x = jax.vmap(row)(keys, logits)  # (B, n)
-    lp = jnp.take_along_axis(logits, x[..., None], axis=-1)[..., 0]
-    return x.astype(jnp.int64), lp
+    By inversion, one float64 uniform per position (not ``V`` Gumbels): ``x_i`` is the first
+    value whose cumulative probability exceeds ``u_i``, which never has probability 0.
+    """
+    num, n, v = probs.shape
+    u = _uniform64(keys, (n,))  # (B, n)
+    cdf = jnp.cumsum(probs, axis=-1)
+    x = jnp.sum(cdf <= (u * cdf[..., -1])[..., None], axis=-1)
+    last = (v - 1) - jnp.argmax(jnp.flip(probs > 0, axis=-1), axis=-1)  # last value with p > 0
+    x = jnp.minimum(x, last).astype(jnp.int64)
+    px = jnp.take_along_axis(probs, x[..., None], axis=-1)[..., 0]
+    return x, jnp.log(jnp.where(px > 0, px, 1.0))
 
 
 def _row_keys(key, row_ids, purpose):
@@ -380,9 +386,29 @@ def _as_plan(plan, m: int, n: int, name: str):
 
 
 def _batch_size(batch_size, num: int, n: int, v: int) -> int:
+    """Rows per program: a power of two by default (few batch shapes, so few compilations)."""
     if batch_size is None:
-        return max(1, min(num, _BATCH_ELEMENTS // max(1, n * v)))
+        cap = max(1, _BATCH_ELEMENTS // max(1, n * v))
+        return min(pow2_bucket(num), 1 << (cap.bit_length() - 1))
     return min(as_positive_int(batch_size, "batch_size"), num)
+
+
+def _padded(kind: str, data, m: int):
+    """The plan padded to a power-of-two number of steps that reveal nothing (skipped at run
+    time), so that plans of similar length share one compiled program."""
+    if kind == "policy":
+        steps = pow2_bucket(data.num_steps)
+        return dataclasses.replace(data, static=dataclasses.replace(data.static, num_steps=steps))
+    steps = data.shape[0]
+    extra = pow2_bucket(steps) - steps
+    if not extra:
+        return data
+    if kind == "sizes":  # more ends at m: no rank reaches them
+        return np.concatenate([data, np.full(extra, m, dtype=data.dtype)])
+    if kind == "binomial":  # a step after the cdf reached 1 is never drawn
+        return np.concatenate([data, np.ones(extra)])
+    stay = np.triu(np.ones((m + 1, m + 1)))  # the identity kernel's cdf: the count stays
+    return np.concatenate([data, np.broadcast_to(stay, (extra, m + 1, m + 1))])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -414,7 +440,8 @@ def sample(
     Args:
       model: any mdmjax model: :func:`mdmjax.models.from_callable` (``"probs"`` or
         ``"log_probs"``, traceable or a NumPy callable), :func:`mdmjax.models.from_distribution`,
-        ``tempered``, ``noisy``, :func:`mdmjax.calibrate.markov_chain_model`, the shipped models.
+        ``tempered``, ``noisy``, :func:`mdmjax.calibrate.markov_chain_model`, the shipped models;
+        a :class:`~mdmjax.Distribution` stands for its exact conditionals.
       plan: positive step sizes summing to the number of positions to generate; a random-size
         schedule (:func:`mdmjax.schedules.ancestral`, ``binomial``, ``dream_origin``,
         ``KernelSchedule``); or a :class:`~mdmjax.policies.Policy`.
@@ -452,6 +479,8 @@ def sample(
       >>> np.allclose(lp, 2 * np.log(0.5))
       True
     """
+    if isinstance(model, Distribution):  # a law: its exact conditionals
+        model = from_distribution(model)
     if not isinstance(model, ConditionalModel):
         as_scoring_model(model, "model")  # the one "not a model" message
     wrapped, n_model = _model_info(model)
@@ -465,6 +494,7 @@ def sample(
     gen0 = rows == mask[None, :]
     m = int(gen0[0].sum())
     kind, data = _as_plan(plan, m, n, wrapped.name)
+    data = _padded(kind, data, m)
     key = as_key(key)
     v = int(mask.max())
     bsz = _batch_size(batch_size, num, n, v)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 
+import jax
 import numpy as np
 from scipy.stats import chi2
 
@@ -32,9 +33,14 @@ def states(shape):
     return np.asarray(list(itertools.product(*[range(q) for q in shape])), dtype=np.int64)
 
 
+_conditionals = jax.jit(lambda model, y: model.conditionals(y))
+
+
 def conditionals(model, y):
-    """``model.conditionals`` on NumPy rows, as float64 NumPy."""
-    return np.asarray(model.conditionals(np.asarray(y, dtype=np.int64)), dtype=np.float64)
+    """``model.conditionals`` on NumPy rows (one compiled call per model type), float64 NumPy."""
+    with jax.enable_x64(True):
+        out = _conditionals(model, jax.numpy.asarray(np.asarray(y, dtype=np.int64)))
+        return np.asarray(out, dtype=np.float64)
 
 
 def path_prob(model, shape, xs, fixed, blocks):

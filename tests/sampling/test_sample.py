@@ -18,6 +18,7 @@ from tests.sampling._laws import (
     mixture_law,
     path_prob,
     schedule_law,
+    states,
 )
 
 NUM = 100_000  # one batch shape for every chi-square test: shared compilations
@@ -49,7 +50,12 @@ def _models(d):
 
 
 @pytest.mark.parametrize(
-    "which, sizes", [("exact", (2, 2)), ("tempered", (1, 3)), ("noisy", (1, 2, 1))]
+    "which, sizes",
+    [
+        ("exact", (2, 2)),
+        pytest.param("tempered", (1, 3), marks=pytest.mark.slow),
+        ("noisy", (1, 2, 1)),
+    ],
 )
 def test_sizes_match_the_mixture_law(d4, which, sizes):
     model = _models(d4)[which]
@@ -138,7 +144,7 @@ def test_keys_and_batch_size(d4):
     c = mdm.sample(model, (2, 2), key=5, num_samples=50)
     assert not np.array_equal(a, c)
     # the first rows do not depend on how many rows are drawn
-    np.testing.assert_array_equal(mdm.sample(model, (2, 2), key=4, num_samples=10), a[:10])
+    np.testing.assert_array_equal(mdm.sample(model, (2, 2), key=4, num_samples=40), a[:40])
 
 
 def test_prompt_conditional_law(d4):
@@ -173,8 +179,25 @@ def test_random_size_schedules(d4):
 def test_ancestral_and_dream_run(d4):
     model = _models(d4)["exact"]
     for plan in (mdm.schedules.ancestral(4, 8), mdm.schedules.dream_origin(4, 3)):
-        x, lp = mdm.sample(model, plan, key=1, num_samples=200, return_log_prob=True)
-        assert x.shape == (200, 4) and np.all(np.isfinite(lp)) and np.all(lp <= 0)
+        x, lp = mdm.sample(model, plan, key=1, num_samples=64, return_log_prob=True)
+        assert x.shape == (64, 4) and np.all(np.isfinite(lp)) and np.all(lp <= 0)
+
+
+def test_markov_chain_model_one_token_per_step_is_the_chain():
+    """Exact conditionals, one position per step: the output law is the Markov chain itself."""
+    init, trans = np.asarray([0.3, 0.7]), np.asarray([[0.9, 0.1], [0.2, 0.8]])
+    model = mdm.calibrate.markov_chain_model(init, trans, 4)
+    x = mdm.sample(model, (1, 1, 1, 1), key=21, num_samples=NUM)
+    xs = states((2,) * 4)
+    law = init[xs[:, 0]] * np.prod(trans[xs[:, :-1], xs[:, 1:]], axis=1)
+    assert chi_square_p(counts(x, (2,) * 4), law) > P_VALUE_FLOOR
+    assert chi_square_p(counts(x, (2,) * 4), np.full(16, 1 / 16)) < P_VALUE_FLOOR
+
+
+def test_distribution_stands_for_its_exact_model(d4):
+    a = mdm.sample(d4, (2, 2), key=2, num_samples=8)
+    b = mdm.sample(mdm.models.from_distribution(d4), (2, 2), key=2, num_samples=8)
+    np.testing.assert_array_equal(a, b)
 
 
 def test_shipped_and_markov_models():
@@ -261,22 +284,28 @@ def test_nan_names_step_and_row(d5):
 # ------------------------------------------------------------------------------------------------
 # Policies: against evaluate_policy's exact output law
 # ------------------------------------------------------------------------------------------------
-POLICIES = [
+_FAST_POLICIES = [  # the default suite: one of each kind of rule
     mdm.policies.confidence((2, 1, 1)),
+    mdm.policies.threshold(0.5),
+    mdm.policies.gumbel_confidence((1, 2, 1), 2.0, anneal="maskgit"),
+    mdm.policies.semi_autoregressive(2, mdm.policies.confidence((1, 1))),
+]
+_SLOW_POLICIES = [
     mdm.policies.margin((1, 3)),
     mdm.policies.entropy((2, 2)),
     mdm.policies.random((1, 2, 1)),
-    mdm.policies.threshold(0.5),
     mdm.policies.entropy_bound(0.4),
     mdm.policies.entropy_bound(0.4, order="margin"),
     mdm.policies.factor(1.0),
     mdm.policies.threshold_quota(2, 0.6),
     mdm.policies.gumbel_confidence((2, 2), 0.7),
-    mdm.policies.gumbel_confidence((1, 2, 1), 2.0, anneal="maskgit"),
     mdm.policies.fixed_order((3, 0, 2, 1), (1, 2, 1)),
     mdm.policies.dilated(4, threshold=0.6),
-    mdm.policies.semi_autoregressive(2, mdm.policies.confidence((1, 1))),
     mdm.policies.semi_autoregressive(2, mdm.policies.threshold(0.7)),
+]
+POLICIES = [
+    *_FAST_POLICIES,
+    *(pytest.param(p, marks=pytest.mark.slow, id=p.label) for p in _SLOW_POLICIES),
 ]
 
 
