@@ -10,6 +10,8 @@
 * **Monte-Carlo curves with standard errors**: :func:`linear_code` (rank tests over ``F_q``),
   and :func:`monte_carlo_curve` for any model with exact conditionals
   (:class:`HiddenMarkovModel`, :class:`TreeMRF` / :func:`ising_tree`, :class:`MixtureOfProducts`).
+* :func:`ugc` — Wainwright's gain curve and unmasking growth complexities of any curve
+  (:class:`UGCProfile`; :func:`ugc_bootstrap` for estimates; :func:`bernstein`).
 * :func:`family_curve` picks the route for a named family (names as ``mdm.families.by_name``).
 
 Names shared with :mod:`mdmjax.families` return different things: ``mdm.families.markov_chain``
@@ -55,3 +57,8 @@ from mdmjax.curves._subset_entropy import extended_table_bytes as extended_table
 from mdmjax.curves._subset_entropy import plan_subset_entropies as plan_subset_entropies
 from mdmjax.curves._subset_entropy import subset_entropies as subset_entropies
 from mdmjax.curves._subset_entropy import subset_sizes as subset_sizes
+from mdmjax.curves._ugc import UGCInterval as UGCInterval
+from mdmjax.curves._ugc import UGCProfile as UGCProfile
+from mdmjax.curves._ugc import bernstein as bernstein
+from mdmjax.curves._ugc import ugc as ugc
+from mdmjax.curves._ugc import ugc_bootstrap as ugc_bootstrap

@@ -15,6 +15,8 @@ Modules, one concept each:
 - ``_markov``: :func:`markov_chain`, :func:`random_markov_chain`;
 - ``_ising``: :func:`ising`;
 - ``_mixtures``: :func:`mixture_of_products`, :func:`random_mixture_of_products`;
+- ``_wainwright``: :func:`random_centres_mixture` (random binary centres with flip noise) and
+  :func:`xorsat` (``Z = A U mod 2``), the laws of Wainwright (2026), docs/theory.md §12;
 - ``_registry``: :data:`FAMILY_NAMES` and :func:`by_name` (for the CLI);
 - ``_real_data``: :func:`english_words`, :func:`digits_patches` (optional extra).
 
@@ -49,3 +51,9 @@ from mdmjax.families._real_data import english_word_weights as english_word_weig
 from mdmjax.families._real_data import english_words as english_words
 from mdmjax.families._registry import FAMILY_NAMES as FAMILY_NAMES
 from mdmjax.families._registry import by_name as by_name
+from mdmjax.families._wainwright import random_centres as random_centres
+from mdmjax.families._wainwright import random_centres_log_prob as random_centres_log_prob
+from mdmjax.families._wainwright import random_centres_marginals as random_centres_marginals
+from mdmjax.families._wainwright import random_centres_mixture as random_centres_mixture
+from mdmjax.families._wainwright import xorsat as xorsat
+from mdmjax.families._wainwright import xorsat_matrix as xorsat_matrix
