@@ -72,21 +72,27 @@ def _log_comb(m: int) -> np.ndarray:
     return np.array([math.lgamma(m + 1) - math.lgamma(k + 1) - math.lgamma(m - k + 1) for k in j])
 
 
+def _row(v: jax.Array, ndim: int) -> jax.Array:
+    """``v`` (1-D) with leading unit axes to ``ndim`` (the suite forbids rank promotion)."""
+    return v.reshape((1,) * (ndim - 1) + (-1,))
+
+
 def _signed_sum(log_basis: jax.Array, coef: jax.Array) -> jax.Array:
     """``Σ_j coef_j exp(log_basis_j)`` over the last axis, by a signed logsumexp."""
-    lse, sign = jax.nn.logsumexp(log_basis, axis=-1, b=coef, return_sign=True)
+    b = jnp.broadcast_to(_row(coef, log_basis.ndim), log_basis.shape)
+    lse, sign = jax.nn.logsumexp(log_basis, axis=-1, b=b, return_sign=True)
     return sign * jnp.exp(lse)
 
 
 def _log_basis_t(t: jax.Array, m: int) -> jax.Array:
     """``log B_{j,m}(t)`` for ``j = 0..m`` (last axis); exact ``0 / -inf`` at ``t = 0, 1``."""
-    j = jnp.arange(m + 1, dtype=jnp.float64)
     t = t[..., None]
+    j = _row(jnp.arange(m + 1, dtype=jnp.float64), t.ndim)
     inside = (t > 0) & (t < 1)
     ts = jnp.where(inside, t, 0.5)
     log_t = jnp.where(j > 0, j * jnp.log(ts), 0.0)
     log_s = jnp.where(j < m, (m - j) * jnp.log1p(-ts), 0.0)
-    interior = jnp.asarray(_log_comb(m)) + log_t + log_s
+    interior = _row(jnp.asarray(_log_comb(m)), t.ndim) + log_t + log_s
     at0 = jnp.where(j == 0, 0.0, -jnp.inf)
     at1 = jnp.where(j == m, 0.0, -jnp.inf)
     return jnp.where(inside, interior, jnp.where(t <= 0, at0, at1))
@@ -94,10 +100,10 @@ def _log_basis_t(t: jax.Array, m: int) -> jax.Array:
 
 def _log_basis_lam(lam: jax.Array, m: int) -> jax.Array:
     """``log B_{j,m}(σ(λ))`` for ``j = 0..m`` (last axis), stable for any real ``λ``."""
-    j = jnp.arange(m + 1, dtype=jnp.float64)
     lam = lam[..., None]
+    j = _row(jnp.arange(m + 1, dtype=jnp.float64), lam.ndim)
     return (
-        jnp.asarray(_log_comb(m))
+        _row(jnp.asarray(_log_comb(m)), lam.ndim)
         + j * jax.nn.log_sigmoid(lam)
         + (m - j) * jax.nn.log_sigmoid(-lam)
     )
@@ -185,8 +191,8 @@ def _sqrt_integral(h_card, nodes, weights):
 def _ranged_sqrt_integral(h_card, lo, hi, x, w):
     """``∫_lo^hi √q`` for each pair ``(lo, hi)`` by one Gauss–Legendre rule (``x``, ``w``)."""
     half = 0.5 * (hi - lo)[..., None]
-    nodes = 0.5 * (hi + lo)[..., None] + half * x
-    return jnp.sum(half * w * jnp.exp(0.5 * _log_density(h_card, nodes)), axis=-1)
+    nodes = 0.5 * (hi + lo)[..., None] + half * _row(x, half.ndim)
+    return jnp.sum(half * _row(w, half.ndim) * jnp.exp(0.5 * _log_density(h_card, nodes)), axis=-1)
 
 
 @jax.jit
