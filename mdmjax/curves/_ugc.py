@@ -352,9 +352,15 @@ class UGCProfile:
         edges = np.linspace(-b, b, panels + 1)
         h_card = jnp.asarray(self.h_card)
         x, w = np.polynomial.legendre.leggauss(PANEL_NODES)
-        per = np.asarray(_ranged_sqrt_integral(h_card, jnp.asarray(edges[:-1]),
-                                               jnp.asarray(edges[1:]), jnp.asarray(x),
-                                               jnp.asarray(w)))
+        per = np.asarray(
+            _ranged_sqrt_integral(
+                h_card,
+                jnp.asarray(edges[:-1]),
+                jnp.asarray(edges[1:]),
+                jnp.asarray(x),
+                jnp.asarray(w),
+            )
+        )
         cum = np.concatenate([[0.0], np.cumsum(per)])
         if cum[-1] <= 0:
             raise ValueError("curve: h' vanishes (a product law): no √q mass to split")
@@ -364,9 +370,11 @@ class UGCProfile:
         need = target - cum[k]
         for _ in range(60):  # bisection: the panel width 0.25 halves 60 times below 1e-18
             mid = 0.5 * (lo + hi)
-            val = np.asarray(_ranged_sqrt_integral(h_card, jnp.asarray(edges[k]),
-                                                   jnp.asarray(mid), jnp.asarray(x),
-                                                   jnp.asarray(w)))
+            val = np.asarray(
+                _ranged_sqrt_integral(
+                    h_card, jnp.asarray(edges[k]), jnp.asarray(mid), jnp.asarray(x), jnp.asarray(w)
+                )
+            )
             below = val < need
             lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
         lam = 0.5 * (lo + hi)
@@ -473,7 +481,8 @@ def ugc_bootstrap(
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
-      >>> rows = np.tile([0.0, 0.5, 0.7, 0.8], (8, 1)) + np.linspace(0, 0.1, 8)[:, None] * [0, 1, 1, 1]
+      >>> noise = np.linspace(0, 0.1, 8)[:, None] * [0, 1, 1, 1]
+      >>> rows = np.tile([0.0, 0.5, 0.7, 0.8], (8, 1)) + noise
       >>> iv = mdm.curves.ugc_bootstrap(rows, key=0, num_bootstrap=50)
       >>> iv["ratio"].lower <= iv["ratio"].value <= iv["ratio"].upper
       True

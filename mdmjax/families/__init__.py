@@ -55,5 +55,6 @@ from mdmjax.families._wainwright import random_centres as random_centres
 from mdmjax.families._wainwright import random_centres_log_prob as random_centres_log_prob
 from mdmjax.families._wainwright import random_centres_marginals as random_centres_marginals
 from mdmjax.families._wainwright import random_centres_mixture as random_centres_mixture
+from mdmjax.families._wainwright import random_centres_z_rows as random_centres_z_rows
 from mdmjax.families._wainwright import xorsat as xorsat
 from mdmjax.families._wainwright import xorsat_matrix as xorsat_matrix

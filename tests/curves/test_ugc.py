@@ -97,7 +97,7 @@ def test_quadrature_against_the_exact_mass_and_its_own_refinement():
 
 @pytest.mark.slow
 def test_noisy_repeated_bit_ratios_of_the_paper():
-    """Fig. 1 of the paper (4.51 / 2.16 / 1.65), checked by the project lead as 4.511/2.165/1.653."""
+    """Fig. 1 of the paper (4.51 / 2.16 / 1.65); the project lead found 4.511 / 2.165 / 1.653."""
     got = [mdm.curves.ugc(mdm.curves.noisy_repetition(128, e)).ratio for e in (0.01, 0.3, 0.45)]
     np.testing.assert_allclose(got, [4.511, 2.165, 1.653], atol=5e-4)
 
