@@ -56,7 +56,10 @@ def _e3_families(quick: bool):
         (f"noisy repetition η=0.1 (n={n})", _curves.noisy_repetition_curve(n, 0.1)),
         (f"Reed-Solomon d=2 (n={n})", _curves.mds_curve(n, q, 2)),
         (f"Reed-Solomon d=n-2 (n={n})", _curves.mds_curve(n, q, n - 2)),
-        (f"Markov sticky (n={n})", mdm.curves.markov_chain(np.array([[0.9, 0.1], [0.1, 0.9]]), n)),
+        (
+            f"Markov sticky (n={n})",
+            mdm.curves.markov_chain(np.array([0.5, 0.5]), np.array([[0.9, 0.1], [0.2, 0.8]]), n),
+        ),
     ]
     return out
 

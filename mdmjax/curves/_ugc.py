@@ -540,7 +540,11 @@ def ugc(curve, *, key=0, num_bootstrap: int = 200, level: float = 0.95) -> UGCPr
     profile is the **model's** geometry (the ``Z^CE`` of the model's own sampler), not the
     data's; the two agree only when the model's conditionals are exact. Its ``ratio_interval``
     (and ``coarse_interval``, ``fine_interval``) come from a bootstrap over the data rows
-    (:func:`ugc_bootstrap`), on the isotonic ``Z^CE`` as ``ModelCurve.curve`` uses.
+    (:func:`ugc_bootstrap`), on the isotonic ``Z^CE`` as ``ModelCurve.curve`` uses. A
+    Monte-Carlo :class:`~mdmjax.InformationCurve` keeps only per-``j`` standard errors, not its
+    rows (the ``j`` estimates of a row are correlated), so its profile is the plug-in with
+    ``estimate=True`` and no interval: pass the rows of
+    :func:`~mdmjax.curves.monte_carlo_values` to :func:`ugc_bootstrap` for one.
 
     .. math::
 
