@@ -33,7 +33,7 @@ def _h_poly(hbar: np.ndarray) -> Polynomial:
     return sum((math.comb(d - 1, j) * card[j] * t**j * s ** (d - 1 - j) for j in range(d)), 0 * t)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(3, 5))
 def test_identities_on_random_laws(seed, n):
     c = _law(seed, n)
