@@ -113,6 +113,19 @@ def test_e02_shaded_area_is_the_kl(quick_root):
         assert np.all(approx <= zz + 1e-15)
 
 
+def test_e11_numbers(quick_root):
+    """E11 reproduces the paper's noisy-bit ratios and H(0,1), and Σ Γ equals the exact KL."""
+    summary = _summary("e11_ugc", quick_root)
+    assert summary["held"] is True
+    numbers = json.loads((quick_root / "results" / "e11" / "paper_numbers.json").read_text())
+    for row in numbers["noisy_bit"]:
+        assert abs(row["ratio"] - row["paper"]) <= 0.005 + 1e-9
+    assert max(r["abs_error"] for r in numbers["h01"]) < 1e-10
+    assert numbers["max_gamma_vs_random_size"] < 1e-10 and numbers["grids_checked"] > 10
+    big_n = [r for r in numbers["theorem3"]]
+    assert big_n[-1]["N_kl"] < big_n[0]["N_kl"]
+
+
 def test_make_readme_results(quick_root, tmp_path):
     names = {p.parent.name for p in (quick_root / "results").glob("e*/summary.json")}
     if not names:

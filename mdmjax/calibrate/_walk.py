@@ -26,8 +26,7 @@ import numpy as np
 from mdmjax._src.keys import as_key
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_level, as_positive_int
-from mdmjax.curves import InformationCurve
-from mdmjax.curves import markov_chain_curve
+from mdmjax.curves import InformationCurve, markov_chain_curve
 
 __all__ = [
     "WalkLaw",

@@ -10,6 +10,8 @@
 * **Monte-Carlo curves with standard errors**: :func:`linear_code_curve` (rank tests over
   ``F_q``), and :func:`monte_carlo_curve` for any model with exact conditionals
   (:class:`HiddenMarkovModel`, :class:`TreeMRF` / :func:`ising_tree`, :class:`MixtureOfProducts`).
+* :func:`ugc` — Wainwright's gain curve and unmasking growth complexities of any curve
+  (:class:`UGCProfile`; :func:`ugc_bootstrap` for estimates; :func:`bernstein`).
 * :func:`family_curve` computes the curve of a named family (the names, defaults and routes of
   ``mdm.families.FAMILY_SPECS``) and :func:`family_route` says which route it takes.
 
@@ -61,6 +63,11 @@ from mdmjax.curves._subset_entropy import plan_subset_entropies as plan_subset_e
 from mdmjax.curves._subset_entropy import subset_entropies as subset_entropies
 from mdmjax.curves._subset_entropy import subset_entropy_kernel as subset_entropy_kernel
 from mdmjax.curves._subset_entropy import subset_sizes as subset_sizes
+from mdmjax.curves._ugc import UGCInterval as UGCInterval
+from mdmjax.curves._ugc import UGCProfile as UGCProfile
+from mdmjax.curves._ugc import bernstein as bernstein
+from mdmjax.curves._ugc import ugc as ugc
+from mdmjax.curves._ugc import ugc_bootstrap as ugc_bootstrap
 
 # Deprecated names (0.2.0; removed in the next version): the curve builders were named like the
 # table builders of mdm.families, which return a Distribution.

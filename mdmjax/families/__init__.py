@@ -15,6 +15,8 @@ Modules, one concept each:
 - ``_markov``: :func:`markov_chain`, :func:`random_markov_chain`;
 - ``_ising``: :func:`ising`;
 - ``_mixtures``: :func:`mixture_of_products`, :func:`random_mixture_of_products`;
+- ``_wainwright``: :func:`random_centres_mixture` (random binary centres with flip noise) and
+  :func:`xorsat` (``Z = A U mod 2``), the laws of Wainwright (2026), docs/theory.md §12;
 - ``_registry``: the one table of named families (:class:`FamilySpec`, :data:`FAMILY_SPECS`,
   :func:`family_spec`), :data:`FAMILY_NAMES` and :func:`by_name` (read by the CLI and by
   ``mdm.curves.family_curve``);
@@ -54,3 +56,10 @@ from mdmjax.families._registry import FAMILY_SPECS as FAMILY_SPECS
 from mdmjax.families._registry import FamilySpec as FamilySpec
 from mdmjax.families._registry import by_name as by_name
 from mdmjax.families._registry import family_spec as family_spec
+from mdmjax.families._wainwright import random_centres as random_centres
+from mdmjax.families._wainwright import random_centres_log_prob as random_centres_log_prob
+from mdmjax.families._wainwright import random_centres_marginals as random_centres_marginals
+from mdmjax.families._wainwright import random_centres_mixture as random_centres_mixture
+from mdmjax.families._wainwright import random_centres_z_rows as random_centres_z_rows
+from mdmjax.families._wainwright import xorsat as xorsat
+from mdmjax.families._wainwright import xorsat_matrix as xorsat_matrix

@@ -8,11 +8,17 @@
   model (§8.5), exactly on small laws.
 * :func:`binomial`, :func:`ancestral`, :func:`dream_origin` — random-size schedules, valued
   exactly over their sizes.
+* :func:`bernoulli_kl` — the Bernoulli (MDLM/MD4) sampler on a time grid, by Wainwright's
+  one-step defects of the gain curve (docs/theory.md §12).
 * :func:`expected_kl_interval`, :func:`z_band` — intervals on curves with standard errors.
 
 docs/theory.md §1–2, §4 (random sizes), §9.
 """
 
+from mdmjax.kl._bernoulli import as_grid as as_grid
+from mdmjax.kl._bernoulli import bernoulli_kl as bernoulli_kl
+from mdmjax.kl._bernoulli import bernoulli_kl_kernel as bernoulli_kl_kernel
+from mdmjax.kl._bernoulli import grid_reveal_probs as grid_reveal_probs
 from mdmjax.kl._enumeration import count_partitions as count_partitions
 from mdmjax.kl._enumeration import exact_kl as exact_kl
 from mdmjax.kl._enumeration import ordered_partitions as ordered_partitions

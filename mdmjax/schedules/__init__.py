@@ -9,6 +9,9 @@
 * theory (:mod:`mdmjax.schedules._theory`): :func:`tc_schedule`, :func:`dtc_schedule`,
   :func:`theorem9_sweep` (Theorem 9), :func:`austin`, :func:`corollary34`, :func:`sqrt_rule`,
   :func:`geometric`;
+* Bernoulli time grids from the gain curve (:mod:`mdmjax.schedules._ugc`, Wainwright 2026):
+  :func:`ugc_grid`, :func:`geo_grid`, :func:`block_grid`, :func:`optimal_blocks`,
+  :func:`grid_schedule`, :func:`certified_steps`;
 * tools: :func:`from_breakpoints`, :func:`round_breakpoints`.
 
 Adaptive *policies* (which tokens to reveal, chosen from the model's conditionals) are in
@@ -45,3 +48,9 @@ from mdmjax.schedules._theory import tc_schedule as tc_schedule
 from mdmjax.schedules._theory import theorem9_lambda as theorem9_lambda
 from mdmjax.schedules._theory import theorem9_sweep as theorem9_sweep
 from mdmjax.schedules._theory import theorem9_zeta as theorem9_zeta
+from mdmjax.schedules._ugc import block_grid as block_grid
+from mdmjax.schedules._ugc import certified_steps as certified_steps
+from mdmjax.schedules._ugc import geo_grid as geo_grid
+from mdmjax.schedules._ugc import grid_schedule as grid_schedule
+from mdmjax.schedules._ugc import optimal_blocks as optimal_blocks
+from mdmjax.schedules._ugc import ugc_grid as ugc_grid

@@ -4,6 +4,8 @@
   :func:`min_steps` — exact dynamic programmes (dense ``O(k n^2)`` and monotone
   ``O(k n log n)``) over Theorem 4's block costs;
 * :func:`optimize_schedule` — optax over relaxed schedules, checked against the DP;
+* :func:`optimize_bernoulli_grid` — the best Bernoulli (MDLM/MD4) time grid, optax over the
+  grid's increments (docs/theory.md §12);
 * :func:`fit_schedule_family` — one parametric schedule for many laws;
 * :func:`optimal_schedule_interval` — the optimum on a curve with standard errors;
 * :func:`steps_vs_n` — fewest steps for a budget as ``n`` grows.
@@ -11,6 +13,8 @@
 docs/theory.md §2.4–2.6, §9.
 """
 
+from mdmjax.search._bernoulli_grid import BernoulliGrid as BernoulliGrid
+from mdmjax.search._bernoulli_grid import optimize_bernoulli_grid as optimize_bernoulli_grid
 from mdmjax.search._dp import DP_METHODS as DP_METHODS
 from mdmjax.search._dp import Schedule as Schedule
 from mdmjax.search._dp import min_steps as min_steps
