@@ -164,7 +164,7 @@ class WalkLaw:
         """``rows`` exact draws, int64 ``(rows, n)``; same key, same rows."""
         rows = as_positive_int(rows, "rows")
         key = as_key(key)
-        return np.asarray(_sample_walks(key, jnp.asarray(self.neighbours), rows, self.n))
+        return np.array(_sample_walks(key, jnp.asarray(self.neighbours), rows, self.n))
 
     def is_valid(self, rows) -> np.ndarray:
         """bool ``(rows,)``: every value is a node and every consecutive pair is an edge."""

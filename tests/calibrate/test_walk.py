@@ -32,12 +32,18 @@ def test_regular_graph_is_simple_regular_connected_and_not_bipartite():
         a = regular_graph(nodes, degree, seed)
         assert np.array_equal(a, a.T) and np.all(np.diag(a) == 0)
         assert set(np.unique(a)) <= {0, 1} and np.all(a.sum(axis=1) == degree)
-        # connected: (I + A)^(nodes) has no zero; non-bipartite: A^k has a positive diagonal
-        # for some odd k (an odd closed walk).
-        reach = np.linalg.matrix_power(np.eye(nodes, dtype=np.int64) + a, nodes) > 0
+        # connected: every vertex reachable from every vertex; non-bipartite: a closed walk of
+        # odd length (A^k with a positive diagonal for an odd k), as 0/1 matrix products.
+        step = (np.eye(nodes, dtype=np.int64) + a) > 0
+        reach = step.copy()
+        for _ in range(nodes):
+            reach = (reach.astype(np.int64) @ step.astype(np.int64)) > 0
         assert reach.all()
-        odd = [np.trace(np.linalg.matrix_power(a, k)) for k in range(3, 2 * nodes, 2)]
-        assert max(odd) > 0
+        walk, odd = a > 0, False
+        for _ in range(nodes):  # walk = A^k > 0 for k = 1, 3, 5, ...
+            odd |= bool(np.any(np.diag(walk)))
+            walk = (walk.astype(np.int64) @ a @ a) > 0
+        assert odd
         assert np.array_equal(a, regular_graph(nodes, degree, seed))  # deterministic
 
 
@@ -165,5 +171,6 @@ def test_walk_mdm_cross_entropy_is_never_below_g():
     g = np.asarray(law.curve.g)
     for m in mc.levels:
         assert mc.cross_entropy[m] >= g[m] - 4 * mc.cross_entropy_stderr[m], m
-    # and the model has learnt something: far better than a uniform guess at every level
-    assert np.all(mc.cross_entropy[mc.levels[1:]] < math.log(32) - 0.5)
+    # and the model has learnt: its learning error is a fraction of a nat at every level
+    # (0.005 to 0.2 measured at training time; a uniform guess would be off by up to 3 nats)
+    assert np.all(mc.cross_entropy[mc.levels] - g[mc.levels] < 0.35)
