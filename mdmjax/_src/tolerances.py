@@ -88,3 +88,8 @@ MODEL_NORMALIZATION_TOLERANCE = 1e-6
 #: reproduce their output to ~1e-7 for identical input rows; a model that reads hidden tokens or
 #: batch statistics moves by orders of magnitude more.
 MODEL_PEEK_TOLERANCE = 1e-5
+
+#: The one clipping rule for a KL between tables (:func:`mdmjax._src.numerics.clip_kl`): a value
+#: in ``(-KL_ROUNDING_TOLERANCE, 0)`` is cancellation in a float64 sum of terms of size at most
+#: ``n log q`` and is returned as 0; a larger negative is a bug and is shown (docs/theory.md §10.3).
+KL_ROUNDING_TOLERANCE = 1e-12

@@ -24,6 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mdmjax._src.numerics import entropy
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_nonnegative_float, as_positive_int, as_stochastic
 from mdmjax.curves._codes import mds_code
@@ -168,5 +169,5 @@ def product(marginals) -> InformationCurve:
       marginals: ``(n, q)`` probability vectors (one per position), for ``Hbar``.
     """
     marg = as_stochastic(marginals, "marginals", (2,), "every marginal")
-    h = -np.sum(np.where(marg > 0, marg * np.log(np.where(marg > 0, marg, 1.0)), 0.0), axis=1)
+    h = entropy(np.asarray(marg), axis=1)
     return InformationCurve.from_z(np.zeros(marg.shape[0]), h1=float(np.mean(h)))

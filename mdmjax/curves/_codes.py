@@ -33,10 +33,12 @@ from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.primes import as_prime
 from mdmjax._src.primes import smallest_prime_above as smallest_prime_above
+from mdmjax._src.stats import mean_stderr
+from mdmjax._src.subsets import mask_bits
 from mdmjax._src.validate import as_positive_int
 from mdmjax.curves._curve import InformationCurve
 from mdmjax.curves._exact_z import exact_curve
-from mdmjax.curves._monte_carlo import _stats, curve_from_estimates, random_permutations
+from mdmjax.curves._monte_carlo import curve_from_estimates, random_permutations
 
 __all__ = [
     "mds_code",
@@ -210,10 +212,10 @@ def rank_mod_q(matrix, q: int) -> int:
 @functools.partial(jax.jit, static_argnames=("q",))
 def _subset_ranks(columns: jax.Array, masks: jax.Array, q: int) -> jax.Array:
     n = columns.shape[0]
-    bits = (masks[:, None] >> jnp.arange(n, dtype=masks.dtype)[None, :]) & 1
+    bits = mask_bits(masks, n)
 
     def rank(b):
-        cols = jnp.where(b[:, None] == 1, columns, 0)
+        cols = jnp.where(b[:, None], columns, 0)
         return jnp.sum(_column_flags(cols, q)[1])
 
     return jax.vmap(rank)(bits)
@@ -280,7 +282,7 @@ def code_z_estimate(generator, q: int, key, num_samples: int = 256):
     )
     perms = random_permutations(as_key(key), m, n)
     ind = np.asarray(_permutation_indicators(jnp.asarray(g.T), perms, q))
-    mean, se = _stats(ind)
+    mean, se = mean_stderr(ind)
     return np.log(q) * mean, np.log(q) * se
 
 

@@ -47,10 +47,10 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import xlogy
 
 from mdmjax._src.markov import chain_length, clip_normalize, solve_stationary
 from mdmjax._src.memory import check_allocation
+from mdmjax._src.numerics import entropy
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_per_item, as_positive_int, as_stochastic
 from mdmjax.curves._curve import InformationCurve
@@ -93,7 +93,7 @@ def stationary_law(transition) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 def _row_entropies(p: jax.Array) -> jax.Array:
     """``H(p[..., x, :])`` for every row, in nats."""
-    return -jnp.sum(xlogy(p, p), axis=-1)
+    return entropy(p)
 
 
 @functools.partial(jax.jit, static_argnames=("n",))
@@ -134,7 +134,7 @@ def _gap_block(prod, mus_t, steps_t, d0: int, d1: int):
     n = length + d0
 
     def gap(prod, d):
-        ent = -jnp.sum(xlogy(prod, prod), axis=1)  # (q, L): H(P_{a -> a+d}(x, .))
+        ent = entropy(prod, axis=1)  # (q, L): H(P_{a -> a+d}(x, .))
         t = jnp.sum(jnp.where((starts + d <= n - 1)[None, :], mus_t * ent, 0.0))
         nxt = jax.lax.dynamic_slice_in_dim(steps_t, d, length, axis=2)  # P_{a+d}
         return jnp.einsum("xya,yza->xza", prod, nxt), t

@@ -36,6 +36,7 @@ from mdmjax.kl._random_sizes import binomial as binomial
 from mdmjax.kl._random_sizes import binomial_expected_kl as binomial_expected_kl
 from mdmjax.kl._random_sizes import binomial_kernel as binomial_kernel
 from mdmjax.kl._random_sizes import dream_origin as dream_origin
+from mdmjax.kl._theorem4 import block_cost as block_cost
 from mdmjax.kl._theorem4 import block_cost_matrix as block_cost_matrix
 from mdmjax.kl._theorem4 import expected_kl as expected_kl
 from mdmjax.kl._theorem4 import relaxed_theorem4 as relaxed_theorem4

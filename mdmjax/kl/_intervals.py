@@ -34,10 +34,10 @@ A curve without ``stderr`` (an exact curve) gets the degenerate interval ``[KL, 
 from __future__ import annotations
 
 import dataclasses
-from statistics import NormalDist
 
 import numpy as np
 
+from mdmjax._src.numerics import normal_quantile
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_level, as_sizes
 from mdmjax.curves import InformationCurve, as_curve
@@ -84,7 +84,7 @@ def z_band(curve, level: float = 0.95, simultaneous: bool = False):
     se = _stderr(c)
     z = np.asarray(c.z, dtype=np.float64)
     count = max(1, int(np.count_nonzero(se > 0))) if simultaneous else 1
-    r = NormalDist().inv_cdf(1.0 - (1.0 - lvl) / (2.0 * count))
+    r = normal_quantile(lvl, count)
     return z - r * se, z + r * se
 
 

@@ -16,6 +16,7 @@
 docs/theory.md §7.
 """
 
+from mdmjax._src.subsets import combinations_mask as combinations_mask
 from mdmjax.policies._evaluate import PolicyEvaluation as PolicyEvaluation
 from mdmjax.policies._evaluate import evaluate_policy as evaluate_policy
 from mdmjax.policies._frontier import DEFAULT_FAMILIES as DEFAULT_FAMILIES
@@ -29,7 +30,6 @@ from mdmjax.policies._policy import TIE_TOLERANCE as TIE_TOLERANCE
 from mdmjax.policies._policy import Plan as Plan
 from mdmjax.policies._policy import Policy as Policy
 from mdmjax.policies._policy import Step as Step
-from mdmjax.policies._policy import combinations_mask as combinations_mask
 from mdmjax.policies._policy import confidence as confidence
 from mdmjax.policies._policy import dilated as dilated
 from mdmjax.policies._policy import dilated_blocks as dilated_blocks

@@ -825,22 +825,3 @@ def plan(policy: Policy, n: int) -> Plan:
         random_sizes=policy.sizes if policy.kind == "random" else None,
         level_params=level_params,
     )
-
-
-@scoped_x64
-def combinations_mask(m: int, s: int) -> np.ndarray:
-    """All ``C(m, s)`` subsets of ``s`` among ``m`` slots, as a bool array ``(C(m, s), m)``.
-
-    Built from the ``2^m`` bit masks (vectorized) for ``m <= 20``, rows in increasing mask
-    order; from ``itertools.combinations`` above that (the table itself is the cost there).
-    """
-    if m > 20:
-        import itertools
-
-        idx = np.asarray(list(itertools.combinations(range(m), s)), dtype=np.int64)
-        rows = np.zeros((idx.shape[0], m), dtype=bool)
-        rows[np.arange(idx.shape[0])[:, None], idx] = True
-        return rows
-    masks = np.arange(2**m, dtype=np.int64)
-    bits = ((masks[:, None] >> np.arange(m)) & 1).astype(bool)
-    return bits[bits.sum(axis=1) == s]

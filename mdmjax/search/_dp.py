@@ -36,7 +36,7 @@ from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import EPS_SLACK
 from mdmjax._src.validate import as_choice, as_nonnegative_float, as_positive_int
 from mdmjax.curves import InformationCurve, as_curve
-from mdmjax.kl import block_cost_matrix
+from mdmjax.kl import block_cost, block_cost_matrix
 
 __all__ = ["Schedule", "optimal_schedule", "optimal_schedules", "min_steps", "DP_METHODS"]
 
@@ -214,7 +214,7 @@ def _monotone_layer(d_prev: jax.Array, z: jax.Array, prefix: jax.Array, opt0: ja
     z_i = jnp.concatenate([z, z[-1:]])  # z[i] for i = 0..n (i = n is never a candidate)
 
     def cost(i_, j_):
-        return d_prev[i_] + (prefix[j_] - prefix[i_]) - (j_ - i_).astype(z.dtype) * z_i[i_]
+        return block_cost(prefix[j_], prefix[i_], (j_ - i_).astype(z.dtype), z_i[i_], d_prev[i_])
 
     def level(step, carry):
         opt, best, piece = carry
@@ -230,7 +230,7 @@ def _monotone_layer(d_prev: jax.Array, z: jax.Array, prefix: jax.Array, opt0: ja
         j = h * (2 * seg + 1)
         valid = (piece <= last) & (i < j)
         # cost(i, j) with i = 0..n read directly (no gather along i)
-        val = d_prev + (prefix[jnp.minimum(j, n)] - prefix) - (j - i).astype(z.dtype) * z_i
+        val = block_cost(prefix[jnp.minimum(j, n)], prefix, (j - i).astype(z.dtype), z_i, d_prev)
         val = jnp.where(valid, val, jnp.inf)
         seg_min = jax.ops.segment_min(val, seg, num_segments=k, indices_are_sorted=True)
         cand = jnp.where(valid & (val == seg_min[seg]), i, n + 1)

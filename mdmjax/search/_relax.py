@@ -57,7 +57,13 @@ from mdmjax._src.smooth import gaussian_smooth
 from mdmjax._src.tolerances import POLISH_RELATIVE
 from mdmjax._src.validate import as_choice, as_positive_int
 from mdmjax.curves import as_curve
-from mdmjax.kl import binomial_expected_kl, expected_kl, relaxed_theorem4, theorem4
+from mdmjax.kl import (
+    binomial_expected_kl,
+    block_cost,
+    expected_kl,
+    relaxed_theorem4,
+    theorem4,
+)
 from mdmjax.schedules import round_breakpoints, sqrt_rule
 from mdmjax.search._dp import _curve_and_steps, optimal_schedule
 
@@ -220,7 +226,7 @@ def window_polish_breakpoints(
     offsets = jnp.arange(-window, window + 1, dtype=partial.dtype)
 
     def block(a, b):  # Theorem 4 cost of the block (a, b], +inf where it is empty
-        c = gcum[b] - gcum[a] - (b - a).astype(z.dtype) * zext[a]
+        c = block_cost(gcum[b], gcum[a], (b - a).astype(z.dtype), zext[a])
         return jnp.where(b > a, c, jnp.inf)
 
     def one_round(part):
