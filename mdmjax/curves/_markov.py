@@ -52,6 +52,7 @@ from mdmjax._src.markov import chain_length, clip_normalize, solve_stationary
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.numerics import entropy
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.tolerances import STATIONARY_NEGATIVE_TOLERANCE, STATIONARY_TOLERANCE
 from mdmjax._src.validate import as_per_item, as_positive_int, as_stochastic
 from mdmjax.curves._curve import InformationCurve
 from mdmjax.curves._exact_z import exact_curve
@@ -83,7 +84,9 @@ def stationary_law(transition) -> np.ndarray:
         pi = solve_stationary(p, np)
     except np.linalg.LinAlgError as err:
         raise ValueError("transition: the stationary law is not unique") from err
-    if np.any(pi < -1e-9) or not np.allclose(pi @ p, pi, atol=1e-10):
+    if np.any(pi < -STATIONARY_NEGATIVE_TOLERANCE) or not np.allclose(
+        pi @ p, pi, atol=STATIONARY_TOLERANCE
+    ):
         raise ValueError("transition: the stationary law is not unique")
     return clip_normalize(pi, np)
 

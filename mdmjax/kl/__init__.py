@@ -6,8 +6,10 @@
 * :func:`mixture_kl` — KL of the random-order sampler's actual output law (subset-lattice DP).
 * :func:`model_mixture_kl`, :func:`model_expected_kl` — the same for a sampler driven by a
   model (§8.5), exactly on small laws.
-* :func:`binomial`, :func:`ancestral`, :func:`dream_origin` — random-size schedules, valued
-  exactly over their sizes.
+* :func:`size_chain_kl` (and ``size_chain_pmf``, ``size_chain_kernels``, ``size_chain_step``),
+  :func:`binomial_expected_kl` — the exact kernels that value the random-size schedules of
+  :mod:`mdmjax.schedules` (``binomial``, ``ancestral``, ``dream_origin``; formerly exported here,
+  still reachable as deprecated aliases for one version).
 * :func:`expected_kl_interval`, :func:`z_band` — intervals on curves with standard errors.
 
 docs/theory.md §1–2, §4 (random sizes), §9.
@@ -26,18 +28,44 @@ from mdmjax.kl._mixture import mixture_log_ratio as mixture_log_ratio
 from mdmjax.kl._model_mixture import model_expected_kl as model_expected_kl
 from mdmjax.kl._model_mixture import model_log_conditionals as model_log_conditionals
 from mdmjax.kl._model_mixture import model_mixture_kl as model_mixture_kl
-from mdmjax.kl._random_sizes import ALPHAS as ALPHAS
-from mdmjax.kl._random_sizes import ANCESTRAL_GRIDS as ANCESTRAL_GRIDS
-from mdmjax.kl._random_sizes import BinomialSchedule as BinomialSchedule
-from mdmjax.kl._random_sizes import KernelSchedule as KernelSchedule
-from mdmjax.kl._random_sizes import RandomScheduleKL as RandomScheduleKL
-from mdmjax.kl._random_sizes import ancestral as ancestral
-from mdmjax.kl._random_sizes import binomial as binomial
 from mdmjax.kl._random_sizes import binomial_expected_kl as binomial_expected_kl
 from mdmjax.kl._random_sizes import binomial_kernel as binomial_kernel
-from mdmjax.kl._random_sizes import dream_origin as dream_origin
+from mdmjax.kl._random_sizes import binomial_marginals as binomial_marginals
+from mdmjax.kl._random_sizes import log_binomial_table as log_binomial_table
+from mdmjax.kl._random_sizes import size_chain_kernels as size_chain_kernels
+from mdmjax.kl._random_sizes import size_chain_kl as size_chain_kl
+from mdmjax.kl._random_sizes import size_chain_pmf as size_chain_pmf
+from mdmjax.kl._random_sizes import size_chain_step as size_chain_step
 from mdmjax.kl._theorem4 import block_cost as block_cost
 from mdmjax.kl._theorem4 import block_cost_matrix as block_cost_matrix
 from mdmjax.kl._theorem4 import expected_kl as expected_kl
 from mdmjax.kl._theorem4 import relaxed_theorem4 as relaxed_theorem4
 from mdmjax.kl._theorem4 import theorem4 as theorem4
+
+# Names that moved to mdmjax.schedules (issue 20): reachable here for one version, with a warning.
+_MOVED_TO_SCHEDULES = (
+    "ALPHAS",
+    "ANCESTRAL_GRIDS",
+    "BinomialSchedule",
+    "KernelSchedule",
+    "RandomScheduleKL",
+    "ancestral",
+    "binomial",
+    "dream_origin",
+)
+
+
+def __getattr__(name: str):
+    if name in _MOVED_TO_SCHEDULES:
+        import warnings
+
+        from mdmjax import schedules
+
+        warnings.warn(
+            f"mdmjax.kl.{name} moved to mdmjax.schedules.{name}; the old name goes in the next "
+            "version",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(schedules, name)
+    raise AttributeError(f"module 'mdmjax.kl' has no attribute {name!r}")

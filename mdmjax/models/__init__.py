@@ -2,6 +2,8 @@
 
 Your trained model enters through :func:`from_callable` (a JAX function or a NumPy callable;
 probabilities, log-probabilities, or scores of the data tokens), checked on its first batch.
+:func:`markov_chain_model` gives the exact conditionals of a Markov chain at any ``n`` (a test
+case for long sequences; its sampler is :func:`mdmjax.families.sample_markov_chain`).
 
 docs/theory.md §6 and §8.
 """
@@ -22,3 +24,4 @@ from mdmjax.models._function import OUTPUTS as OUTPUTS
 from mdmjax.models._function import FunctionModel as FunctionModel
 from mdmjax.models._function import as_scoring_model as as_scoring_model
 from mdmjax.models._function import from_callable as from_callable
+from mdmjax.models._markov import markov_chain_model as markov_chain_model

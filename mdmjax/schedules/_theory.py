@@ -20,6 +20,7 @@ import numpy as np
 from mdmjax._src.memory import check_step_count
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.smooth import gaussian_smooth
+from mdmjax._src.tolerances import INTEGER_RATIO_TOLERANCE, SLOPE_FLOOR_RELATIVE
 from mdmjax._src.validate import as_nonnegative_float, as_positive_float, as_positive_int
 from mdmjax.bounds import corollary34_steps
 from mdmjax.curves import as_curve
@@ -109,7 +110,7 @@ def theorem9_lambda(n: int, zeta: int) -> int:
     ratio = math.log(a) / math.log(1 / (1 - 1 / zeta))
     m = math.floor(ratio)
     near = round(ratio)
-    if abs(ratio - near) < 1e-9 and near <= 4096:
+    if abs(ratio - near) < INTEGER_RATIO_TOLERANCE and near <= 4096:
         m = near if zeta**near <= a * (zeta - 1) ** near else near - 1
     return m + 2
 
@@ -284,7 +285,7 @@ def sqrt_rule(curve, steps: int, smoothing: float | None = None) -> tuple[int, .
     f = np.clip(np.diff(np.asarray(c.z, dtype=np.float64)), 0, None)
     phi = np.clip(gaussian_smooth(f, sigma), 0, None)
     top = phi.max()
-    phi = np.maximum(phi, 1e-9 * top) if top > 0 else np.ones_like(phi)
+    phi = np.maximum(phi, SLOPE_FLOOR_RELATIVE * top) if top > 0 else np.ones_like(phi)
     root = np.sqrt(np.concatenate([phi[:1], phi, phi[-1:]]))  # at nodes 0..n
     cum = np.concatenate([[0.0], np.cumsum((root[1:] + root[:-1]) / 2)])
     targets = cum[-1] * np.arange(1, k) / k

@@ -26,6 +26,7 @@ import numpy as np
 
 from mdmjax import schedules
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.tolerances import EPS_SLACK
 from mdmjax._src.validate import as_nonnegative_float, as_positive_int
 from mdmjax.curves import InformationCurve, information_curve
 from mdmjax.distribution import Distribution
@@ -105,7 +106,7 @@ def _fewest(curve: InformationCurve, maker, eps: float) -> tuple[int, float]:
     for lo in range(1, n + 1, _CHUNK):  # a loop over chunks of step counts
         rows = [maker(n, t) for t in range(lo, min(lo + _CHUNK, n + 1))]
         kls = np.asarray(expected_kl(curve, _padded(rows, n, _CHUNK)))[: len(rows)]
-        hit = np.nonzero(kls <= eps + 1e-12)[0]
+        hit = np.nonzero(kls <= eps + EPS_SLACK)[0]
         if hit.size:
             return len(rows[hit[0]]), float(kls[hit[0]])
     raise AssertionError("internal: the all-ones schedule has KL 0")  # pragma: no cover
