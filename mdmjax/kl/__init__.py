@@ -15,9 +15,9 @@
 docs/theory.md §1–2, §4 (random sizes), §9.
 """
 
+from mdmjax._src.deprecation import attribute, moved_names
 from mdmjax.kl._enumeration import count_partitions as count_partitions
 from mdmjax.kl._enumeration import exact_kl as exact_kl
-from mdmjax.kl._enumeration import ordered_partitions as ordered_partitions
 from mdmjax.kl._enumeration import partition_kl as partition_kl
 from mdmjax.kl._intervals import Interval as Interval
 from mdmjax.kl._intervals import expected_kl_interval as expected_kl_interval
@@ -29,7 +29,6 @@ from mdmjax.kl._model_mixture import model_expected_kl as model_expected_kl
 from mdmjax.kl._model_mixture import model_log_conditionals as model_log_conditionals
 from mdmjax.kl._model_mixture import model_mixture_kl as model_mixture_kl
 from mdmjax.kl._random_sizes import binomial_expected_kl as binomial_expected_kl
-from mdmjax.kl._random_sizes import binomial_kernel as binomial_kernel
 from mdmjax.kl._random_sizes import binomial_marginals as binomial_marginals
 from mdmjax.kl._random_sizes import log_binomial_table as log_binomial_table
 from mdmjax.kl._random_sizes import size_chain_kernels as size_chain_kernels
@@ -42,30 +41,31 @@ from mdmjax.kl._theorem4 import expected_kl as expected_kl
 from mdmjax.kl._theorem4 import relaxed_theorem4 as relaxed_theorem4
 from mdmjax.kl._theorem4 import theorem4 as theorem4
 
-# Names that moved to mdmjax.schedules (issue 20): reachable here for one version, with a warning.
-_MOVED_TO_SCHEDULES = (
-    "ALPHAS",
-    "ANCESTRAL_GRIDS",
-    "BinomialSchedule",
-    "KernelSchedule",
-    "RandomScheduleKL",
-    "ancestral",
-    "binomial",
-    "dream_origin",
+# Names that left mdmjax.kl (issue 20), reachable for one version with a DeprecationWarning: the
+# random-size schedules moved to mdmjax.schedules; two internal kernels left the public surface.
+__getattr__ = moved_names(
+    __name__,
+    {
+        **{
+            name: (f"use mdmjax.schedules.{name}", attribute("mdmjax.schedules", name))
+            for name in (
+                "ALPHAS",
+                "ANCESTRAL_GRIDS",
+                "BinomialSchedule",
+                "KernelSchedule",
+                "RandomScheduleKL",
+                "ancestral",
+                "binomial",
+                "dream_origin",
+            )
+        },
+        "ordered_partitions": (
+            "an internal kernel of exact_kl",
+            attribute("mdmjax.kl._enumeration", "ordered_partitions"),
+        ),
+        "binomial_kernel": (
+            "an internal kernel; use size_chain_step(p, log_binomial_table(n), 'binomial')",
+            attribute("mdmjax.kl._random_sizes", "binomial_kernel"),
+        ),
+    },
 )
-
-
-def __getattr__(name: str):
-    if name in _MOVED_TO_SCHEDULES:
-        import warnings
-
-        from mdmjax import schedules
-
-        warnings.warn(
-            f"mdmjax.kl.{name} moved to mdmjax.schedules.{name}; the old name goes in the next "
-            "version",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(schedules, name)
-    raise AttributeError(f"module 'mdmjax.kl' has no attribute {name!r}")

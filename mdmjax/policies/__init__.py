@@ -16,7 +16,7 @@
 docs/theory.md §7.
 """
 
-from mdmjax._src.subsets import combinations_mask as combinations_mask
+from mdmjax._src.deprecation import attribute, moved_names
 from mdmjax.policies._evaluate import PolicyEvaluation as PolicyEvaluation
 from mdmjax.policies._evaluate import evaluate_policy as evaluate_policy
 from mdmjax.policies._frontier import DEFAULT_FAMILIES as DEFAULT_FAMILIES
@@ -26,7 +26,6 @@ from mdmjax.policies._frontier import family_policies as family_policies
 from mdmjax.policies._frontier import policy_frontier as policy_frontier
 from mdmjax.policies._frontier import practice_policies as practice_policies
 from mdmjax.policies._policy import EB_ORDERS as EB_ORDERS
-from mdmjax.policies._policy import TIE_TOLERANCE as TIE_TOLERANCE
 from mdmjax.policies._policy import Plan as Plan
 from mdmjax.policies._policy import Policy as Policy
 from mdmjax.policies._policy import Step as Step
@@ -45,3 +44,18 @@ from mdmjax.policies._policy import semi_autoregressive as semi_autoregressive
 from mdmjax.policies._policy import threshold as threshold
 from mdmjax.policies._policy import threshold_quota as threshold_quota
 from mdmjax.policies._policy import uniform_sizes as uniform_sizes
+
+# Names that left mdmjax.policies (issue 20), reachable for one version with a DeprecationWarning.
+__getattr__ = moved_names(
+    __name__,
+    {
+        "TIE_TOLERANCE": (
+            "a tolerance (mdmjax._src.tolerances.TIE_TOLERANCE)",
+            attribute("mdmjax._src.tolerances", "TIE_TOLERANCE"),
+        ),
+        "combinations_mask": (
+            "an internal table (mdmjax._src.subsets.combinations_mask)",
+            attribute("mdmjax._src.subsets", "combinations_mask"),
+        ),
+    },
+)

@@ -10,6 +10,8 @@
 * theory (:mod:`mdmjax.schedules._theory`): :func:`tc_schedule`, :func:`dtc_schedule`,
   :func:`theorem9_sweep` (Theorem 9), :func:`austin`, :func:`corollary34`, :func:`sqrt_rule`,
   :func:`geometric`;
+* size tuples for the steps-vs-n study: :func:`theorem9_sizes` (argument order of
+  :func:`tc_schedule`), :func:`cosine_sizes`;
 * tools: :func:`from_breakpoints`, :func:`round_breakpoints`.
 
 Adaptive *policies* (which tokens to reveal, chosen from the model's conditionals) are in
@@ -36,6 +38,8 @@ from mdmjax.schedules._random_sizes import RandomScheduleKL as RandomScheduleKL
 from mdmjax.schedules._random_sizes import ancestral as ancestral
 from mdmjax.schedules._random_sizes import binomial as binomial
 from mdmjax.schedules._random_sizes import dream_origin as dream_origin
+from mdmjax.schedules._sizes import cosine_sizes as cosine_sizes
+from mdmjax.schedules._sizes import theorem9_sizes as theorem9_sizes
 from mdmjax.schedules._theory import Theorem9Sweep as Theorem9Sweep
 from mdmjax.schedules._theory import austin as austin
 from mdmjax.schedules._theory import corollary34 as corollary34

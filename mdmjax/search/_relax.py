@@ -59,6 +59,7 @@ from mdmjax._src.tolerances import (
     POLISH_RELATIVE,
     RELATIVE_GAP_FLOOR,
     RELAX_ABS_TOLERANCE,
+    RELAX_GAP_TOLERANCE,
 )
 from mdmjax._src.validate import as_choice, as_positive_int
 from mdmjax.curves import as_curve
@@ -90,7 +91,7 @@ __all__ = [
 ]
 
 RELAXATIONS = ("breakpoints", "random-sizes")
-GAP_TOLERANCE = 0.01
+GAP_TOLERANCE = RELAX_GAP_TOLERANCE
 ABS_TOLERANCE = RELAX_ABS_TOLERANCE
 DEFAULT_ITERS = {"breakpoints": 600, "random-sizes": 300}
 DEFAULT_LR = {"breakpoints": 0.05, "random-sizes": 0.1}
