@@ -70,6 +70,13 @@ class RandomScheduleKL(float):
       nonempty_steps_pmf: ``(T+1,)`` array, ``P(number of non-empty steps = c)`` (computed on
         first access by the ``O(T^2 n^2)`` DP of :meth:`BinomialSchedule.nonempty_steps_pmf`).
       expected_nonempty_steps: the mean of that law (oracle calls when empty steps are skipped).
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> c = mdm.InformationCurve.from_z(np.array([0.0, 1.0, 1.0]))
+      >>> kl = mdm.expected_kl(c, mdm.schedules.binomial(3, [0.5, 1.0]))
+      >>> round(kl, 12), kl.steps, round(kl.expected_nonempty_steps, 12)
+      (0.875, 2, 1.75)
     """
 
     def __new__(cls, value: float, schedule: _RandomSizeSchedule):
@@ -196,6 +203,12 @@ class BinomialSchedule(_RandomSizeSchedule):
     Given ``M`` masked tokens the size of step ``t`` is ``Binomial(M, reveal_probs[t])``; the last
     probability is 1 so every token is revealed after ``T`` steps. Build with :func:`binomial` or
     :func:`ancestral`.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> b = mdm.schedules.binomial(3, [0.5, 1.0])
+      >>> np.round(b.revealed_pmf(), 12).tolist()  # N_1 ~ Binomial(3, 1/2)
+      [[1.0, 0.0, 0.0, 0.0], [0.125, 0.375, 0.375, 0.125], [0.0, 0.0, 0.0, 1.0]]
     """
 
     _kind = "binomial"
@@ -277,6 +290,16 @@ class KernelSchedule(_RandomSizeSchedule):
 
     Raises:
       ValueError: any of the above fails.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> k = np.zeros((2, 4, 4))
+      >>> k[0] = np.eye(4)[[1, 1, 2, 3]]  # step 1 reveals one position (from none)
+      >>> k[1] = np.eye(4)[[3, 3, 3, 3]]  # step 2 reveals the rest
+      >>> c = mdm.InformationCurve.from_z(np.array([0.0, 1.0, 1.0]))
+      >>> kl = mdm.expected_kl(c, mdm.schedules.KernelSchedule(k))  # sizes (1, 2) for sure
+      >>> round(kl, 12), kl.steps
+      (0.0, 2)
     """
 
     _kind = "matrix"

@@ -53,6 +53,12 @@ class Schedule:
     Attributes:
       sizes: the step sizes ``(s_1, .., s_k)``, positive and summing to ``n``.
       kl: Theorem 4's expected KL of ``sizes``, in nats.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> s = mdm.optimal_schedule(mdm.InformationCurve.from_z(np.array([0.0, 1.0, 1.0])), 2)
+      >>> s.sizes, s.steps, round(s.kl, 12)
+      ((1, 2), 2, 0.0)
     """
 
     sizes: tuple[int, ...]
@@ -458,6 +464,13 @@ def min_steps(curve, eps: float, *, method: str = "auto", entropy_of_data=None) 
 
     Raises:
       ValueError: a bad argument, or (absolute budgets of a model curve) no ``k`` meets ``eps``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> c = mdm.information_curve(mdm.families.reed_solomon(n=5, q=5, d=2))
+      >>> s = mdm.min_steps(c, eps=0.5)  # one step costs TC = 3 ln 5; two steps cost 0
+      >>> s.sizes, s.steps
+      ((2, 3), 2)
     """
     budget = as_nonnegative_float(eps, "eps")
     raw = model_curve_z(curve)
