@@ -119,7 +119,13 @@ def _partition_kl_jit(probs, blocks):
 # ------------------------------------------------------------------------------------------------
 @scoped_x64
 def count_partitions(sizes: Sequence[int]) -> int:
-    """Number of ordered partitions with block sizes ``sizes``: ``n! / prod_t s_t!``."""
+    """Number of ordered partitions with block sizes ``sizes``: ``n! / prod_t s_t!``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.kl.count_partitions((2, 1)), mdm.kl.count_partitions((1, 1, 1))  # 3!/(2! 1!), 3!
+      (3, 6)
+    """
     n = int(sum(sizes))
     out = math.factorial(n)
     for s in sizes:

@@ -59,8 +59,15 @@ __all__ = [
 # ------------------------------------------------------------------------------------------------
 
 
+@scoped_x64
 def log_binomial_table(n: int) -> np.ndarray:
-    """``L[m, m'] = log C(n - m, m' - m)`` for ``m <= m'``, 0 elsewhere (masked later)."""
+    """``L[m, m'] = log C(n - m, m' - m)`` for ``m <= m'``, 0 elsewhere (masked later).
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> np.round(np.exp(mdm.kl.log_binomial_table(2)), 12).tolist()  # C(2 - m, m' - m); 1 below
+      [[1.0, 2.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
     m = np.arange(n + 1)[:, None]
     s = np.arange(n + 1)[None, :] - m
     r = n - m
@@ -130,7 +137,15 @@ _dp_expected_kl_batch = jax.jit(
 
 
 def binomial_marginals(n: int, reveal_probs: jax.Array) -> jax.Array:
-    """``(T+1, n+1)``: row ``t`` is the law of ``N_t``, ``Binomial(n, 1 - prod_{u<=t} (1-p_u))``."""
+    """``(T+1, n+1)``: row ``t`` is the law of ``N_t``, ``Binomial(n, 1 - prod_{u<=t} (1-p_u))``.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> with jax.enable_x64(True):
+      ...     m = mdm.kl.binomial_marginals(2, jnp.array([0.5, 1.0]))
+      >>> np.round(np.asarray(m), 12).tolist()  # N_1 ~ Binomial(2, 1/2)
+      [[1.0, 0.0, 0.0], [0.25, 0.5, 0.25], [0.0, 0.0, 1.0]]
+    """
     below = reveal_probs < 1  # double where: no inf or NaN in the gradient at p = 1
     log_stay = jnp.where(below, jnp.log1p(-jnp.where(below, reveal_probs, 0.0)), -jnp.inf)
     log_keep = jnp.concatenate([jnp.zeros(1, log_stay.dtype), jnp.cumsum(log_stay)])
@@ -166,6 +181,13 @@ def binomial_expected_kl(z: jax.Array, reveal_probs: jax.Array) -> jax.Array:
 
     Returns:
       the expected KL in nats (a scalar array); differentiable in ``reveal_probs`` on ``(0, 1)``.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, mdmjax as mdm
+      >>> with jax.enable_x64(True):
+      ...     kl = mdm.kl.binomial_expected_kl(jnp.array([0.0, 1.0, 1.0]), jnp.array([0.5, 1.0]))
+      >>> round(float(kl), 12)
+      0.875
     """
     n = z.shape[0]
     marg = binomial_marginals(n, reveal_probs)[:-1]  # laws of N_0 .. N_{T-1}

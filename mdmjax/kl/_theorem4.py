@@ -120,6 +120,13 @@ def block_cost_matrix(z: jax.Array, z_start: jax.Array | None = None, *, fill=jn
     optimum of :func:`mdmjax.optimal_schedule_interval` charges
     ``sum_{p=i+2}^{j} z_p - (j - i - 1) z_start[i]``, which is the formula above when
     ``z_start = z``.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, mdmjax as mdm
+      >>> with jax.enable_x64(True):
+      ...     c = mdm.kl.block_cost_matrix(jnp.array([0.0, 1.0, 1.0]))
+      >>> c[0].tolist()  # blocks [0, j): positions 1..j against Z_1
+      [inf, 0.0, 1.0, 2.0]
     """
     require_float64(z, "z")
     n = z.shape[0]
@@ -157,6 +164,15 @@ def relaxed_theorem4(zpad: jax.Array, n, tau: jax.Array) -> jax.Array:
       zpad: ``(Z_1, .., Z_n, Z_n, ..)``, padded to any length ``>= n + 1``.
       n: the curve's length (may be traced, so curves of different lengths batch together).
       tau: ``(k-1,)`` non-decreasing interior breakpoints in ``[0, n]``.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, mdmjax as mdm
+      >>> with jax.enable_x64(True):
+      ...     zpad = jnp.array([0.0, 1.0, 1.0, 1.0])
+      ...     at1 = mdm.kl.relaxed_theorem4(zpad, 3, jnp.array([1.0]))  # sizes (1, 2)
+      ...     at15 = mdm.kl.relaxed_theorem4(zpad, 3, jnp.array([1.5]))  # between (1, 2) and (2, 1)
+      >>> float(at1), float(at15)
+      (0.0, 0.5)
     """
     require_float64(zpad, "zpad")
     n = jnp.asarray(n).astype(zpad.dtype)  # an int or a float count, traced or not
