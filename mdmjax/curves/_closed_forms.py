@@ -87,6 +87,11 @@ def log_binomial_pmf(c, m, p) -> jax.Array:
               - \\tfrac12 \\log\\big(2\\pi c (m-c)/m\\big)
 
     with ``delta = stirlerr``; the end points are ``m log(1-p)`` and ``m log p``.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> round(float(np.exp(mdm.curves.log_binomial_pmf(1, 2, 0.5))), 12)
+      0.5
     """
     c = jnp.asarray(c, dtype=jnp.float64)
     m = jnp.asarray(m, dtype=jnp.float64)
@@ -167,6 +172,12 @@ def product(marginals) -> InformationCurve:
 
     Args:
       marginals: ``(n, q)`` probability vectors (one per position), for ``Hbar``.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> c = mdm.curves.product(np.array([[0.5, 0.5], [0.9, 0.1]]))
+      >>> c.z.tolist(), c.tc
+      ([0.0, 0.0], 0.0)
     """
     marg = as_stochastic(marginals, "marginals", (2,), "every marginal")
     h = entropy(np.asarray(marg), axis=1)

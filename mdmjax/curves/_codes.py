@@ -86,13 +86,25 @@ def mds_code(n: int, d: int, q: int) -> InformationCurve:
 
 @scoped_x64
 def repetition(n: int, q: int = 2) -> InformationCurve:
-    """The repetition law (``q`` constant words): MDS with ``d = 1``, ``Z_j = ln q · 1[j > 1]``."""
+    """The repetition law (``q`` constant words): MDS with ``d = 1``, ``Z_j = ln q · 1[j > 1]``.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> (mdm.curves.repetition(4).z / np.log(2)).round(12).tolist()
+      [0.0, 1.0, 1.0, 1.0]
+    """
     return mds_code(n, 1, q)
 
 
 @scoped_x64
 def parity(n: int, q: int = 2) -> InformationCurve:
-    """The parity law (``sum x_i = 0 mod q``): MDS with ``d = n - 1``, ``Z_j = ln q · 1[j = n]``."""
+    """The parity law (``sum x_i = 0 mod q``): MDS with ``d = n - 1``, ``Z_j = ln q · 1[j = n]``.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> (mdm.curves.parity(4).z / np.log(2)).round(12).tolist()
+      [0.0, 0.0, 0.0, 1.0]
+    """
     n = as_positive_int(n, "n")
     return mds_code(n, n - 1, q)
 
@@ -110,6 +122,11 @@ def reed_solomon(n: int, q: int | None = None, d: int = 2, points=None) -> Infor
       q: a prime ``> n`` (default: the smallest such, as ``mdm.families.by_name``).
       d: dimension, ``1 <= d <= n`` (default 2).
       points: optional ``n`` distinct evaluation points (validated; they do not change the curve).
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> (mdm.curves.reed_solomon(5, q=7, d=2).z / np.log(7)).round(12).tolist()
+      [0.0, 0.0, 1.0, 1.0, 1.0]
     """
     n = as_positive_int(n, "n")
     q = smallest_prime_above(n) if q is None else as_prime(q, "q", int64_products=True)

@@ -243,6 +243,11 @@ def as_curve(curve, *, argument: str = "curve", allow_batch: bool = False) -> In
     Raises:
       ValueError: naming ``argument``, for any other type, or for a batch of curves when
         ``allow_batch`` is false.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.curves.as_curve(mdm.families.repetition(3))
+      InformationCurve(n=3, tc=1.38629, dtc=0.693147)
     """
     if isinstance(curve, Distribution):
         return information_curve(curve)

@@ -75,6 +75,11 @@ def stationary_law(transition) -> np.ndarray:
 
     Raises:
       ValueError: ``transition`` is not row-stochastic or has no unique stationary law.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> mdm.curves.stationary_law(np.array([[0.9, 0.1], [0.2, 0.8]])).round(12).tolist()
+      [0.666666666667, 0.333333333333]
     """
     p = as_stochastic(transition, "transition", (2,), "every transition row")
     q = p.shape[0]
@@ -331,6 +336,11 @@ def ising_chain(n: int, coupling=1.0, field=0.0) -> InformationCurve:
       n: number of nodes.
       coupling: ``J``, a scalar or ``n - 1`` values (edge ``(i, i+1)``).
       field: ``h``, a scalar or ``n`` values.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.curves.ising_chain(3, coupling=0.0).z.round(12).tolist()  # independent spins
+      [0.0, 0.0, 0.0]
     """
     n = as_positive_int(n, "n")
     if n == 1:
