@@ -50,11 +50,6 @@ PENDING = {
     "mdmjax.curves._subset_entropy.plan_subset_entropies",
     "mdmjax.curves._subset_entropy.subset_sizes",
     # families/
-    "mdmjax.families._codes.noisy_repetition",
-    "mdmjax.families._codes.parity",
-    "mdmjax.families._markov.random_markov_chain",
-    "mdmjax.families._mixtures.random_mixture_of_products",
-    "mdmjax.families._products.random_product",
     "mdmjax.families._real_data.digit_patch_samples",
     "mdmjax.families._real_data.digits_patches",
     "mdmjax.families._real_data.english_word_weights",
