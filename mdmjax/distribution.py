@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mdmjax._src.memory import check_allocation, table_bytes
+from mdmjax._src.numerics import entropy
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tables import (
     as_probability_table,
@@ -29,7 +30,7 @@ __all__ = ["Distribution"]
 @jax.jit
 def _entropy(probs: jax.Array) -> jax.Array:
     """``-sum p log p`` of a table, in nats (one compiled program, not one per operation)."""
-    return -jnp.sum(jax.scipy.special.xlogy(probs, probs))
+    return entropy(probs, axis=None)
 
 
 def _is_concrete(x) -> bool:

@@ -88,3 +88,65 @@ MODEL_NORMALIZATION_TOLERANCE = 1e-6
 #: reproduce their output to ~1e-7 for identical input rows; a model that reads hidden tokens or
 #: batch statistics moves by orders of magnitude more.
 MODEL_PEEK_TOLERANCE = 1e-5
+
+#: The one clipping rule for a KL between tables (:func:`mdmjax._src.numerics.clip_kl`): a value
+#: in ``(-KL_ROUNDING_TOLERANCE, 0)`` is cancellation in a float64 sum of terms of size at most
+#: ``n log q`` and is returned as 0; a larger negative is a bug and is shown (docs/theory.md §10.3).
+KL_ROUNDING_TOLERANCE = 1e-12
+
+#: A policy's expected number of steps counts as the integer ``k`` within this, so that a
+#: deterministic rule's step count (an exact integer summed in float64) is matched to the DP
+#: optimum at ``k``; a genuinely fractional expectation is further from any integer.
+STEPS_MATCH_TOLERANCE = 1e-9
+
+#: A random-size schedule's last reveal probability must be 1 (reveal the rest) within this; a
+#: ratio ``(t - s) / t`` computed in float64 at ``s = 0`` is 1 to rounding.
+LAST_REVEAL_TOLERANCE = 1e-12
+
+#: Entries of a revealed-count kernel may be this far below 0, or this far above 0 below the
+#: diagonal (a step never un-reveals), before the kernel is refused: products of binomial pmfs
+#: in float64 carry rounding of ~1e-16; the entries are clipped to >= 0 after the check.
+KERNEL_ENTRY_TOLERANCE = 1e-12
+
+#: A Markov chain's stationary law may have entries this far below 0 (rounding in the linear
+#: solve, cleared by renormalization) ...
+STATIONARY_NEGATIVE_TOLERANCE = 1e-9
+
+#: ... and must satisfy ``pi P = pi`` within this (absolute, per entry); a chain with several
+#: stationary laws gives a solve that misses it by far more.
+STATIONARY_TOLERANCE = 1e-10
+
+#: A ratio of logarithms within this of an integer ``m`` is decided exactly (integer powers)
+#: before the floor is taken: float64 logarithms are off by ~1e-16 relative, and an exact
+#: integer ratio must not be floored to ``m - 1`` (Austin's schedule, docs/theory.md §4.4).
+INTEGER_RATIO_TOLERANCE = 1e-9
+
+#: The smoothed slope of the square-root rule is floored at this fraction of its maximum, so
+#: that its reveal map is strictly increasing (docs/theory.md §4.5); far below any slope that
+#: moves a breakpoint by a position.
+SLOPE_FLOOR_RELATIVE = 1e-9
+
+#: The relaxed search (``optimize_schedule``) matches the DP when its KL is within this relative
+#: gap of the DP optimum or within :data:`RELAX_ABS_TOLERANCE`: the relaxation is a heuristic, the
+#: DP of docs/theory.md §2.4 is the truth; 1 % is the acceptance line of experiment E6 (§10.3).
+RELAX_GAP_TOLERANCE = 0.01
+
+#: ... or within this many nats absolute (an optimum near 0 makes any relative gap large).
+RELAX_ABS_TOLERANCE = 1e-6
+
+#: Initial reveal fractions of the random-size relaxation are kept this far inside (0, 1) so
+#: that their logits are finite; the optimizer moves them freely afterwards.
+LOGIT_CLIP = 1e-6
+
+#: Denominator floor of a relative gap ``(kl - dp) / max(dp, .)``: a DP optimum of 0 (a
+#: product law, or ``k = n``) gives a finite relative gap instead of a division by zero.
+RELATIVE_GAP_FLOOR = 1e-12
+
+#: The modified Lentz continued fraction replaces a zero denominator by this (Numerical Recipes
+#: ``FPMIN``): any value far below every term and far above the float64 underflow works.
+LENTZ_TINY = 1e-300
+
+#: Below this ``|lambda|`` the geometric shape ``expm1(lambda u) / expm1(lambda)`` is replaced
+#: by its limit ``u``: the ratio loses all digits as ``lambda -> 0``, and the limit is exact to
+#: ``O(lambda)`` there.
+GEOMETRIC_LIMIT = 1e-8

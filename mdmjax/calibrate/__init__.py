@@ -20,8 +20,6 @@ from mdmjax.calibrate._cross_fit import Frontier as Frontier
 from mdmjax.calibrate._cross_fit import cross_fit as cross_fit
 from mdmjax.calibrate._cross_fit import cross_fit_frontier as cross_fit_frontier
 from mdmjax.calibrate._cross_fit import cross_fit_monte_carlo as cross_fit_monte_carlo
-from mdmjax.calibrate._markov_model import markov_chain_model as markov_chain_model
-from mdmjax.calibrate._markov_model import sample_markov_chain as sample_markov_chain
 from mdmjax.calibrate._model_curve import MASKS as MASKS
 from mdmjax.calibrate._model_curve import ModelCurve as ModelCurve
 from mdmjax.calibrate._model_curve import model_curve as model_curve
@@ -38,3 +36,8 @@ from mdmjax.calibrate._word_mdm import LENGTHS as LENGTHS
 from mdmjax.calibrate._word_mdm import level_cross_entropy as level_cross_entropy
 from mdmjax.calibrate._word_mdm import load_word_mdm as load_word_mdm
 from mdmjax.calibrate._word_mdm import word_mdm as word_mdm
+
+# The exact Markov model lives in mdmjax.models and its sampler in mdmjax.families (issue 20);
+# both stay importable here under their old names (re-exports, not renames).
+from mdmjax.families import sample_markov_chain as sample_markov_chain
+from mdmjax.models import markov_chain_model as markov_chain_model

@@ -217,7 +217,7 @@ class WalkLaw:
     def model(self):
         """The law's exact conditionals as a traceable model
         (:func:`mdmjax.calibrate.markov_chain_model`): the Bayes-optimal MDM, ``CE = g``."""
-        from mdmjax.calibrate._markov_model import markov_chain_model
+        from mdmjax.models import markov_chain_model
 
         return markov_chain_model(self.initial, self.transition, self.n)
 

@@ -23,6 +23,7 @@ old curve names (``mdm.curves.markov_chain``, ``product``, ``repetition``, ``par
 ``DeprecationWarning``. docs/theory.md §2.2 and §9.
 """
 
+from mdmjax._src.deprecation import attribute, moved_names
 from mdmjax.curves._closed_forms import log_binomial_pmf as log_binomial_pmf
 from mdmjax.curves._closed_forms import noisy_repetition_curve as noisy_repetition_curve
 from mdmjax.curves._closed_forms import product_curve as product_curve
@@ -36,7 +37,6 @@ from mdmjax.curves._codes import repetition_curve as repetition_curve
 from mdmjax.curves._curve import InformationCurve as InformationCurve
 from mdmjax.curves._curve import as_curve as as_curve
 from mdmjax.curves._curve import information_curve as information_curve
-from mdmjax.curves._markov import conditional_entropy_profile as conditional_entropy_profile
 from mdmjax.curves._markov import ising_chain as ising_chain
 from mdmjax.curves._markov import markov_chain_curve as markov_chain_curve
 from mdmjax.curves._markov import stationary_law as stationary_law
@@ -44,7 +44,6 @@ from mdmjax.curves._mc_models import HiddenMarkovModel as HiddenMarkovModel
 from mdmjax.curves._mc_models import MixtureOfProducts as MixtureOfProducts
 from mdmjax.curves._mc_models import TreeMRF as TreeMRF
 from mdmjax.curves._mc_models import ising_tree as ising_tree
-from mdmjax.curves._mc_models import tree_order as tree_order
 from mdmjax.curves._monte_carlo import curve_from_estimates as curve_from_estimates
 from mdmjax.curves._monte_carlo import draw_samples as draw_samples
 from mdmjax.curves._monte_carlo import estimate_z as estimate_z
@@ -58,7 +57,6 @@ from mdmjax.curves._registry import family_route as family_route
 from mdmjax.curves._subset_entropy import SubsetEntropyPlan as SubsetEntropyPlan
 from mdmjax.curves._subset_entropy import average_subset_entropy as average_subset_entropy
 from mdmjax.curves._subset_entropy import extended_table as extended_table
-from mdmjax.curves._subset_entropy import extended_table_bytes as extended_table_bytes
 from mdmjax.curves._subset_entropy import plan_subset_entropies as plan_subset_entropies
 from mdmjax.curves._subset_entropy import subset_entropies as subset_entropies
 from mdmjax.curves._subset_entropy import subset_entropy_kernel as subset_entropy_kernel
@@ -85,6 +83,27 @@ _DEPRECATED = {
 }
 
 
+# Internal kernels that left the public surface (issue 20), reachable for one version with a
+# DeprecationWarning.
+_moved_names = moved_names(
+    __name__,
+    {
+        "conditional_entropy_profile": (
+            "an internal kernel of markov_chain",
+            attribute("mdmjax.curves._markov", "conditional_entropy_profile"),
+        ),
+        "tree_order": (
+            "an internal kernel of TreeMRF",
+            attribute("mdmjax.curves._mc_models", "tree_order"),
+        ),
+        "extended_table_bytes": (
+            "an internal memory estimate of extended_table",
+            attribute("mdmjax.curves._subset_entropy", "extended_table_bytes"),
+        ),
+    },
+)
+
+
 def __getattr__(name: str):
     if name in _DEPRECATED:
         import warnings
@@ -97,4 +116,4 @@ def __getattr__(name: str):
             stacklevel=2,
         )
         return globals()[new]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _moved_names(name)

@@ -24,6 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mdmjax._src.numerics import entropy
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_nonnegative_float, as_positive_int, as_stochastic
 from mdmjax.curves._codes import mds_code
@@ -86,6 +87,11 @@ def log_binomial_pmf(c, m, p) -> jax.Array:
               - \\tfrac12 \\log\\big(2\\pi c (m-c)/m\\big)
 
     with ``delta = stirlerr``; the end points are ``m log(1-p)`` and ``m log p``.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> round(float(np.exp(mdm.curves.log_binomial_pmf(1, 2, 0.5))), 12)
+      0.5
     """
     c = jnp.asarray(c, dtype=jnp.float64)
     m = jnp.asarray(m, dtype=jnp.float64)
@@ -166,7 +172,13 @@ def product_curve(marginals) -> InformationCurve:
 
     Args:
       marginals: ``(n, q)`` probability vectors (one per position), for ``Hbar``.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> c = mdm.curves.product(np.array([[0.5, 0.5], [0.9, 0.1]]))
+      >>> c.z.tolist(), c.tc
+      ([0.0, 0.0], 0.0)
     """
     marg = as_stochastic(marginals, "marginals", (2,), "every marginal")
-    h = -np.sum(np.where(marg > 0, marg * np.log(np.where(marg > 0, marg, 1.0)), 0.0), axis=1)
+    h = entropy(np.asarray(marg), axis=1)
     return InformationCurve.from_z(np.zeros(marg.shape[0]), h1=float(np.mean(h)))

@@ -33,10 +33,12 @@ from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.primes import as_prime
 from mdmjax._src.primes import smallest_prime_above as smallest_prime_above
+from mdmjax._src.stats import mean_stderr
+from mdmjax._src.subsets import mask_bits
 from mdmjax._src.validate import as_positive_int
 from mdmjax.curves._curve import InformationCurve
 from mdmjax.curves._exact_z import exact_curve
-from mdmjax.curves._monte_carlo import _stats, curve_from_estimates, random_permutations
+from mdmjax.curves._monte_carlo import curve_from_estimates, random_permutations
 
 __all__ = [
     "mds_code",
@@ -84,13 +86,25 @@ def mds_code(n: int, d: int, q: int) -> InformationCurve:
 
 @scoped_x64
 def repetition_curve(n: int, q: int = 2) -> InformationCurve:
-    """The repetition law (``q`` constant words): MDS with ``d = 1``, ``Z_j = ln q · 1[j > 1]``."""
+    """The repetition law (``q`` constant words): MDS with ``d = 1``, ``Z_j = ln q · 1[j > 1]``.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> (mdm.curves.repetition_curve(4).z / np.log(2)).round(12).tolist()
+      [0.0, 1.0, 1.0, 1.0]
+    """
     return mds_code(n, 1, q)
 
 
 @scoped_x64
 def parity_curve(n: int, q: int = 2) -> InformationCurve:
-    """The parity law (``sum x_i = 0 mod q``): MDS with ``d = n - 1``, ``Z_j = ln q · 1[j = n]``."""
+    """The parity law (``sum x_i = 0 mod q``): MDS with ``d = n - 1``, ``Z_j = ln q · 1[j = n]``.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> (mdm.curves.parity_curve(4).z / np.log(2)).round(12).tolist()
+      [0.0, 0.0, 0.0, 1.0]
+    """
     n = as_positive_int(n, "n")
     return mds_code(n, n - 1, q)
 
@@ -108,6 +122,11 @@ def reed_solomon_curve(n: int, q: int | None = None, d: int = 2, points=None) ->
       q: a prime ``> n`` (default: the smallest such, as ``mdm.families.by_name``).
       d: dimension, ``1 <= d <= n`` (default 2).
       points: optional ``n`` distinct evaluation points (validated; they do not change the curve).
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> (mdm.curves.reed_solomon(5, q=7, d=2).z / np.log(7)).round(12).tolist()
+      [0.0, 0.0, 1.0, 1.0, 1.0]
     """
     n = as_positive_int(n, "n")
     q = smallest_prime_above(n) if q is None else as_prime(q, "q", int64_products=True)
@@ -210,10 +229,10 @@ def rank_mod_q(matrix, q: int) -> int:
 @functools.partial(jax.jit, static_argnames=("q",))
 def _subset_ranks(columns: jax.Array, masks: jax.Array, q: int) -> jax.Array:
     n = columns.shape[0]
-    bits = (masks[:, None] >> jnp.arange(n, dtype=masks.dtype)[None, :]) & 1
+    bits = mask_bits(masks, n)
 
     def rank(b):
-        cols = jnp.where(b[:, None] == 1, columns, 0)
+        cols = jnp.where(b[:, None], columns, 0)
         return jnp.sum(_column_flags(cols, q)[1])
 
     return jax.vmap(rank)(bits)
@@ -280,7 +299,7 @@ def code_z_estimate(generator, q: int, key, num_samples: int = 256):
     )
     perms = random_permutations(as_key(key), m, n)
     ind = np.asarray(_permutation_indicators(jnp.asarray(g.T), perms, q))
-    mean, se = _stats(ind)
+    mean, se = mean_stderr(ind)
     return np.log(q) * mean, np.log(q) * se
 
 

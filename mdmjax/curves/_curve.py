@@ -59,6 +59,12 @@ class InformationCurve:
       z: ``(n,)`` array, ``z[j-1] = Z_j``; non-decreasing with ``z[0] = 0``.
       hbar: ``(n+1,)`` array, ``hbar[j] = Hbar_j``, or ``None`` when only ``Z`` is known.
       stderr: optional ``(n,)`` standard errors of ``z`` (Monte-Carlo curves), else ``None``.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> c = mdm.InformationCurve.from_z(np.array([0.0, 1.0, 1.0]))
+      >>> c, c.n, c.tc, c.dtc
+      (InformationCurve(n=3, tc=2, dtc=1), 3, 2.0, 1.0)
     """
 
     __slots__ = ("z", "hbar", "stderr")
@@ -238,6 +244,11 @@ def as_curve(curve, *, argument: str = "curve", allow_batch: bool = False) -> In
     Raises:
       ValueError: naming ``argument``, for any other type, or for a batch of curves when
         ``allow_batch`` is false.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.curves.as_curve(mdm.families.repetition(3))
+      InformationCurve(n=3, tc=1.38629, dtc=0.693147)
     """
     if isinstance(curve, Distribution):
         return information_curve(curve)

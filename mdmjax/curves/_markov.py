@@ -47,11 +47,12 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import xlogy
 
 from mdmjax._src.markov import chain_length, clip_normalize, solve_stationary
 from mdmjax._src.memory import check_allocation
+from mdmjax._src.numerics import entropy
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.tolerances import STATIONARY_NEGATIVE_TOLERANCE, STATIONARY_TOLERANCE
 from mdmjax._src.validate import as_per_item, as_positive_int, as_stochastic
 from mdmjax.curves._curve import InformationCurve
 from mdmjax.curves._exact_z import exact_curve
@@ -74,6 +75,11 @@ def stationary_law(transition) -> np.ndarray:
 
     Raises:
       ValueError: ``transition`` is not row-stochastic or has no unique stationary law.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> mdm.curves.stationary_law(np.array([[0.9, 0.1], [0.2, 0.8]])).round(12).tolist()
+      [0.666666666667, 0.333333333333]
     """
     p = as_stochastic(transition, "transition", (2,), "every transition row")
     q = p.shape[0]
@@ -83,7 +89,9 @@ def stationary_law(transition) -> np.ndarray:
         pi = solve_stationary(p, np)
     except np.linalg.LinAlgError as err:
         raise ValueError("transition: the stationary law is not unique") from err
-    if np.any(pi < -1e-9) or not np.allclose(pi @ p, pi, atol=1e-10):
+    if np.any(pi < -STATIONARY_NEGATIVE_TOLERANCE) or not np.allclose(
+        pi @ p, pi, atol=STATIONARY_TOLERANCE
+    ):
         raise ValueError("transition: the stationary law is not unique")
     return clip_normalize(pi, np)
 
@@ -93,7 +101,7 @@ def stationary_law(transition) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 def _row_entropies(p: jax.Array) -> jax.Array:
     """``H(p[..., x, :])`` for every row, in nats."""
-    return -jnp.sum(xlogy(p, p), axis=-1)
+    return entropy(p)
 
 
 @functools.partial(jax.jit, static_argnames=("n",))
@@ -134,7 +142,7 @@ def _gap_block(prod, mus_t, steps_t, d0: int, d1: int):
     n = length + d0
 
     def gap(prod, d):
-        ent = -jnp.sum(xlogy(prod, prod), axis=1)  # (q, L): H(P_{a -> a+d}(x, .))
+        ent = entropy(prod, axis=1)  # (q, L): H(P_{a -> a+d}(x, .))
         t = jnp.sum(jnp.where((starts + d <= n - 1)[None, :], mus_t * ent, 0.0))
         nxt = jax.lax.dynamic_slice_in_dim(steps_t, d, length, axis=2)  # P_{a+d}
         return jnp.einsum("xya,yza->xza", prod, nxt), t
@@ -328,6 +336,11 @@ def ising_chain(n: int, coupling=1.0, field=0.0) -> InformationCurve:
       n: number of nodes.
       coupling: ``J``, a scalar or ``n - 1`` values (edge ``(i, i+1)``).
       field: ``h``, a scalar or ``n`` values.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.curves.ising_chain(3, coupling=0.0).z.round(12).tolist()  # independent spins
+      [0.0, 0.0, 0.0]
     """
     n = as_positive_int(n, "n")
     if n == 1:

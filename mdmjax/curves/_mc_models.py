@@ -16,8 +16,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import xlogy
 
+from mdmjax._src.numerics import entropy
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_per_item, as_positive_int, as_stochastic
 
@@ -26,10 +26,6 @@ __all__ = ["HiddenMarkovModel", "TreeMRF", "ising_tree", "MixtureOfProducts", "t
 
 def _normalize(v: jax.Array) -> jax.Array:
     return v / jnp.sum(v, axis=-1, keepdims=True)
-
-
-def _entropy(p: jax.Array) -> jax.Array:
-    return -jnp.sum(xlogy(p, p), axis=-1)
 
 
 def _categorical(u: jax.Array, probs: jax.Array) -> jax.Array:
@@ -141,7 +137,7 @@ class HiddenMarkovModel:
     def marginal_entropies(self) -> jax.Array:
         mask = jnp.zeros(self.n, dtype=bool)
         x = jnp.zeros(self.n, dtype=jnp.int32)
-        return _entropy(self._posteriors(x, mask) @ self.emission)
+        return entropy(self._posteriors(x, mask) @ self.emission)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -298,7 +294,7 @@ class TreeMRF:
     @scoped_x64
     def marginal_entropies(self) -> jax.Array:
         phi, _ = self._potentials()
-        return _entropy(self._marginals(phi))
+        return entropy(self._marginals(phi))
 
     @scoped_x64
     def sample(self, key, m: int) -> jax.Array:
@@ -408,4 +404,4 @@ class MixtureOfProducts:
 
     @scoped_x64
     def marginal_entropies(self) -> jax.Array:
-        return _entropy(jnp.einsum("c,ciy->iy", self.weights, self.marginals))
+        return entropy(jnp.einsum("c,ciy->iy", self.weights, self.marginals))

@@ -35,11 +35,12 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import xlogy
 
 from mdmjax._src.keys import as_key
 from mdmjax._src.memory import check_allocation
+from mdmjax._src.numerics import entropy
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.stats import mean_stderr
 from mdmjax._src.validate import as_positive_int
 from mdmjax.curves._curve import InformationCurve
 
@@ -53,10 +54,6 @@ __all__ = [
 
 # Bytes of work memory one (sample, j) pair may need, per position and state (a few live copies).
 _PAIR_BYTES_PER_STATE = 8 * 8
-
-
-def _entropy(p: jax.Array) -> jax.Array:
-    return -jnp.sum(xlogy(p, p), axis=-1)
 
 
 @scoped_x64
@@ -100,21 +97,13 @@ def _pair_values(model, x, perms, js, h, batch_size: int):
         i = perms[r, j - 1]
         mask = ranks[r] < j - 1
         # Z_1 = 0 by definition (nothing revealed); skip the round-off of H(X_i) - H(X_i).
-        return jnp.where(j == 1, 0.0, h[i] - _entropy(model.conditional(x[r], mask, i)))
+        return jnp.where(j == 1, 0.0, h[i] - entropy(model.conditional(x[r], mask, i)))
 
     def batch(pairs):
         return jax.vmap(one)(pairs)
 
     vals = jax.lax.map(batch, (rr.reshape(-1, batch_size), jj.reshape(-1, batch_size)))
     return vals.reshape(-1)[:total].reshape(m, js.shape[0])
-
-
-def _stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    m = values.shape[0]
-    mean = values.mean(axis=0)
-    if m < 2:
-        return mean, np.full(mean.shape, np.inf)
-    return mean, values.std(axis=0, ddof=1) / np.sqrt(m)
 
 
 def _check_model(model) -> tuple[int, int]:
@@ -188,7 +177,7 @@ def estimate_z(model, key, num_samples: int = 256, js=None, batch_size: int | No
       ``(z, stderr)``: float64 arrays over ``js``, in nats. ``z`` may dip (it is unbiased, not
       projected); ``stderr`` is ``inf`` when ``num_samples == 1``.
     """
-    return _stats(monte_carlo_values(model, key, num_samples, js, batch_size))
+    return mean_stderr(monte_carlo_values(model, key, num_samples, js, batch_size))
 
 
 @scoped_x64

@@ -53,6 +53,7 @@ from jax.sharding import PartitionSpec as P
 
 from mdmjax._src.memory import format_bytes, memory_limit
 from mdmjax._src.precision import require_float64, scoped_x64
+from mdmjax._src.subsets import subset_bits
 from mdmjax._src.tables import as_probability_table
 from mdmjax._src.validate import as_choice, as_positive_int
 from mdmjax.curves._fused_block import (
@@ -574,9 +575,7 @@ def subset_entropies(
 @scoped_x64
 def subset_sizes(n: int) -> np.ndarray:
     """``|S|`` for every mask ``0 .. 2^n - 1`` (popcount), as int32."""
-    masks = np.arange(2**n, dtype=np.uint32)
-    bits = (masks[:, None] >> np.arange(n, dtype=np.uint32)) & 1
-    return bits.sum(axis=1).astype(np.int32)
+    return subset_bits(n).sum(axis=1).astype(np.int32)
 
 
 @scoped_x64

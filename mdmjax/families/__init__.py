@@ -12,7 +12,8 @@ Modules, one concept each:
 - ``_codes``: :func:`repetition`, :func:`parity`, :func:`linear_code`, :func:`reed_solomon`
   (MDS codes: ``Z_j = ln q · 1[j > d]``, docs/theory.md §5.2–5.3) and :func:`noisy_repetition`
   (the noisy repeated bit, docs/theory.md §5.5);
-- ``_markov``: :func:`markov_chain`, :func:`random_markov_chain`;
+- ``_markov``: :func:`markov_chain`, :func:`random_markov_chain`; ``_markov_sampler``:
+  :func:`sample_markov_chain` (draws, NumPy);
 - ``_ising``: :func:`ising`;
 - ``_mixtures``: :func:`mixture_of_products`, :func:`random_mixture_of_products`;
 - ``_wainwright``: :func:`random_centres_mixture` (random binary centres with flip noise) and
@@ -42,6 +43,7 @@ from mdmjax.families._codes import repetition as repetition
 from mdmjax.families._ising import ising as ising
 from mdmjax.families._markov import markov_chain as markov_chain
 from mdmjax.families._markov import random_markov_chain as random_markov_chain
+from mdmjax.families._markov_sampler import sample_markov_chain as sample_markov_chain
 from mdmjax.families._mixtures import mixture_of_products as mixture_of_products
 from mdmjax.families._mixtures import random_mixture_of_products as random_mixture_of_products
 from mdmjax.families._products import dirichlet as dirichlet

@@ -65,6 +65,12 @@ def parity(n: int, q: int = 2) -> Distribution:
 
     An MDS code of dimension ``d = n - 1``: ``Z_j = ln q · 1[j = n]``; a schedule's expected KL
     is ``ln q · 1[s_k >= 2]`` (docs/theory.md §5).
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> d = mdm.families.parity(3)
+      >>> d.shape, float(d.probs[0, 0, 0]), float(d.probs[0, 0, 1])  # 4 even words of 8
+      ((2, 2, 2), 0.25, 0.0)
     """
     n = as_table_positions(n)
     q = as_positive_int(q, "q")
@@ -191,6 +197,12 @@ def noisy_repetition(n: int, eta: float) -> Distribution:
     Args:
       n: number of positions, ``>= 1``.
       eta: flip probability in ``[0, 1]`` (``0`` is the binary repetition law, ``1/2`` uniform).
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> d = mdm.families.noisy_repetition(3, eta=0.1)
+      >>> round(float(d.probs[0, 0, 0]), 12)  # (0.9^3 + 0.1^3) / 2
+      0.365
     """
     n = as_table_positions(n)
     eta = as_probability(eta, "eta")

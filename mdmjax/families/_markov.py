@@ -95,6 +95,12 @@ def random_markov_chain(
       stationary: start from the stationary law instead of a random one.
 
     Usable under ``jax.vmap`` over keys.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> d = mdm.families.random_markov_chain(0, 3)
+      >>> d.shape, round(float(d.probs.sum()), 12)
+      ((2, 2, 2), 1.0)
     """
     n = as_table_positions(n)
     q = as_positive_int(q, "q")

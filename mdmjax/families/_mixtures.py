@@ -68,6 +68,12 @@ def random_mixture_of_products(
       alpha: Dirichlet concentration of the marginals, ``> 0``.
 
     Usable under ``jax.vmap`` over keys.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> d = mdm.families.random_mixture_of_products(0, 3)
+      >>> d.shape, round(float(d.probs.sum()), 12)
+      ((2, 2, 2), 1.0)
     """
     n = as_table_positions(n)
     q = as_positive_int(q, "q")

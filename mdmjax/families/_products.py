@@ -80,6 +80,12 @@ def random_product(key, n: int, q=2, alpha: float = 1.0) -> Distribution:
       alpha: Dirichlet concentration, ``> 0`` (small = peaked marginals).
 
     Usable under ``jax.vmap`` over keys.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> d = mdm.families.random_product(0, 3)  # explicit key (an int seed or a PRNG key)
+      >>> d.shape, bool(abs(mdm.information_curve(d).tc) < 1e-12)  # independent: TC = 0
+      ((2, 2, 2), True)
     """
     n = as_table_positions(n)
     qs = as_alphabets(q, n)

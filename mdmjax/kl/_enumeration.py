@@ -7,18 +7,17 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import xlogy
 
 from mdmjax._src.memory import check_allocation
+from mdmjax._src.numerics import clip_kl, kl_terms, safe_log
 from mdmjax._src.precision import scoped_x64
-from mdmjax._src.tolerances import ROUNDING_TOLERANCE
+from mdmjax._src.subsets import combinations, ext_strides, subset_bits
 from mdmjax._src.validate import as_choice, as_positive_int, as_sizes
 from mdmjax.curves import extended_table
 from mdmjax.distribution import Distribution
@@ -57,13 +56,9 @@ def _as_blocks(blocks, n: int) -> tuple[tuple[int, ...], ...]:
     return out
 
 
-def _safe_log(x):
-    return jnp.log(jnp.where(x > 0, x, 1.0))
-
-
 def _kl_tables(p, log_nu):
     """``sum_{p > 0} p (log p - log nu)``."""
-    return jnp.sum(jnp.where(p > 0, xlogy(p, p) - p * log_nu, 0.0))
+    return jnp.sum(kl_terms(p, log_nu))
 
 
 def _partition_log_nu(probs, blocks):
@@ -75,7 +70,7 @@ def _partition_log_nu(probs, blocks):
         for i in block:
             keep = set(revealed) | {i}
             num = jnp.sum(probs, axis=tuple(a for a in range(n) if a not in keep), keepdims=True)
-            log_nu = log_nu + _safe_log(num) - _safe_log(denom)
+            log_nu = log_nu + safe_log(num) - safe_log(denom)
         revealed.extend(block)
     return log_nu
 
@@ -93,13 +88,21 @@ def partition_kl(d: Distribution, blocks: Sequence[Sequence[int]]) -> float:
 
     Raises:
       ValueError: ``blocks`` is not an ordered partition of ``0..n-1`` into non-empty blocks.
+
+    Examples:
+      >>> import math, mdmjax as mdm
+      >>> d = mdm.families.reed_solomon(n=5, q=5, d=2)  # any 2 symbols determine the word
+      >>> round(mdm.partition_kl(d, [[0, 1, 2], [3, 4]]) / math.log(5), 12)
+      1.0
+      >>> round(mdm.partition_kl(d, [[0, 1], [2, 3, 4]]), 12)
+      0.0
     """
     if not isinstance(d, Distribution):
         raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
     b = _as_blocks(blocks, d.n)
     kl = float(_partition_kl_jit(d.probs, b))
     # KL >= 0: a rounding-level negative (one position per block gives exactly 0) is clipped.
-    return 0.0 if -ROUNDING_TOLERANCE < kl < 0 else kl
+    return clip_kl(kl)
 
 
 @jax.jit
@@ -116,7 +119,13 @@ def _partition_kl_jit(probs, blocks):
 # ------------------------------------------------------------------------------------------------
 @scoped_x64
 def count_partitions(sizes: Sequence[int]) -> int:
-    """Number of ordered partitions with block sizes ``sizes``: ``n! / prod_t s_t!``."""
+    """Number of ordered partitions with block sizes ``sizes``: ``n! / prod_t s_t!``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.kl.count_partitions((2, 1)), mdm.kl.count_partitions((1, 1, 1))  # 3!/(2! 1!), 3!
+      (3, 6)
+    """
     n = int(sum(sizes))
     out = math.factorial(n)
     for s in sizes:
@@ -136,7 +145,7 @@ def ordered_partitions(sizes: Sequence[int]) -> np.ndarray:
     assign = np.full((1, n), -1, dtype=np.int8 if len(sizes) < 127 else np.int16)
     remaining = n
     for t, s in enumerate(sizes):
-        combos = np.asarray(list(itertools.combinations(range(remaining), s)), dtype=np.int64)
+        combos = combinations(remaining, s)
         free = np.nonzero(assign == -1)[1].reshape(assign.shape[0], remaining)
         chosen = free[:, combos]  # (P, C, s)
         new = np.repeat(assign[:, None, :], combos.shape[0], axis=1)
@@ -156,13 +165,12 @@ def _marginal_log_table(probs: jax.Array) -> jax.Array:
     shape = probs.shape
     n = len(shape)
     ext = extended_table(probs).reshape(-1)
-    strides = np.cumprod([1] + [q + 1 for q in reversed(shape)])[:-1][::-1]
+    strides = ext_strides(shape)
     states = np.stack(np.unravel_index(np.arange(math.prod(shape)), shape), axis=0)  # (n, Q)
-    masks = np.arange(2**n)
-    in_s = ((masks[:, None] >> np.arange(n)) & 1).astype(bool)  # (2^n, n)
+    in_s = subset_bits(n)  # (2^n, n)
     idx = np.where(in_s[:, :, None], states[None], np.asarray(shape)[None, :, None])
     flat = np.tensordot(idx, strides, axes=([1], [0]))  # (2^n, Q)
-    return _safe_log(ext[jnp.asarray(flat)])
+    return safe_log(ext[jnp.asarray(flat)])
 
 
 @jax.jit
@@ -189,7 +197,7 @@ def _enumerate_kl(probs, labels, weights, count):
 
     init = (jnp.zeros(()), jnp.zeros_like(p))
     (kl_sum, nu_sum), _ = jax.lax.scan(chunk, init, (labels, weights))
-    return kl_sum, _kl_tables(p, _safe_log(nu_sum / count))
+    return kl_sum, _kl_tables(p, safe_log(nu_sum / count))
 
 
 def _pow2_floor(x: int) -> int:
@@ -229,6 +237,14 @@ def exact_kl(
     Raises:
       ValueError: bad ``sizes``, ``kind`` or ``method``, or more than ``max_partitions``
         partitions (the message gives the count).
+
+    Examples:
+      >>> import math, mdmjax as mdm
+      >>> d = mdm.families.reed_solomon(n=5, q=5, d=2)  # Z_j = ln 5 · 1[j > 2]
+      >>> round(mdm.exact_kl(d, (3, 2)) / math.log(5), 12)  # = Theorem 4: (Z_3 - Z_1) / ln 5
+      1.0
+      >>> round(mdm.exact_kl(d, (3, 2), kind="mixture") / math.log(5), 12)
+      1.0
     """
     if not isinstance(d, Distribution):
         raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")

@@ -34,10 +34,10 @@ A curve without ``stderr`` (an exact curve) gets the degenerate interval ``[KL, 
 from __future__ import annotations
 
 import dataclasses
-from statistics import NormalDist
 
 import numpy as np
 
+from mdmjax._src.numerics import normal_quantile
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_level, as_sizes
 from mdmjax.curves import InformationCurve, as_curve
@@ -58,6 +58,13 @@ class Interval:
       estimate: the value on the curve's ``z``.
       lower, upper: the interval's ends (``lower >= 0``: a KL is non-negative).
       level: the nominal confidence level.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> c = mdm.curves.curve_from_estimates(np.array([0.0, 1.0, 1.5]), np.array([0.0, 0.1, 0.1]))
+      >>> iv = mdm.expected_kl_interval(c, (1, 2))
+      >>> iv.estimate, round(iv.lower, 4), round(iv.upper, 4), iv.level
+      (0.5, 0.108, 0.892, 0.95)
     """
 
     estimate: float | np.ndarray
@@ -78,13 +85,20 @@ def z_band(curve, level: float = 0.95, simultaneous: bool = False):
 
     ``r`` is the two-sided normal quantile of ``level``; with ``simultaneous=True`` it is
     Bonferroni-corrected over the ``j`` with ``se_j > 0``.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> c = mdm.curves.curve_from_estimates(np.array([0.0, 1.0, 1.5]), np.array([0.0, 0.1, 0.1]))
+      >>> lo, hi = mdm.kl.z_band(c, 0.95)  # Z_j ± 1.96 se_j
+      >>> np.round(lo, 4).tolist(), np.round(hi, 4).tolist()
+      ([0.0, 0.804, 1.304], [0.0, 1.196, 1.696])
     """
     c = as_curve(curve)
     lvl = as_level(level)
     se = _stderr(c)
     z = np.asarray(c.z, dtype=np.float64)
     count = max(1, int(np.count_nonzero(se > 0))) if simultaneous else 1
-    r = NormalDist().inv_cdf(1.0 - (1.0 - lvl) / (2.0 * count))
+    r = normal_quantile(lvl, count)
     return z - r * se, z + r * se
 
 

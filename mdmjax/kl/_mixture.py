@@ -27,7 +27,6 @@ the reference.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 
 import jax
@@ -38,7 +37,9 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from mdmjax._src.memory import check_allocation, format_bytes
+from mdmjax._src.numerics import clip_kl
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.subsets import combinations, ext_strides, mask_bits
 from mdmjax._src.validate import as_sizes
 from mdmjax.curves import extended_table, subset_sizes
 from mdmjax.distribution import Distribution
@@ -87,9 +88,9 @@ def _lattice(n: int, sizes: tuple[int, ...]):
     for s in sizes:
         total += s
         masks = all_masks[pop == total]  # (M,)
-        elems = ((masks[:, None] >> np.arange(n)) & 1).astype(bool)
+        elems = mask_bits(masks, n)
         positions = np.nonzero(elems)[1].reshape(masks.size, total)  # (M, N_t), increasing
-        combos = np.asarray(list(itertools.combinations(range(total), s)), dtype=np.int64)
+        combos = combinations(total, s)
         chosen = positions[:, combos]  # (M, K, s): the positions of B
         bmask = np.sum(np.left_shift(1, chosen), axis=-1)  # (M, K)
         amask = masks[:, None] ^ bmask
@@ -142,7 +143,7 @@ def _chunk_states(n_states: int, per_state_bytes: int, devices: int, backend: st
 
 @functools.lru_cache(maxsize=16)
 def _compiled(shape, sizes, chunk, mesh, dtype):
-    strides = np.cumprod([1] + [q + 1 for q in reversed(shape)])[:-1][::-1].astype(np.int64)
+    strides = ext_strides(shape)
     base = int(np.sum(np.asarray(shape) * strides))  # index of the all-summed entry
 
     def per_chunk(digits, log_ext, steps):
@@ -278,4 +279,4 @@ def mixture_kl(d: Distribution, sizes, *, dtype=jnp.float64, mesh=None) -> float
     keep = p > 0
     kl = -math.fsum((p[keep] * log_ratio[keep]).tolist())
     # KL >= 0; only a rounding-level negative is clipped (a larger one would be a bug, shown).
-    return 0.0 if -1e-12 < kl < 0 else kl
+    return clip_kl(kl)

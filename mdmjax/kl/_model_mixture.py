@@ -25,7 +25,9 @@ import math
 import numpy as np
 
 from mdmjax._src.buckets import MODEL_BATCH_SIZE
+from mdmjax._src.numerics import clip_kl, entropy_fsum, kl_fsum
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.subsets import subset_bits
 from mdmjax._src.validate import as_positive_int, as_sizes
 from mdmjax.distribution import Distribution
 from mdmjax.kl._enumeration import ordered_partitions
@@ -79,8 +81,7 @@ def model_log_conditionals(d: Distribution, model, *, batch_size: int = MODEL_BA
         )
     bs = as_positive_int(batch_size, "batch_size")
     x, p = _support(d)
-    subsets = np.arange(2**n)
-    bits = ((subsets[:, None] >> np.arange(n)) & 1).astype(bool)  # (2^n, n)
+    bits = subset_bits(n)  # (2^n, n)
     k = x.shape[0]
     total = k * 2**n
     logc = np.zeros((total, n))
@@ -108,8 +109,7 @@ def _schedules(sizes, n: int) -> tuple[list[tuple[int, ...]], bool]:
 def _kl(p: np.ndarray, log_nu: np.ndarray) -> float:
     if np.any(np.isneginf(log_nu)):
         return math.inf
-    kl = math.fsum((p * (np.log(p) - log_nu)).tolist())
-    return 0.0 if -1e-12 < kl < 0 else kl
+    return clip_kl(kl_fsum(p, log_nu))
 
 
 def _mixture_log_nu(logc: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
@@ -208,4 +208,4 @@ def model_expected_kl(d: Distribution, model, sizes, *, batch_size: int = MODEL_
 def _expected(p: np.ndarray, log_nu: np.ndarray) -> float:
     """``mean_B sum_x p(x) (log p(x) - log nu_B(x))``."""
     cross = math.fsum((p * -log_nu.mean(axis=1)).tolist())
-    return cross - (-math.fsum((p * np.log(p)).tolist()))
+    return cross - entropy_fsum(p)

@@ -9,6 +9,8 @@ the l1 area between ``Z`` and its left-endpoint step function. Every part of mdm
 schedule on a curve goes through this module:
 
 * :func:`theorem4` — the pure kernel (jit, vmap, grad with respect to ``z``);
+* :func:`block_cost` — the scalar (or broadcast) cost of one block from prefix sums, the one
+  formula that the dynamic programmes, the local search and the bands all evaluate;
 * :func:`block_cost_matrix` — the same sum for one block ``[i, j)``, for every pair at once, in
   prefix-sum form: the dynamic programmes of :mod:`mdmjax.search` and of random sizes
   (:mod:`mdmjax.kl`) and the band optimum of :func:`mdmjax.optimal_schedule_interval` use it;
@@ -28,7 +30,7 @@ from mdmjax._src.precision import require_float64, scoped_x64
 from mdmjax._src.validate import as_sizes
 from mdmjax.curves import as_curve
 
-__all__ = ["theorem4", "block_cost_matrix", "relaxed_theorem4", "expected_kl"]
+__all__ = ["theorem4", "block_cost", "block_cost_matrix", "relaxed_theorem4", "expected_kl"]
 
 
 @scoped_x64
@@ -70,6 +72,38 @@ def theorem4(z: jax.Array, sizes: jax.Array) -> jax.Array:
     return jnp.sum(z - z[starts[block]])
 
 
+def block_cost(prefix_end, prefix_start, width, z_first, carried=None):
+    r"""Theorem 4's cost of one block from prefix sums: ``(S_end - S_start) - width · z_first``.
+
+    For the block of 0-indexed breakpoints ``[i, j)`` (positions ``i+1..j``, 1-indexed) with
+    prefix sums ``S_m = Z_1 + .. + Z_m``,
+
+    .. math:: c(i, j) = \sum_{p=i+1}^{j} (Z_p - Z_{i+1}) = (S_j - S_i) - (j - i)\, Z_{i+1}
+
+    (docs/theory.md §2.4, §2.6). Plain arithmetic, so it takes scalars or broadcasting arrays,
+    NumPy or JAX, traced or not. ``carried`` (a DP value) is added before the last term, as
+    ``carried + (S_end - S_start) - width · z_first``: one rounding order everywhere.
+
+    Args:
+      prefix_end: ``S_j``.
+      prefix_start: ``S_i`` (or ``S_{i+1}`` with ``width = j - i - 1`` to skip the first term).
+      width: ``j - i`` in the dtype of ``z``.
+      z_first: ``Z_{i+1}``, the curve at the block's first position.
+      carried: optional value added first (the DP's ``D_{t-1}[i]``).
+
+    Examples:
+      >>> import numpy as np
+      >>> z = np.array([0.0, 1.0, 1.0, 3.0])
+      >>> s = np.concatenate([[0.0], np.cumsum(z)])
+      >>> float(block_cost(s[4], s[1], 3.0, z[1]))  # (1 - 1) + (1 - 1) + (3 - 1)
+      2.0
+    """
+    cost = prefix_end - prefix_start
+    if carried is not None:
+        cost = carried + cost
+    return cost - width * z_first
+
+
 @scoped_x64
 def block_cost_matrix(z: jax.Array, z_start: jax.Array | None = None, *, fill=jnp.inf):
     """Theorem 4's cost of one block, for every block ``[i, j)`` at once: ``(n+1, n+1)``.
@@ -86,6 +120,13 @@ def block_cost_matrix(z: jax.Array, z_start: jax.Array | None = None, *, fill=jn
     optimum of :func:`mdmjax.optimal_schedule_interval` charges
     ``sum_{p=i+2}^{j} z_p - (j - i - 1) z_start[i]``, which is the formula above when
     ``z_start = z``.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, mdmjax as mdm
+      >>> with jax.enable_x64(True):
+      ...     c = mdm.kl.block_cost_matrix(jnp.array([0.0, 1.0, 1.0]))
+      >>> c[0].tolist()  # blocks [0, j): positions 1..j against Z_1
+      [inf, 0.0, 1.0, 2.0]
     """
     require_float64(z, "z")
     n = z.shape[0]
@@ -95,9 +136,9 @@ def block_cost_matrix(z: jax.Array, z_start: jax.Array | None = None, *, fill=jn
     ic = jnp.clip(i, 0, n - 1)
     width = (j - i).astype(z.dtype)
     if z_start is None:
-        cost = prefix[j] - prefix[i] - width * z[ic]
+        cost = block_cost(prefix[j], prefix[i], width, z[ic])
     else:  # the first position is read on z_start, the rest on z
-        cost = prefix[j] - prefix[jnp.clip(i + 1, 0, n)] - (width - 1) * z_start[ic]
+        cost = block_cost(prefix[j], prefix[jnp.clip(i + 1, 0, n)], width - 1, z_start[ic])
     return jnp.where(i < j, cost, jnp.asarray(fill, z.dtype))
 
 
@@ -123,6 +164,15 @@ def relaxed_theorem4(zpad: jax.Array, n, tau: jax.Array) -> jax.Array:
       zpad: ``(Z_1, .., Z_n, Z_n, ..)``, padded to any length ``>= n + 1``.
       n: the curve's length (may be traced, so curves of different lengths batch together).
       tau: ``(k-1,)`` non-decreasing interior breakpoints in ``[0, n]``.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, mdmjax as mdm
+      >>> with jax.enable_x64(True):
+      ...     zpad = jnp.array([0.0, 1.0, 1.0, 1.0])
+      ...     at1 = mdm.kl.relaxed_theorem4(zpad, 3, jnp.array([1.0]))  # sizes (1, 2)
+      ...     at15 = mdm.kl.relaxed_theorem4(zpad, 3, jnp.array([1.5]))  # between (1, 2) and (2, 1)
+      >>> float(at1), float(at15)
+      (0.0, 0.5)
     """
     require_float64(zpad, "zpad")
     n = jnp.asarray(n).astype(zpad.dtype)  # an int or a float count, traced or not

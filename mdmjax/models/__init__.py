@@ -3,6 +3,8 @@
 Your trained model enters through :func:`from_callable` (a JAX function or a NumPy callable;
 probabilities, log-probabilities, or scores of the data tokens), checked on its first batch;
 a PyTorch / Hugging Face masked LM through :func:`from_torch` (torch imported on call).
+:func:`markov_chain_model` gives the exact conditionals of a Markov chain at any ``n`` (a test
+case for long sequences; its sampler is :func:`mdmjax.families.sample_markov_chain`).
 
 docs/theory.md §6 and §8.
 """
@@ -23,5 +25,6 @@ from mdmjax.models._function import OUTPUTS as OUTPUTS
 from mdmjax.models._function import FunctionModel as FunctionModel
 from mdmjax.models._function import as_scoring_model as as_scoring_model
 from mdmjax.models._function import from_callable as from_callable
+from mdmjax.models._markov import markov_chain_model as markov_chain_model
 from mdmjax.models._torch import TorchModel as TorchModel
 from mdmjax.models._torch import from_torch as from_torch

@@ -26,7 +26,6 @@ sum_t sum_{i in B_t} E_p KL(p(x_i | x_{A_t}) || p̂(x_i | x_{A_t}))``; see
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import jax
@@ -35,6 +34,7 @@ import numpy as np
 
 from mdmjax._src.memory import check_allocation, table_bytes
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.subsets import ext_strides
 from mdmjax._src.validate import as_finite_float
 from mdmjax.curves import extended_table
 from mdmjax.distribution import Distribution
@@ -53,13 +53,6 @@ __all__ = [
     "as_model",
     "ext_strides",
 ]
-
-
-@scoped_x64
-def ext_strides(shape: tuple[int, ...]) -> np.ndarray:
-    """C-order strides of the extended ``(q_1+1, .., q_n+1)`` table, as int64."""
-    dims = [q + 1 for q in shape]
-    return np.asarray([math.prod(dims[i + 1 :]) for i in range(len(dims))], dtype=np.int64)
 
 
 @scoped_x64

@@ -18,6 +18,7 @@
 docs/theory.md §7.
 """
 
+from mdmjax._src.deprecation import attribute, moved_names
 from mdmjax.policies._evaluate import PolicyEvaluation as PolicyEvaluation
 from mdmjax.policies._evaluate import evaluate_policy as evaluate_policy
 from mdmjax.policies._frontier import DEFAULT_FAMILIES as DEFAULT_FAMILIES
@@ -27,11 +28,9 @@ from mdmjax.policies._frontier import family_policies as family_policies
 from mdmjax.policies._frontier import policy_frontier as policy_frontier
 from mdmjax.policies._frontier import practice_policies as practice_policies
 from mdmjax.policies._policy import EB_ORDERS as EB_ORDERS
-from mdmjax.policies._policy import TIE_TOLERANCE as TIE_TOLERANCE
 from mdmjax.policies._policy import Plan as Plan
 from mdmjax.policies._policy import Policy as Policy
 from mdmjax.policies._policy import Step as Step
-from mdmjax.policies._policy import combinations_mask as combinations_mask
 from mdmjax.policies._policy import confidence as confidence
 from mdmjax.policies._policy import dilated as dilated
 from mdmjax.policies._policy import dilated_blocks as dilated_blocks
@@ -50,3 +49,18 @@ from mdmjax.policies._policy import uniform_sizes as uniform_sizes
 from mdmjax.policies._select import Selection as Selection
 from mdmjax.policies._select import SelectionRule as SelectionRule
 from mdmjax.policies._select import selection_rule as selection_rule
+
+# Names that left mdmjax.policies (issue 20), reachable for one version with a DeprecationWarning.
+__getattr__ = moved_names(
+    __name__,
+    {
+        "TIE_TOLERANCE": (
+            "a tolerance (mdmjax._src.tolerances.TIE_TOLERANCE)",
+            attribute("mdmjax._src.tolerances", "TIE_TOLERANCE"),
+        ),
+        "combinations_mask": (
+            "an internal table (mdmjax._src.subsets.combinations_mask)",
+            attribute("mdmjax._src.subsets", "combinations_mask"),
+        ),
+    },
+)

@@ -38,16 +38,18 @@ import math
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import xlogy
 
 import mdmjax.policies._policy as _policies
 from mdmjax._src.buckets import pow2_bucket
 from mdmjax._src.memory import check_allocation, table_bytes
+from mdmjax._src.numerics import clip_kl, entropy, kl_terms, safe_log
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.subsets import combinations_mask, subset_bits
+from mdmjax._src.subsets import strides as table_strides
 from mdmjax.curves import subset_entropies
 from mdmjax.distribution import Distribution
 from mdmjax.models import ConditionalModel, as_model, ext_strides
-from mdmjax.policies._policy import TIE_TOLERANCE, Plan, Policy, combinations_mask
+from mdmjax.policies._policy import TIE_TOLERANCE, Plan, Policy
 
 __all__ = ["PolicyEvaluation", "evaluate_policy"]
 
@@ -101,7 +103,7 @@ class PolicyEvaluation:
 # Scores and choices (inside jit)
 # ------------------------------------------------------------------------------------------------
 def _entropies(cond):
-    return -jnp.sum(xlogy(cond, cond), axis=2)
+    return entropy(cond, axis=2)
 
 
 def _greedy_order(scores, cand):
@@ -155,8 +157,7 @@ def _plackett_luce(log_wb, log_w_out, s: int):
     a sum of the weights still in play, formed in log space without subtraction, so extreme
     temperatures neither cancel nor underflow to 0/0.
     """
-    bits = (np.arange(2**s)[:, None] >> np.arange(s)[None, :]) & 1  # (2^s, s)
-    drawn = jnp.asarray(bits == 1)
+    drawn = jnp.asarray(subset_bits(s))  # (2^s, s)
     left = jnp.where(drawn, -jnp.inf, log_wb[..., None, :])  # members not yet drawn
     log_rest = jnp.logaddexp(log_w_out[..., None], jax.nn.logsumexp(left, axis=-1))
     f = jnp.zeros(log_wb.shape[:-1] + (2**s,)).at[..., 0].set(1.0)
@@ -334,7 +335,7 @@ def _expand_children(
     n = len(shape)
     q = jnp.asarray(shape, dtype=jnp.int64)
     ext = jnp.asarray(ext_strides(shape))
-    out_strides = jnp.asarray([math.prod(shape[i + 1 :]) for i in range(n)], dtype=jnp.int64)
+    out_strides = jnp.asarray(table_strides(shape))
     # Per node: extended index, output offset of the revealed part, number still masked.
     y = y.astype(jnp.int64)
     revealed = y < q[None, :]
@@ -542,8 +543,7 @@ def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
 # ------------------------------------------------------------------------------------------------
 def _kl_rows(p, p_hat):
     """``KL(p || p_hat)`` over the last axis; ``inf`` where ``p_hat`` misses mass of ``p``."""
-    safe = jnp.where(p_hat > 0, p_hat, 1.0)
-    terms = jnp.where(p > 0, xlogy(p, p) - p * jnp.log(safe), 0.0)
+    terms = kl_terms(p, safe_log(p_hat))
     missing = jnp.any((p > 0) & (p_hat <= 0), axis=-1)
     return jnp.where(missing, jnp.inf, jnp.sum(terms, axis=-1))
 
@@ -638,14 +638,13 @@ def _partition_factorization(d: Distribution, blocks) -> float:
 def _kl_tv_jit(p, nu):
     support = p > 0
     missing = jnp.any(support & (nu <= 0))
-    terms = jnp.where(support, xlogy(p, p) - p * jnp.log(jnp.where(nu > 0, nu, 1.0)), 0.0)
-    return missing, jnp.sum(terms), 0.5 * jnp.sum(jnp.abs(p - nu))
+    return missing, jnp.sum(kl_terms(p, safe_log(nu))), 0.5 * jnp.sum(jnp.abs(p - nu))
 
 
 def _kl_tv(p, nu) -> tuple[float, float]:
     """``KL(p || nu)`` (``inf`` if ``nu`` misses mass of ``p``; rounding below 0 clipped) and TV."""
     missing, kl, tv = _kl_tv_jit(jnp.asarray(p).reshape(-1), jnp.asarray(nu).reshape(-1))
-    return (math.inf if bool(missing) else max(float(kl), 0.0)), float(tv)
+    return (math.inf if bool(missing) else clip_kl(float(kl))), float(tv)
 
 
 @scoped_x64

@@ -20,6 +20,7 @@ import numpy as np
 
 import mdmjax.policies._policy as P
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.tolerances import DISPLAY_ZERO, STEPS_MATCH_TOLERANCE
 from mdmjax._src.validate import as_positive_int
 from mdmjax.curves import information_curve
 from mdmjax.distribution import Distribution
@@ -122,7 +123,7 @@ class Frontier:
         lines = [head, "-" * len(head)]
         for p in self.points:
             k = round(p.expected_steps)
-            opt = self.optimum_at(k) if abs(p.expected_steps - k) < 1e-9 else None
+            opt = self.optimum_at(k) if abs(p.expected_steps - k) < STEPS_MATCH_TOLERANCE else None
             label = p.label if len(p.label) <= 44 else p.label[:41] + "..."
             lines.append(
                 f"{p.family:16s} {label:44s} {p.expected_steps:9.3f} {p.kl:12.5e} "
@@ -155,8 +156,8 @@ class Frontier:
         """
         if floor is None:
             values = [p.kl for p in self.points] + [s.kl for s in self.optimal]
-            positive = [v for v in values if v > 1e-12 and math.isfinite(v)]
-            floor = 0.1 * min(positive) if positive else 1e-12
+            positive = [v for v in values if v > DISPLAY_ZERO and math.isfinite(v)]
+            floor = 0.1 * min(positive) if positive else DISPLAY_ZERO
         if ax is None:  # a backend-free Figure: works headless, needs no pyplot state
             from matplotlib.figure import Figure
 

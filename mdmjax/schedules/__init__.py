@@ -4,7 +4,8 @@
   :func:`constant` (LLaDA), :func:`maskgit` and :func:`cosine` (MaskGIT, float32 by default),
   :func:`dream`, :func:`alpha_rounded` (dllm), :func:`flexible` (OpenDLM); random sizes
   :func:`ancestral` (MDLM/MD4), :func:`dream_origin` (Dream ``alg='origin'``) and
-  :func:`binomial` (Zhao–Cai), valued exactly over their sizes;
+  :func:`binomial` (Zhao–Cai) (:mod:`mdmjax.schedules._random_sizes`), valued exactly over
+  their sizes by the kernels of :mod:`mdmjax.kl`;
 * :func:`practice_schedules` — the catalogue of all of them with upstream defaults (the CLI's);
 * theory (:mod:`mdmjax.schedules._theory`): :func:`tc_schedule`, :func:`dtc_schedule`,
   :func:`theorem9_sweep` (Theorem 9), :func:`austin`, :func:`corollary34`, :func:`sqrt_rule`,
@@ -12,20 +13,14 @@
 * Bernoulli time grids from the gain curve (:mod:`mdmjax.schedules._ugc`, Wainwright 2026):
   :func:`ugc_grid`, :func:`geo_grid`, :func:`block_grid`, :func:`optimal_blocks`,
   :func:`grid_schedule`, :func:`certified_steps`;
+* size tuples for the steps-vs-n study: :func:`theorem9_sizes` (argument order of
+  :func:`tc_schedule`), :func:`cosine_sizes`;
 * tools: :func:`from_breakpoints`, :func:`round_breakpoints`.
 
 Adaptive *policies* (which tokens to reveal, chosen from the model's conditionals) are in
 :mod:`mdmjax.policies`. docs/theory.md §4 and §7.
 """
 
-from mdmjax.kl import ALPHAS as ALPHAS
-from mdmjax.kl import ANCESTRAL_GRIDS as ANCESTRAL_GRIDS
-from mdmjax.kl import BinomialSchedule as BinomialSchedule
-from mdmjax.kl import KernelSchedule as KernelSchedule
-from mdmjax.kl import RandomScheduleKL as RandomScheduleKL
-from mdmjax.kl import ancestral as ancestral
-from mdmjax.kl import binomial as binomial
-from mdmjax.kl import dream_origin as dream_origin
 from mdmjax.schedules._breakpoints import from_breakpoints as from_breakpoints
 from mdmjax.schedules._breakpoints import round_breakpoints as round_breakpoints
 from mdmjax.schedules._catalogue import practice_schedules as practice_schedules
@@ -38,6 +33,16 @@ from mdmjax.schedules._practice import cosine as cosine
 from mdmjax.schedules._practice import dream as dream
 from mdmjax.schedules._practice import flexible as flexible
 from mdmjax.schedules._practice import maskgit as maskgit
+from mdmjax.schedules._random_sizes import ALPHAS as ALPHAS
+from mdmjax.schedules._random_sizes import ANCESTRAL_GRIDS as ANCESTRAL_GRIDS
+from mdmjax.schedules._random_sizes import BinomialSchedule as BinomialSchedule
+from mdmjax.schedules._random_sizes import KernelSchedule as KernelSchedule
+from mdmjax.schedules._random_sizes import RandomScheduleKL as RandomScheduleKL
+from mdmjax.schedules._random_sizes import ancestral as ancestral
+from mdmjax.schedules._random_sizes import binomial as binomial
+from mdmjax.schedules._random_sizes import dream_origin as dream_origin
+from mdmjax.schedules._sizes import cosine_sizes as cosine_sizes
+from mdmjax.schedules._sizes import theorem9_sizes as theorem9_sizes
 from mdmjax.schedules._theory import Theorem9Sweep as Theorem9Sweep
 from mdmjax.schedules._theory import austin as austin
 from mdmjax.schedules._theory import corollary34 as corollary34

@@ -57,6 +57,13 @@ def round_breakpoints(tau: jax.Array, n: int) -> jax.Array:
 
     Returns:
       ``(..., k-1)`` int array of partial sums.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, mdmjax as mdm
+      >>> with jax.enable_x64(True):
+      ...     cuts = mdm.schedules.round_breakpoints(jnp.array([1.4, 3.6]), 6)
+      >>> cuts.tolist()  # sizes (1, 3, 2)
+      [1, 4]
     """
     tau = jnp.asarray(tau)
     k = tau.shape[-1] + 1

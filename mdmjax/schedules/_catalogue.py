@@ -12,7 +12,6 @@ import functools
 from collections.abc import Callable
 
 from mdmjax._src.precision import scoped_x64
-from mdmjax.kl import ancestral, dream_origin
 from mdmjax.schedules._practice import (
     FLEXIBLE_GAMMAS,
     alpha_rounded,
@@ -21,6 +20,7 @@ from mdmjax.schedules._practice import (
     flexible,
     maskgit,
 )
+from mdmjax.schedules._random_sizes import ancestral, dream_origin
 
 __all__ = ["practice_schedules"]
 

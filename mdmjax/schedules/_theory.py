@@ -20,6 +20,7 @@ import numpy as np
 from mdmjax._src.memory import check_step_count
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.smooth import gaussian_smooth
+from mdmjax._src.tolerances import INTEGER_RATIO_TOLERANCE, SLOPE_FLOOR_RELATIVE
 from mdmjax._src.validate import as_nonnegative_float, as_positive_float, as_positive_int
 from mdmjax.bounds import corollary34_steps
 from mdmjax.curves import as_curve
@@ -78,7 +79,13 @@ def geometric(n: int, steps: int, ratio: float) -> tuple[int, ...]:
 def theorem9_zeta(x_hat: float, eps: float, *, argument: str = "x_hat") -> float:
     """``zeta = 1 + ceil(x_hat / eps)`` of Chen–Cong–Li Theorem 9 (``inf`` when ``eps = 0``).
 
-    ``argument`` names ``x_hat`` in errors (``tc_hat`` or ``dtc_hat`` for the schedules)."""
+    ``argument`` names ``x_hat`` in errors (``tc_hat`` or ``dtc_hat`` for the schedules).
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.schedules.theorem9_zeta(1.0, 0.25)  # 1 + ceil(4)
+      5
+    """
     x_hat = as_nonnegative_float(x_hat, argument)
     eps = as_nonnegative_float(eps, "eps")
     if x_hat == 0:
@@ -98,6 +105,11 @@ def theorem9_lambda(n: int, zeta: int) -> int:
     The floor is exact: when the ratio of logarithms is within 1e-9 of an integer ``m``, the
     integer inequality ``zeta^m <= (n - zeta + 1) (zeta - 1)^m`` decides it. ``zeta = 1`` gives
     the limit value 2.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.schedules.theorem9_lambda(10, 2)  # floor(ln 9 / ln 2) + 2
+      5
     """
     n = as_positive_int(n, "n")
     zeta = as_positive_int(zeta, "zeta")
@@ -109,7 +121,7 @@ def theorem9_lambda(n: int, zeta: int) -> int:
     ratio = math.log(a) / math.log(1 / (1 - 1 / zeta))
     m = math.floor(ratio)
     near = round(ratio)
-    if abs(ratio - near) < 1e-9 and near <= 4096:
+    if abs(ratio - near) < INTEGER_RATIO_TOLERANCE and near <= 4096:
         m = near if zeta**near <= a * (zeta - 1) ** near else near - 1
     return m + 2
 
@@ -240,6 +252,11 @@ def corollary34(n: int, dtc: float, delta: float) -> tuple[int, ...]:
     ``k - 1`` single steps and one final block. If ``dtc >= DTC`` its expected KL is at most
     ``δ² (n - k + 1)`` (:func:`mdmjax.bounds.corollary34_bound`); the corollary is meant for
     ``DTC <= δ² n``. When ``k >= n`` every step has size 1.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.schedules.corollary34(10, dtc=1.0, delta=0.5)  # k = ceil(1 / 0.25) + 1 = 5
+      (1, 1, 1, 1, 6)
     """
     n = as_positive_int(n, "n")
     dtc = as_nonnegative_float(dtc, "dtc")
@@ -272,6 +289,12 @@ def sqrt_rule(curve, steps: int, smoothing: float | None = None) -> tuple[int, .
       curve: an :class:`~mdmjax.InformationCurve` or a :class:`~mdmjax.Distribution`.
       steps: number of steps ``k <= n``.
       smoothing: the Gaussian bandwidth in positions.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> c = mdm.InformationCurve.from_z(np.log(2) * np.array([0.0, 0.0, 1.0, 1.0, 1.0, 1.0]))
+      >>> mdm.schedules.sqrt_rule(c, 3)
+      (1, 2, 3)
     """
     c = as_curve(curve)
     n = c.n
@@ -284,7 +307,7 @@ def sqrt_rule(curve, steps: int, smoothing: float | None = None) -> tuple[int, .
     f = np.clip(np.diff(np.asarray(c.z, dtype=np.float64)), 0, None)
     phi = np.clip(gaussian_smooth(f, sigma), 0, None)
     top = phi.max()
-    phi = np.maximum(phi, 1e-9 * top) if top > 0 else np.ones_like(phi)
+    phi = np.maximum(phi, SLOPE_FLOOR_RELATIVE * top) if top > 0 else np.ones_like(phi)
     root = np.sqrt(np.concatenate([phi[:1], phi, phi[-1:]]))  # at nodes 0..n
     cum = np.concatenate([[0.0], np.cumsum((root[1:] + root[:-1]) / 2)])
     targets = cum[-1] * np.arange(1, k) / k
@@ -308,6 +331,13 @@ class Theorem9Sweep:
       steps_spent: oracle calls spent by the whole sweep: the sum of the steps of every candidate
         schedule tried (both kinds at every power of 2 up to the one that met the budget).
       trials: one ``(kind, x_hat, steps, kl)`` tuple per candidate tried, in order.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> c = mdm.InformationCurve.from_z(np.log(2) * np.array([0.0, 0.0, 1.0, 1.0, 1.0, 1.0]))
+      >>> r = mdm.schedules.theorem9_sweep(c, eps=0.5)
+      >>> r.sizes, r.kind, r.steps, r.steps_spent
+      ((1, 1, 1, 3), 'dtc', 4, 8)
     """
 
     sizes: tuple[int, ...]
@@ -344,6 +374,13 @@ def theorem9_sweep(curve_or_estimates, eps: float, *, x_max: float | None = None
 
     Returns:
       an :class:`Theorem9Sweep`.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> c = mdm.InformationCurve.from_z(np.log(2) * np.array([0.0, 0.0, 1.0, 1.0, 1.0, 1.0]))
+      >>> r = mdm.schedules.theorem9_sweep(c, eps=0.5)  # X̂ = 0.25 fails, X̂ = 0.5 meets eps
+      >>> r.sizes, r.x_hat, bool(r.kl <= 0.5)
+      ((1, 1, 1, 3), 0.5, True)
     """
     eps = as_positive_float(eps, "eps")
     if isinstance(curve_or_estimates, Mapping):

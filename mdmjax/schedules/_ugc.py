@@ -25,7 +25,8 @@ import numpy as np
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_positive_float, as_positive_int
 from mdmjax.curves import ugc
-from mdmjax.kl import BinomialSchedule, as_grid, binomial, grid_reveal_probs
+from mdmjax.kl import as_grid, grid_reveal_probs
+from mdmjax.schedules._random_sizes import BinomialSchedule, binomial
 
 __all__ = [
     "ugc_grid",

@@ -11,14 +11,15 @@ band costs of :func:`mdmjax.kl.block_cost_matrix`. docs/theory.md §9.
 from __future__ import annotations
 
 import dataclasses
-from statistics import NormalDist
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mdmjax._src.numerics import normal_quantile
 from mdmjax._src.precision import scoped_x64
-from mdmjax.kl import Interval, block_cost_matrix, expected_kl_interval, z_band
+from mdmjax._src.validate import as_level
+from mdmjax.kl import Interval, block_cost, block_cost_matrix, expected_kl_interval, z_band
 from mdmjax.search._dp import (
     Schedule,
     _check_dp_memory,
@@ -74,7 +75,8 @@ def _model_block_costs(start: np.ndarray, inside: np.ndarray, absolute: bool) ->
         cost = width * start[ic]
     else:
         prefix = np.concatenate([[0.0], np.cumsum(inside)])
-        cost = (width - 1) * start[ic] - (prefix[j] - prefix[np.clip(i + 1, 0, n)])
+        # minus Theorem 4's block cost (exact; 0.0 - x keeps +0.0 where the two sides are equal)
+        cost = 0.0 - block_cost(prefix[j], prefix[np.clip(i + 1, 0, n)], width - 1, start[ic])
     return np.where(i < j, cost, np.inf)
 
 
@@ -85,11 +87,9 @@ def _model_interval(curve, raw, steps, level, entropy_of_data) -> ScheduleInterv
     best = optimal_schedule(curve, k, entropy_of_data=entropy_of_data)
     ce = np.asarray(curve.cross_entropy, dtype=np.float64)
     se = np.asarray(curve.cross_entropy_stderr, dtype=np.float64)
-    lvl = float(level)
-    if not 0.0 < lvl < 1.0:
-        raise ValueError(f"level: must lie strictly between 0 and 1, got {level!r}")
+    lvl = as_level(level)
     count = max(1, int(np.count_nonzero(se > 0)))
-    r = NormalDist().inv_cdf(1.0 - (1.0 - lvl) / (2.0 * count))
+    r = normal_quantile(lvl, count)
     lo, hi = ce - r * se, ce + r * se
     absolute = entropy_of_data is not None
     shift = -curve.entropy_offset(entropy_of_data) + curve.nll_bound if absolute else 0.0

@@ -54,10 +54,22 @@ import numpy as np
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.smooth import gaussian_smooth
-from mdmjax._src.tolerances import POLISH_RELATIVE
+from mdmjax._src.tolerances import (
+    LOGIT_CLIP,
+    POLISH_RELATIVE,
+    RELATIVE_GAP_FLOOR,
+    RELAX_ABS_TOLERANCE,
+    RELAX_GAP_TOLERANCE,
+)
 from mdmjax._src.validate import as_choice, as_positive_int
 from mdmjax.curves import as_curve
-from mdmjax.kl import binomial_expected_kl, expected_kl, relaxed_theorem4, theorem4
+from mdmjax.kl import (
+    binomial_expected_kl,
+    block_cost,
+    expected_kl,
+    relaxed_theorem4,
+    theorem4,
+)
 from mdmjax.schedules import round_breakpoints, sqrt_rule
 from mdmjax.search._dp import _curve_and_steps, optimal_schedule
 
@@ -79,8 +91,8 @@ __all__ = [
 ]
 
 RELAXATIONS = ("breakpoints", "random-sizes")
-GAP_TOLERANCE = 0.01
-ABS_TOLERANCE = 1e-6
+GAP_TOLERANCE = RELAX_GAP_TOLERANCE
+ABS_TOLERANCE = RELAX_ABS_TOLERANCE
 DEFAULT_ITERS = {"breakpoints": 600, "random-sizes": 300}
 DEFAULT_LR = {"breakpoints": 0.05, "random-sizes": 0.1}
 POLISH_WINDOW = 8  # the joint window search's half-width (positions), see window_polish_breakpoints
@@ -220,7 +232,7 @@ def window_polish_breakpoints(
     offsets = jnp.arange(-window, window + 1, dtype=partial.dtype)
 
     def block(a, b):  # Theorem 4 cost of the block (a, b], +inf where it is empty
-        c = gcum[b] - gcum[a] - (b - a).astype(z.dtype) * zext[a]
+        c = block_cost(gcum[b], gcum[a], (b - a).astype(z.dtype), zext[a])
         return jnp.where(b > a, c, jnp.inf)
 
     def one_round(part):
@@ -353,7 +365,7 @@ def _initial_params(relaxation, curve, n, steps, restarts, key):
         return np.log(base - 1 + 0.05) + noise
     partial = np.cumsum(base, axis=1)[:, :-1]
     before = np.concatenate([np.zeros((restarts, 1)), partial[:, :-1]], axis=1)
-    p = np.clip((partial - before) / (n - before), 1e-6, 1 - 1e-6)
+    p = np.clip((partial - before) / (n - before), LOGIT_CLIP, 1 - LOGIT_CLIP)
     return np.log(p) - np.log1p(-p) + noise[:, :-1]
 
 
@@ -421,7 +433,7 @@ def _sizes_of(partial: np.ndarray, n: int) -> tuple[int, ...]:
 
 
 def _verdict(kl: float, dp_kl: float) -> tuple[float, bool, str]:
-    gap = (kl - dp_kl) / max(dp_kl, 1e-12)
+    gap = (kl - dp_kl) / max(dp_kl, RELATIVE_GAP_FLOOR)
     ok = gap <= GAP_TOLERANCE or kl - dp_kl <= ABS_TOLERANCE
     if ok:
         msg = f"within tolerance of the DP optimum (gap {gap:.3g}, excess {kl - dp_kl:.3g} nats)"

@@ -10,8 +10,10 @@ expected KL of every schedule from Theorem 4 (``mdm.expected_kl``). Four answers
 * ``constant`` / ``cosine`` — the smallest ``T`` whose LLaDA-uniform or MaskGIT-cosine schedule
   (docs/theory.md §7) has ``KL <= eps``, reported as its number of non-empty steps.
 
-The Theorem 9 and constant schedules come from the public catalogue ``mdm.schedules``. The cosine
-schedule stays local: it evaluates ``cos(pi (k+1) / (2T))`` where ``mdm.schedules.cosine``
+A study function (the E3 experiment's table), not a schedule: the schedules it compares all come
+from ``mdm.schedules`` (:func:`~mdmjax.schedules.theorem9_sizes`,
+:func:`~mdmjax.schedules.constant`, :func:`~mdmjax.schedules.cosine_sizes`). The cosine column
+uses ``cosine_sizes``, which evaluates ``cos(pi (k+1) / (2T))`` where ``mdm.schedules.cosine``
 evaluates ``cos(pi r / 2)`` with ``r = (k+1)/T`` (as MaskGIT's code), and the two float roundings
 give different floors for a few ``(n, T)`` where ``n cos(.)`` is an integer (e.g. ``n = 52``,
 ``T = 39``), so switching would change this table's ``cosine`` column.
@@ -19,74 +21,22 @@ give different floors for a few ``(n, T)`` where ``n cos(.)`` is an integer (e.g
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
 
-from mdmjax import schedules
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.tolerances import EPS_SLACK
 from mdmjax._src.validate import as_nonnegative_float, as_positive_int
 from mdmjax.curves import InformationCurve, information_curve
 from mdmjax.distribution import Distribution
 from mdmjax.kl import expected_kl
+from mdmjax.schedules import constant, cosine_sizes, theorem9_sizes
 from mdmjax.search._dp import min_steps
 
-__all__ = ["steps_vs_n", "theorem9_sizes", "constant_sizes", "cosine_sizes"]
+__all__ = ["steps_vs_n"]
 
 _CHUNK = 128
-
-
-@scoped_x64
-def theorem9_sizes(n: int, eps: float, bound: float, kind: str = "tc") -> tuple[int, ...]:
-    """The Theorem 9 schedule of Chen–Cong–Li (2026) for a budget ``eps`` and ``X̂ = bound``.
-
-    ``zeta = 1 + ceil(bound / eps)``; if ``zeta >= n + 1`` all steps have size 1. Otherwise
-    ``lambda = floor(ln(n - zeta + 1) / ln(1 / (1 - 1/zeta))) + 2`` and
-
-    * ``kind="tc"`` (``bound >= TC``): ``N_t = floor(N_{t-1} + (n - N_{t-1}) / zeta)`` for
-      ``t <= lambda``, then steps of 1;
-    * ``kind="dtc"`` (``bound >= DTC``): from ``N'_0 = n``, ``N'_t = ceil(N'_{t-1}(1 - 1/zeta))``
-      for ``t <= lambda``, then down by 1 to 0, reversed.
-
-    Zero-size steps are dropped. ``bound = 0`` (a product law) gives the one-step schedule.
-
-    Examples:
-      >>> import mdmjax as mdm
-      >>> mdm.search.theorem9_sizes(10, eps=1.0, bound=1.0)
-      (5, 2, 1, 1, 1)
-    """
-    n = as_positive_int(n, "n")
-    eps = as_nonnegative_float(eps, "eps")
-    bound = as_nonnegative_float(bound, "bound")
-    if kind not in ("tc", "dtc"):
-        raise ValueError(f"kind: expected 'tc' or 'dtc', got {kind!r}")
-    return (schedules.tc_schedule if kind == "tc" else schedules.dtc_schedule)(n, bound, eps)
-
-
-@scoped_x64
-def constant_sizes(n: int, steps: int) -> tuple[int, ...]:
-    """LLaDA uniform: ``s_k = floor(n / T) + 1[k < n mod T]``, ``T = steps`` (docs/theory.md §7).
-
-    ``mdm.schedules.constant``; here ``steps <= n``, so no step is empty.
-    """
-    return schedules.constant(n, steps)
-
-
-@scoped_x64
-def cosine_sizes(n: int, steps: int) -> tuple[int, ...]:
-    """MaskGIT cosine: masked count after step ``k`` is ``clip(floor(n cos(pi r / 2)), 1, M_k - 1)``
-    with ``r = (k+1)/T``, and 0 after the last step (docs/theory.md §7). Empty steps are dropped."""
-    masked = n
-    sizes = []
-    for k in range(steps):  # a loop over steps
-        if k == steps - 1:
-            nxt = 0
-        else:
-            nxt = max(1, min(masked - 1, math.floor(n * math.cos(math.pi * (k + 1) / (2 * steps)))))
-        sizes.append(masked - nxt)
-        masked = nxt
-    return tuple(s for s in sizes if s > 0)
 
 
 def _padded(rows, n: int, count: int) -> np.ndarray:
@@ -105,7 +55,7 @@ def _fewest(curve: InformationCurve, maker, eps: float) -> tuple[int, float]:
     for lo in range(1, n + 1, _CHUNK):  # a loop over chunks of step counts
         rows = [maker(n, t) for t in range(lo, min(lo + _CHUNK, n + 1))]
         kls = np.asarray(expected_kl(curve, _padded(rows, n, _CHUNK)))[: len(rows)]
-        hit = np.nonzero(kls <= eps + 1e-12)[0]
+        hit = np.nonzero(kls <= eps + EPS_SLACK)[0]
         if hit.size:
             return len(rows[hit[0]]), float(kls[hit[0]])
     raise AssertionError("internal: the all-ones schedule has KL 0")  # pragma: no cover
@@ -185,12 +135,12 @@ def steps_vs_n(
         else:
             out["dp"].append(None)
             out["dp_kl"].append(None)
-        both = [theorem9_sizes(n, eps, tc, "tc"), theorem9_sizes(n, eps, dtc, "dtc")]
+        both = [theorem9_sizes(n, tc, eps, "tc"), theorem9_sizes(n, dtc, eps, "dtc")]
         kls = np.asarray(expected_kl(curve, _padded(both, n, 2)))
         for m, sizes, kl in zip(("theorem9_tc", "theorem9_dtc"), both, kls, strict=True):
             out[m].append(len(sizes))
             out[m + "_kl"].append(float(kl))
-        for m, maker in (("constant", constant_sizes), ("cosine", cosine_sizes)):
+        for m, maker in (("constant", constant), ("cosine", cosine_sizes)):
             k, kl = _fewest(curve, maker, eps)
             out[m].append(k)
             out[m + "_kl"].append(kl)

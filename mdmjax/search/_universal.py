@@ -32,6 +32,7 @@ from jax.scipy.special import gammaln
 
 from mdmjax._src.precision import require_float64, scoped_x64
 from mdmjax._src.smooth import gaussian_smooth
+from mdmjax._src.tolerances import GEOMETRIC_LIMIT, LENTZ_TINY, RELATIVE_GAP_FLOOR
 from mdmjax._src.validate import as_choice, as_positive_int
 from mdmjax.curves import InformationCurve, as_curve
 from mdmjax.kl import expected_kl, relaxed_theorem4
@@ -55,7 +56,7 @@ _BETACF_ITERS = 64  # ample on [0.05, 50]^2: error < 1e-13 against scipy
 # ------------------------------------------------------------------------------------------------
 def _betacf(a, b, x):
     """Continued fraction of the incomplete beta function (modified Lentz, fixed iterations)."""
-    tiny = 1e-300
+    tiny = LENTZ_TINY
     qab, qap, qam = a + b, a + 1, a - 1
 
     def guard(v):
@@ -121,7 +122,7 @@ def _shape_maskgit_pow(theta, u):
 
 def _shape_geometric(theta, u):
     lam = jnp.clip(theta[0], -200.0, 200.0)
-    small = jnp.abs(lam) < 1e-8
+    small = jnp.abs(lam) < GEOMETRIC_LIMIT
     safe = jnp.where(small, 1.0, lam)
     return jnp.where(small, u, jnp.expm1(safe * u) / jnp.expm1(safe))
 
@@ -362,7 +363,7 @@ def fit_schedule_family(
         kl=kl,
         dp_kl=dp,
         regret=regret,
-        relative_regret=regret / np.maximum(dp, 1e-12),
+        relative_regret=regret / np.maximum(dp, RELATIVE_GAP_FLOOR),
         value=float(regret.mean() if objective == "mean" else regret.max()),
         loss_history=np.asarray(history),
     )

@@ -13,7 +13,8 @@ from jax.test_util import check_grads
 
 import mdmjax as mdm
 from mdmjax import schedules as S
-from mdmjax.kl import KernelSchedule, RandomScheduleKL, binomial_expected_kl
+from mdmjax.kl import binomial_expected_kl
+from mdmjax.schedules import KernelSchedule, RandomScheduleKL
 from tests.reference import theorem4_sum as thm4
 from tests.x64 import with_x64
 

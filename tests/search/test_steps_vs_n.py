@@ -1,4 +1,4 @@
-"""The steps-vs-n experiment hook and its local schedule constructors."""
+"""The steps-vs-n study function and the size tuples it compares (mdm.schedules)."""
 
 import math
 
@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 
 import mdmjax as mdm
-from mdmjax.search import constant_sizes, cosine_sizes
+from mdmjax.schedules import constant as constant_sizes
+from mdmjax.schedules import cosine_sizes
 
 
 def kl_numpy(curve, sizes):
@@ -21,11 +22,11 @@ def kl_numpy(curve, sizes):
 
 def test_theorem9_literal_example():
     # zeta = 2, lambda = floor(ln 9 / ln 2) + 2 = 5; N = 0, 5, 7, 8, 9, 9, then 10.
-    assert mdm.search.theorem9_sizes(10, 1.0, 1.0, "tc") == (5, 2, 1, 1, 1)
+    assert mdm.schedules.theorem9_sizes(10, 1.0, 1.0, "tc") == (5, 2, 1, 1, 1)
     # DTC: N' = 10, 5, 3, 2, 1, 1, then 0; reversed partial sums 0, 1, 1, 2, 3, 5, 10.
-    assert mdm.search.theorem9_sizes(10, 1.0, 1.0, "dtc") == (1, 1, 1, 2, 5)
-    assert mdm.search.theorem9_sizes(10, 0.1, 5.0) == (1,) * 10  # zeta >= n + 1
-    assert mdm.search.theorem9_sizes(10, 0.1, 0.0) == (10,)
+    assert mdm.schedules.theorem9_sizes(10, 1.0, 1.0, "dtc") == (1, 1, 1, 2, 5)
+    assert mdm.schedules.theorem9_sizes(10, 5.0, 0.1) == (1,) * 10  # zeta >= n + 1
+    assert mdm.schedules.theorem9_sizes(10, 0.0, 0.1) == (10,)
 
 
 @st.composite
@@ -52,7 +53,7 @@ def test_theorem9_guarantee(case):
     curve, eps = case
     n = curve.n
     for kind, bound in (("tc", curve.tc), ("dtc", curve.dtc)):
-        sizes = mdm.search.theorem9_sizes(n, eps, bound, kind)
+        sizes = mdm.schedules.theorem9_sizes(n, bound, eps, kind)
         assert sum(sizes) == n and min(sizes) >= 1
         assert kl_numpy(curve, sizes) <= eps + 1e-9
         assert len(sizes) <= 2 + (1 + math.log(n)) * (1 + math.ceil(bound / eps))
@@ -88,8 +89,8 @@ def test_steps_vs_n_columns_against_references():
         curve = mdm.curves.noisy_repetition_curve(n, 0.15)
         assert out["dp"][b] == mdm.min_steps(curve, eps).steps
         assert out["dp_kl"][b] <= eps + 1e-12
-        assert out["theorem9_tc"][b] == len(mdm.search.theorem9_sizes(n, eps, curve.tc, "tc"))
-        assert out["theorem9_dtc"][b] == len(mdm.search.theorem9_sizes(n, eps, curve.dtc, "dtc"))
+        assert out["theorem9_tc"][b] == len(mdm.schedules.theorem9_sizes(n, curve.tc, eps, "tc"))
+        assert out["theorem9_dtc"][b] == len(mdm.schedules.theorem9_sizes(n, curve.dtc, eps, "dtc"))
         assert out["constant"][b] == brute_fewest(curve, constant_sizes, eps)
         assert out["cosine"][b] == brute_fewest(curve, cosine_sizes, eps)
         for m in ("theorem9_tc", "theorem9_dtc", "constant", "cosine"):
@@ -123,6 +124,20 @@ def test_steps_vs_n_bad_input(kwargs, match):
 
 def test_theorem9_bad_input():
     with pytest.raises(ValueError, match="kind"):
-        mdm.search.theorem9_sizes(5, 0.1, 1.0, "both")
+        mdm.schedules.theorem9_sizes(5, 1.0, 0.1, "both")
     with pytest.raises(ValueError, match="eps"):
-        mdm.search.theorem9_sizes(5, -0.1, 1.0)
+        mdm.schedules.theorem9_sizes(5, 1.0, -0.1)
+
+
+def test_moved_names_are_deprecated_aliases():
+    """The old mdm.search names warn and keep their old behaviour (argument order included)."""
+    with pytest.warns(DeprecationWarning, match="schedules.theorem9_sizes"):
+        old = mdm.search.theorem9_sizes
+    assert old(10, 0.1, 5.0) == mdm.schedules.theorem9_sizes(10, 5.0, 0.1) == (1,) * 10
+    assert old(10, eps=0.1, bound=0.0) == (10,)
+    with pytest.warns(DeprecationWarning, match="schedules.constant"):
+        assert mdm.search.constant_sizes is mdm.schedules.constant
+    with pytest.warns(DeprecationWarning, match="schedules.cosine_sizes"):
+        assert mdm.search.cosine_sizes is mdm.schedules.cosine_sizes
+    with pytest.raises(AttributeError):
+        mdm.search.no_such_name  # noqa: B018

@@ -10,7 +10,7 @@ given revealed positions depends only on the nearest revealed neighbours ``l < i
 the left factor when ``l`` exists (else the marginal of ``X_i``), the right one when ``r``
 exists. ``O(n q)`` per row with precomputed powers ``P^d``. Its :func:`mdmjax.model_curve` is an
 unbiased estimate of the exact curve :func:`mdmjax.curves.markov_chain_curve` (``CE = g``), a test
-case for long sequences.
+case for long sequences. Its sampler is :func:`mdmjax.families.sample_markov_chain`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import numpy as np
 
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_positive_int, as_stochastic
-from mdmjax.models import from_callable
+from mdmjax.models._function import from_callable
 
-__all__ = ["markov_chain_model", "sample_markov_chain"]
+__all__ = ["markov_chain_model"]
 
 
 @scoped_x64
@@ -40,7 +40,7 @@ def markov_chain_model(initial, transition, n: int):
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
-      >>> m = mdm.calibrate.markov_chain_model([0.5, 0.5], [[0.9, 0.1], [0.1, 0.9]], 3)
+      >>> m = mdm.models.markov_chain_model([0.5, 0.5], [[0.9, 0.1], [0.1, 0.9]], 3)
       >>> lpx, ent = m.score(np.array([[0, 2, 0]]), np.array([[0, 0, 0]]))
       >>> round(float(np.exp(lpx[0, 1])), 6)  # 0.81 / (0.81 + 0.01)
       0.987805
@@ -87,18 +87,3 @@ def markov_chain_model(initial, transition, n: int):
     return from_callable(
         conditionals, num_values=q, output="probs", traceable=True, n=n, name="markov_chain_model"
     )
-
-
-@scoped_x64
-def sample_markov_chain(initial, transition, n: int, rows: int, seed: int = 0) -> np.ndarray:
-    """``rows`` draws of the chain, int64 ``(rows, n)`` (NumPy, seeded)."""
-    mu = as_stochastic(initial, "initial", (1,), "the initial law")
-    tr = as_stochastic(transition, "transition", (2,), "every transition row")
-    rng = np.random.default_rng(seed)
-    cum = np.cumsum(tr, axis=1)
-    out = np.empty((rows, n), dtype=np.int64)
-    out[:, 0] = rng.choice(mu.size, size=rows, p=mu)
-    u = rng.random((rows, n))
-    for t in range(1, n):
-        out[:, t] = np.minimum((u[:, t, None] > cum[out[:, t - 1]]).sum(axis=1), mu.size - 1)
-    return out
