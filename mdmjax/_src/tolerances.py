@@ -150,3 +150,13 @@ LENTZ_TINY = 1e-300
 #: by its limit ``u``: the ratio loses all digits as ``lambda -> 0``, and the limit is exact to
 #: ``O(lambda)`` there.
 GEOMETRIC_LIMIT = 1e-8
+
+#: Slack of ``ceil(width / rho)`` when a log-odds width is cut into steps of at most ``rho``
+#: (``schedules.geo_grid``): a width that is an exact multiple of ``rho`` up to rounding gets that
+#: many steps, not one more.
+GRID_COUNT_SLACK = 1e-12
+
+#: Denominator floor of a benchmark's relative error ``|a - b| / max(|b|, .)``: a reference of 0
+#: gives a finite (huge) relative error instead of a division by zero; far below any float64
+#: value a kernel returns.
+RELATIVE_ERROR_FLOOR = 1e-300

@@ -48,6 +48,8 @@ import time
 
 import numpy as np
 
+from mdmjax._src.tolerances import RELATIVE_ERROR_FLOOR
+
 __all__ = ["build_specs", "run_bench", "run_worker", "plot_report", "TARGETS"]
 
 ROOFLINE_MAX_ENTRIES = 2**26  # 512 MiB of float64
@@ -230,7 +232,7 @@ def _worker_entropy(spec: dict) -> dict:
         z32 = np.asarray(InformationCurve.from_hbar(average_subset_entropy(jnp.asarray(h32), n)).z)
         out["float32"]["max_abs_error_h"] = float(np.max(np.abs(h32 - h64)))
         out["float32"]["max_rel_error_h"] = float(
-            np.max(np.abs(h32 - h64)[1:] / np.maximum(h64[1:], 1e-300))
+            np.max(np.abs(h32 - h64)[1:] / np.maximum(h64[1:], RELATIVE_ERROR_FLOOR))
         )
         out["float32"]["max_abs_error_z"] = float(np.max(np.abs(z32 - z64)))
     if spec.get("numpy_reference"):
@@ -318,7 +320,7 @@ def _worker_mixture(spec: dict) -> dict:
     if "float32" in values:
         err = abs(values["float32"] - values["float64"])
         out["float32"]["abs_error"] = err
-        out["float32"]["rel_error"] = err / max(abs(values["float64"]), 1e-300)
+        out["float32"]["rel_error"] = err / max(abs(values["float64"]), RELATIVE_ERROR_FLOOR)
     out.update(_peaks())
     return out
 

@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.tolerances import GRID_COUNT_SLACK
 from mdmjax._src.validate import as_positive_float, as_positive_int
 from mdmjax.curves import ugc
 from mdmjax.kl import as_grid, grid_reveal_probs
@@ -75,7 +76,7 @@ def ugc_grid(curve, steps: int) -> np.ndarray:
 
 
 def _lambda_points(lo: float, hi: float, rho: float) -> np.ndarray:
-    count = max(1, math.ceil((hi - lo) / rho - 1e-12))
+    count = max(1, math.ceil((hi - lo) / rho - GRID_COUNT_SLACK))
     return np.linspace(lo, hi, count + 1)
 
 
