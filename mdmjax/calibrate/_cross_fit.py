@@ -29,12 +29,12 @@ hold at once with probability ``level`` (docs/theory.md §8.6).
 from __future__ import annotations
 
 import dataclasses
-from statistics import NormalDist
 
 import jax
 import numpy as np
 
 from mdmjax._src.keys import as_key
+from mdmjax._src.numerics import normal_quantile
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_level, as_positive_int
 from mdmjax.calibrate._model_curve import (
@@ -147,7 +147,7 @@ def cross_fit(
     if not isinstance(mc, ModelCurve):
         raise ValueError(f"mc: expected a ModelCurve (mdm.model_curve), got {type(mc).__name__}")
     lvl = as_level(level)
-    r = NormalDist().inv_cdf(0.5 + lvl / 2)
+    r = normal_quantile(lvl)
     halves = _halves(mc.num_rows, key)
     plug_in = optimal_schedule(mc, steps, entropy_of_data=entropy_of_data)
     chosen, values, ses = [], [], []
@@ -197,7 +197,7 @@ def cross_fit_monte_carlo(
     m = as_positive_int(num_samples, "num_samples", minimum=4)
     k_draw, k_split = jax.random.split(as_key(key))
     vals = monte_carlo_values(model, k_draw, m, batch_size=batch_size)  # (m, n)
-    r = NormalDist().inv_cdf(0.5 + lvl / 2)
+    r = normal_quantile(lvl)
 
     def curve_of(rows):
         z, se = weighted_stats(vals[rows], np.full(rows.size, 1.0 / rows.size))
@@ -267,7 +267,7 @@ def _max_t_critical(cov: np.ndarray, se: np.ndarray, level: float) -> float:
     """The ``level`` quantile of ``max_k |Z_k|``, ``Z`` normal with correlation ``cov``."""
     live = se > 0
     if not np.any(live):
-        return NormalDist().inv_cdf(0.5 + level / 2)
+        return normal_quantile(level)
     corr = cov[np.ix_(live, live)] / np.outer(se[live], se[live])
     vals, vecs = np.linalg.eigh(corr)
     root = vecs * np.sqrt(np.clip(vals, 0.0, None))[None, :]
@@ -323,7 +323,7 @@ def cross_fit_frontier(
     if not ks:
         raise ValueError("steps: expected at least one step count")
     lvl = as_level(level)
-    r = NormalDist().inv_cdf(0.5 + lvl / 2)
+    r = normal_quantile(lvl)
     halves = _halves(mc.num_rows, key)
     others = [mc.subset(b) for b in (halves[1], halves[0])]  # valued on: B, then A
     fits, cols = [], [[], []]

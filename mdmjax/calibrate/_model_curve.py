@@ -33,7 +33,6 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from statistics import NormalDist
 
 import jax
 import jax.numpy as jnp
@@ -42,7 +41,10 @@ import numpy as np
 from mdmjax._src.buckets import MODEL_BATCH_SIZE
 from mdmjax._src.keys import as_key
 from mdmjax._src.memory import check_allocation, memory_limit
+from mdmjax._src.numerics import normal_quantile
 from mdmjax._src.precision import scoped_x64
+from mdmjax._src.stats import weighted_mean_stderr
+from mdmjax._src.subsets import combinations
 from mdmjax._src.tolerances import MASS_TOLERANCE
 from mdmjax._src.validate import (
     as_choice,
@@ -63,18 +65,8 @@ MASKS = ("random", "all")
 _MAX_ALL_MASKS = 1 << 20
 
 
-def weighted_stats(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted mean over rows (axis 0) and its standard error (docs/theory.md §8.7).
-
-    ``se^2 = R/(R-1) sum_r w_r^2 (v_r - mean)^2``; with equal weights ``sd / sqrt(R)``.
-    """
-    w = np.asarray(weights, dtype=np.float64)
-    v = np.asarray(values, dtype=np.float64)
-    mean = np.tensordot(w, v, axes=(0, 0))
-    r = w.shape[0]
-    dev = v - mean[None, ...]
-    var = np.tensordot(np.square(w), np.square(dev), axes=(0, 0)) * (r / max(r - 1, 1))
-    return mean, np.sqrt(np.maximum(var, 0.0))
+# The weighted mean over rows and its standard error (docs/theory.md §8.7): one home, _src/stats.
+weighted_stats = weighted_mean_stderr
 
 
 @jax.jit
@@ -269,7 +261,7 @@ class ModelCurve:
         lvl = as_level(level)
         arr, single = _as_batch(sizes, self.n)
         mean, se = weighted_stats(self._row_values(arr, entropy_of_data), self.row_weights)
-        r = NormalDist().inv_cdf(0.5 + lvl / 2)
+        r = normal_quantile(lvl)
         lo, hi = mean - r * se, mean + r * se
         if single:
             return Interval(float(mean[0]), float(lo[0]), float(hi[0]), lvl)
@@ -324,7 +316,7 @@ class ModelCurve:
         lvl = as_level(level)
         arr, single = _as_batch(sizes, self.n)
         _, se = weighted_stats(self._row_values(arr, entropy_of_data), self.row_weights)
-        z = NormalDist().inv_cdf(0.5 + lvl / 2)
+        z = normal_quantile(lvl)
         need = np.maximum(np.ceil(self.num_rows * np.square(z * se / h)), 2).astype(np.int64)
         return int(need[0]) if single else need
 
@@ -452,19 +444,11 @@ def _numpy_rng(key) -> np.random.Generator:
 
 def _level_subsets(n_gen: int, m: int) -> np.ndarray:
     """All revealed sets of size ``m`` among ``n_gen`` positions, ``(C(n_gen, m), n_gen)``."""
-    combos = _combinations(n_gen, m)
-    combos = np.asarray(combos, dtype=np.int64).reshape(len(combos), m)
+    combos = combinations(n_gen, m).reshape(-1, m)
     out = np.zeros((combos.shape[0], n_gen), dtype=bool)
     if m:
         np.put_along_axis(out, combos, True, axis=1)
     return out
-
-
-@functools.cache
-def _combinations(n: int, m: int) -> tuple:
-    import itertools
-
-    return tuple(itertools.combinations(range(n), m))
 
 
 class _Passes:

@@ -296,3 +296,17 @@ def flag_message(
     else:  # a parameter the family filled in by default, e.g. a generated generator matrix
         flag = f"--family/--n (the family's {name})"
     return f"{flag}: {rest}"
+
+
+def reword_error(err: ValueError, flags: dict[str, str]) -> ValueError:
+    """A library error ``"arg: ..."`` re-worded as ``"--flag: ..."`` (``flags[arg]``), one line.
+
+    Examples:
+      >>> str(reword_error(ValueError("key: bad\n seed"), {"key": "--seed"}))
+      '--seed: bad seed'
+    """
+    msg = " ".join(str(err).split())
+    head, sep, rest = msg.partition(":")
+    if sep and head in flags:
+        return ValueError(f"{flags[head]}:{rest}")
+    return ValueError(msg)

@@ -1,7 +1,7 @@
 """``mdmjax calibrate``: a trained model's curve, its schedules, and honest values for them.
 
     mdmjax calibrate --model NAME|pkg.module:factory --data rows.npy [--weights w.npy]
-        [--always-revealed 0:16] [--levels 0,1,2,4,8] [--steps 2,4,8] [--eps E] [--entropy H]
+        [--always-revealed 0:15] [--levels 0,1,2,4,8] [--steps 2,4,8] [--eps E] [--entropy H]
         [--half-width H] [--json out.json|-] [--plot fig.png] [--quiet]
 
 ``--model`` is a shipped model by name (``words4``, ``words5``, ...) or ``factory()`` returning
@@ -22,8 +22,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from mdmjax.cli._law import save_figure, write_json
+from mdmjax.cli._flags import (
+    add_output_arguments,
+    parse_ints,
+    reword_error,
+    save_figure,
+    write_json,
+)
 from mdmjax.cli._model import MODEL_HELP, load_model
+from mdmjax.cli._npy import load_npy
 
 __all__ = ["register", "run"]
 
@@ -55,9 +62,15 @@ def register(subparsers) -> None:
     p.add_argument("--model", required=True, metavar="NAME|MODULE:FACTORY", help=MODEL_HELP)
     p.add_argument("--data", required=True, metavar="ROWS.npy", help="int (rows, n) token ids")
     p.add_argument("--weights", metavar="W.npy", help="(rows,) probabilities of the rows")
-    p.add_argument("--always-revealed", metavar="SPEC", help="prompt positions, e.g. 0:16 or 0,1,5")
-    p.add_argument("--levels", metavar="M,M,..", help="grid of levels (long sequences)")
-    p.add_argument("--steps", metavar="K,K,..", help="step counts (default 1..n, or powers of 2)")
+    p.add_argument("--always-revealed", metavar="SPEC", help="prompt positions, e.g. 0:15 or 0,1,5")
+    p.add_argument(
+        "--levels", metavar="SPEC", help="grid of levels, e.g. 0:255:16 (long sequences)"
+    )
+    p.add_argument(
+        "--steps",
+        metavar="SPEC",
+        help="step counts, e.g. 2,4,8 or 1:16 (default 1..n, or powers of 2)",
+    )
     p.add_argument("--eps", type=float, help="KL budget (nats) for min_steps")
     p.add_argument("--entropy", type=float, help="H(p): report absolute KL instead of excess")
     p.add_argument("--masks-per-row", type=int, default=1)
@@ -69,55 +82,20 @@ def register(subparsers) -> None:
         default=_HALF_WIDTH,
         help=f"target 95%% half-width (nats) for the rows-needed column (default {_HALF_WIDTH})",
     )
-    p.add_argument("--json", metavar="OUT.json", help="write every number as JSON ('-': stdout)")
-    p.add_argument("--plot", metavar="FIG.png")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_output_arguments(p)
     p.set_defaults(func=run)
-
-
-def _flagged(err: ValueError) -> ValueError:
-    """Re-word a library error ``"arg: ..."`` as ``"--flag: ..."``, on one line."""
-    msg = " ".join(str(err).split())
-    head, sep, rest = msg.partition(":")
-    if sep and head in _FLAGS:
-        return ValueError(f"{_FLAGS[head]}:{rest}")
-    return ValueError(msg)
-
-
-def _load_npy(path: str, flag: str):
-    try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as err:
-        raise ValueError(f"{flag}: cannot read {path!r} as a .npy array ({err})") from None
-
-
-def _int_list(text: str | None, flag: str) -> list[int] | None:
-    if text is None:
-        return None
-    try:
-        return [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"{flag}: expected comma-separated integers, got {text!r}") from None
 
 
 def _prompt(spec: str | None, n: int):
     if spec is None:
         return None
-    mask = np.zeros(n, dtype=bool)
-    try:
-        for part in spec.split(","):
-            if ":" in part:
-                a, b = part.split(":")
-                mask[int(a or 0) : int(b or n)] = True
-            else:
-                i = int(part)
-                if not 0 <= i < n:
-                    raise IndexError(i)
-                mask[i] = True
-    except (ValueError, IndexError):
+    positions = parse_ints(spec, "--always-revealed", default_lo=0, default_hi=n - 1)
+    if min(positions) < 0 or max(positions) >= n:
         raise ValueError(
-            f"--always-revealed: expected positions in 0..{n - 1} like 0:16 or 0,1,5, got {spec!r}"
-        ) from None
+            f"--always-revealed: positions must lie in 0..{n - 1} (LO:HI includes HI), got {spec!r}"
+        )
+    mask = np.zeros(n, dtype=bool)
+    mask[positions] = True
     return mask
 
 
@@ -131,7 +109,7 @@ def run(args) -> int:
     try:
         return _run(args)
     except ValueError as err:
-        raise _flagged(err) from None
+        raise reword_error(err, _FLAGS) from None
 
 
 def _run(args) -> int:
@@ -140,17 +118,17 @@ def _run(args) -> int:
     import mdmjax as mdm
 
     model = load_model(args.model)
-    data = _load_npy(args.data, "--data")
-    weights = None if args.weights is None else _load_npy(args.weights, "--weights")
+    data = load_npy(args.data, "--data")
+    weights = None if args.weights is None else load_npy(args.weights, "--weights")
     n_cols = int(data.shape[1]) if data.ndim == 2 else 0
     prompt = _prompt(args.always_revealed, n_cols)
-    levels = _int_list(args.levels, "--levels")
+    levels = None if args.levels is None else parse_ints(args.levels, "--levels", default_lo=0)
     if args.eps is not None and not (np.isfinite(args.eps) and args.eps >= 0):
         raise ValueError(f"--eps: must be finite and >= 0, got {args.eps}")
     if not (np.isfinite(args.half_width) and args.half_width > 0):
         raise ValueError(f"--half-width: must be finite and > 0, got {args.half_width}")
     n_gen = n_cols - (0 if prompt is None else int(prompt.sum()))
-    wanted = _int_list(args.steps, "--steps")
+    wanted = None if args.steps is None else parse_ints(args.steps, "--steps")
     for k in wanted or ():
         if not 1 <= k <= max(n_gen, 1):
             raise ValueError(f"--steps: every k must lie in 1..n = {n_gen}, got {k}")

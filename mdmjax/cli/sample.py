@@ -21,8 +21,9 @@ import sys
 
 import numpy as np
 
-from mdmjax.cli._law import text_stream, write_json
+from mdmjax.cli._flags import reword_error, text_stream, write_json
 from mdmjax.cli._model import MODEL_HELP, load_model
+from mdmjax.cli._npy import load_npy
 
 __all__ = ["register", "run", "SCHEDULES", "POLICIES"]
 
@@ -64,27 +65,15 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _flagged(err: ValueError) -> ValueError:
-    """Re-word a library error ``"arg: ..."`` as ``"--flag: ..."``, on one line."""
-    msg = " ".join(str(err).split())
-    head, sep, rest = msg.partition(":")
-    if sep and head in _FLAGS:
-        return ValueError(f"{_FLAGS[head]}:{rest}")
-    return ValueError(msg)
-
-
 def run(args) -> int:
     try:
         return _run(args)
     except ValueError as err:
-        raise _flagged(err) from None
+        raise reword_error(err, _FLAGS) from None
 
 
 def _load_prompt(path: str) -> np.ndarray:
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as err:
-        raise ValueError(f"--prompt: cannot read {path!r} as a .npy array ({err})") from None
+    arr = load_npy(path, "--prompt")
     if arr.dtype.kind not in "iu":
         raise ValueError(f"--prompt: {path} holds dtype {arr.dtype}; expected integer token ids")
     return arr

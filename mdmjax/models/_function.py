@@ -38,9 +38,9 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import xlogy
 from jax.sharding import NamedSharding, PartitionSpec
 
+from mdmjax._src.numerics import xlogx
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MODEL_NORMALIZATION_TOLERANCE, MODEL_PEEK_TOLERANCE
 from mdmjax._src.validate import as_choice, as_positive_int
@@ -75,7 +75,7 @@ def _score_from_table(out, x, output: str):
         p = out
         with np.errstate(divide="ignore", invalid="ignore"):
             lp = xp.log(xp.where(p > 0, p, zero))
-        plogp = xlogy(p, p) if xp is jnp else _np_xlogx(p)
+        plogp = xlogx(p)
     else:
         lp = out
         p = xp.exp(lp)
@@ -112,11 +112,6 @@ _pytree_scores = {
     "score": jax.jit(lambda model, y, x: _score_from_table(model.conditionals(y), x, "probs")),
     "raw": jax.jit(lambda model, y: model.conditionals(y)),
 }
-
-
-def _np_xlogx(p: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
 
 
 @jax.tree_util.register_pytree_node_class
