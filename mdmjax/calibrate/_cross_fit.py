@@ -229,6 +229,21 @@ class Frontier:
       level: the confidence level.
       floor: ``0.0`` when the quantity cannot be negative (absolute KL; the excess of a model
         whose estimated ``CE`` is non-increasing up to sampling noise), else ``None``.
+
+    Examples:
+      A repeated bit valued by its exact conditionals: every row has ``CE = (ln 2, 0, 0, 0)``,
+      so one step costs ``TC = 3 ln 2``, two steps ``(1, 3)`` cost nothing, and with no spread
+      between rows each interval is a point:
+
+      >>> import jax, math, numpy as np, mdmjax as mdm
+      >>> d = mdm.families.repetition(4, 2)
+      >>> x = np.asarray(d.sample(jax.random.key(0), 200))
+      >>> mc = mdm.model_curve(mdm.models.from_distribution(d), x, key=0)
+      >>> fr = mdm.calibrate.cross_fit_frontier(mc, [1, 2])
+      >>> [round(f.estimate / math.log(2), 12) for f in fr.fits], fr.floor
+      ([3.0, 0.0], 0.0)
+      >>> bool(np.allclose(fr.lower, fr.upper)), len(fr.to_dict())
+      (True, 2)
     """
 
     fits: tuple[CrossFit, ...]
