@@ -57,18 +57,6 @@ PENDING = {
     "mdmjax.kl._mixture.lattice_work",
     "mdmjax.kl._mixture.mixture_log_ratio",
     "mdmjax.kl._model_mixture.model_log_conditionals",
-    # models/_conditional.py
-    "mdmjax.models._conditional.CallableModel",
-    "mdmjax.models._conditional.ConditionalModel",
-    "mdmjax.models._conditional.DistributionModel",
-    "mdmjax.models._conditional.NoisyModel",
-    "mdmjax.models._conditional.TemperedModel",
-    "mdmjax.models._conditional.as_model",
-    "mdmjax.models._conditional.from_distribution",
-    "mdmjax.models._conditional.markov_approximation",
-    "mdmjax.models._conditional.noisy",
-    "mdmjax.models._conditional.product_approximation",
-    "mdmjax.models._conditional.tempered",
     # policies/ (policies/_policy.py is being extended by another developer)
     "mdmjax.policies._evaluate.PolicyEvaluation",
     "mdmjax.policies._frontier.Frontier",
