@@ -16,13 +16,6 @@ SUBPACKAGES = ["kl", "curves", "search", "schedules", "policies", "families", "m
 SUBPACKAGES += ["calibrate", "bounds", "sharding"]
 
 PENDING = {
-    # owned by calibrate (calibrate/_model_curve.py, _cross_fit.py), being added
-    "mdmjax.calibrate._cross_fit.CrossFit",
-    "mdmjax.calibrate._model_curve.ModelCurve",
-    "mdmjax.calibrate._model_curve.weighted_stats",
-    # owned by models (models/_function.py), being added
-    "mdmjax.models._function.FunctionModel",
-    "mdmjax.models._function.as_scoring_model",
     # calibrate/_word_mdm.py
     "mdmjax.calibrate._word_mdm.level_cross_entropy",
     "mdmjax.calibrate._word_mdm.load_word_mdm",

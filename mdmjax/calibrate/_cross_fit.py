@@ -65,6 +65,20 @@ class CrossFit:
       estimate: the mean of the two held-out values (nats), with ``lower``/``upper``.
       plug_in: the optimum of all rows on all rows (optimistic; for comparison only).
       level: the confidence level.
+
+    Examples:
+      A repeated bit of 4 positions in one step costs ``TC = 3 ln 2`` on every row, so both
+      halves choose ``(4,)``, every interval is the point ``3 ln 2`` and nothing is optimistic:
+
+      >>> import jax, math, numpy as np, mdmjax as mdm
+      >>> d = mdm.families.repetition(4, 2)
+      >>> x = np.asarray(d.sample(jax.random.key(0), 200))
+      >>> mc = mdm.model_curve(mdm.models.from_distribution(d), x, key=0)
+      >>> cf = mdm.calibrate.cross_fit(mc, 1)
+      >>> cf.chosen, round(cf.estimate / math.log(2), 12), round(cf.upper / math.log(2), 12)
+      (((4,), (4,)), 3.0, 3.0)
+      >>> abs(cf.optimism) < 1e-12, cf.to_dict()["steps"]
+      (True, 1)
     """
 
     steps: int
