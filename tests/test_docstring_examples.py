@@ -50,14 +50,6 @@ PENDING = {
     "mdmjax.kl._mixture.lattice_work",
     "mdmjax.kl._mixture.mixture_log_ratio",
     "mdmjax.kl._model_mixture.model_log_conditionals",
-    # policies/ (policies/_policy.py is being extended by another developer)
-    "mdmjax.policies._evaluate.PolicyEvaluation",
-    "mdmjax.policies._frontier.Frontier",
-    "mdmjax.policies._frontier.FrontierPoint",
-    "mdmjax.policies._frontier.family_policies",
-    "mdmjax.policies._policy.Plan",
-    "mdmjax.policies._policy.Policy",
-    "mdmjax.policies._policy.Step",
     # search/
     "mdmjax.search._intervals.ScheduleInterval",
     "mdmjax.search._relax.OptimizeResult",
