@@ -20,8 +20,6 @@ PENDING = {
     "mdmjax.calibrate._word_mdm.level_cross_entropy",
     "mdmjax.calibrate._word_mdm.load_word_mdm",
     # bounds.py, sharding.py
-    "mdmjax.bounds.austin_steps",
-    "mdmjax.bounds.corollary34_bound",
     "mdmjax.sharding.device_memory_limit",
     "mdmjax.sharding.num_shards",
     "mdmjax.sharding.resolve_mesh",
