@@ -48,16 +48,6 @@ PENDING = {
     "mdmjax.kl._mixture.lattice_work",
     "mdmjax.kl._mixture.mixture_log_ratio",
     "mdmjax.kl._model_mixture.model_log_conditionals",
-    # search/
-    "mdmjax.search._intervals.ScheduleInterval",
-    "mdmjax.search._relax.OptimizeResult",
-    "mdmjax.search._relax.polish_breakpoints",
-    "mdmjax.search._relax.relaxed_breakpoint_kl",
-    "mdmjax.search._relax.window_polish_breakpoints",
-    "mdmjax.search._universal.FamilyFit",
-    "mdmjax.search._universal.betainc",
-    "mdmjax.search._universal.family_fractions",
-    "mdmjax.search._universal.fit_schedule_family",
 }
 
 
