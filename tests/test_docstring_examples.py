@@ -26,11 +26,6 @@ PENDING = {
     "mdmjax.sharding.state_mesh",
     # curves/
     "mdmjax.curves._codes.code_z_estimate",
-    "mdmjax.curves._subset_entropy.SubsetEntropyPlan",
-    "mdmjax.curves._subset_entropy.average_subset_entropy",
-    "mdmjax.curves._subset_entropy.extended_table",
-    "mdmjax.curves._subset_entropy.plan_subset_entropies",
-    "mdmjax.curves._subset_entropy.subset_sizes",
     # families/
     "mdmjax.families._real_data.digit_patch_samples",
     "mdmjax.families._real_data.digits_patches",
