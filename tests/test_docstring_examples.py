@@ -30,10 +30,6 @@ PENDING = {
     "mdmjax.families._real_data.digit_patch_samples",
     "mdmjax.families._real_data.digits_patches",
     "mdmjax.families._real_data.english_word_weights",
-    # kl/
-    "mdmjax.kl._mixture.lattice_work",
-    "mdmjax.kl._mixture.mixture_log_ratio",
-    "mdmjax.kl._model_mixture.model_log_conditionals",
 }
 
 
