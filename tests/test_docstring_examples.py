@@ -25,7 +25,6 @@ PENDING = {
     "mdmjax.sharding.resolve_mesh",
     "mdmjax.sharding.state_mesh",
     # curves/
-    "mdmjax.curves._codes.code_z_estimate",
     # families/
     "mdmjax.families._real_data.digit_patch_samples",
     "mdmjax.families._real_data.digits_patches",
