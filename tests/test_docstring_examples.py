@@ -19,11 +19,6 @@ PENDING = {
     # calibrate/_word_mdm.py
     "mdmjax.calibrate._word_mdm.level_cross_entropy",
     "mdmjax.calibrate._word_mdm.load_word_mdm",
-    # bounds.py, sharding.py
-    "mdmjax.sharding.device_memory_limit",
-    "mdmjax.sharding.num_shards",
-    "mdmjax.sharding.resolve_mesh",
-    "mdmjax.sharding.state_mesh",
     # curves/
     # families/
     "mdmjax.families._real_data.digit_patch_samples",
