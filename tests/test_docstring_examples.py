@@ -20,10 +20,6 @@ PENDING = {
     "mdmjax.calibrate._word_mdm.level_cross_entropy",
     "mdmjax.calibrate._word_mdm.load_word_mdm",
     # curves/
-    # families/
-    "mdmjax.families._real_data.digit_patch_samples",
-    "mdmjax.families._real_data.digits_patches",
-    "mdmjax.families._real_data.english_word_weights",
 }
 
 
