@@ -59,7 +59,7 @@ class SelectionRule:
       ...     arrays = {k: jnp.asarray(v) for k, v in sel.arrays.items()}
       ...     keys = jax.random.split(jax.random.key(0), 1)
       ...     masked, t = jnp.ones((1, 3), bool), jnp.asarray(0)  # all masked, step 0
-      ...     first = sel.static.select(arrays, jnp.asarray(probs), masked, t, keys)
+      ...     first = jax.jit(sel.static.select)(arrays, jnp.asarray(probs), masked, t, keys)
       >>> sel.static, np.asarray(first).tolist()
       (SelectionRule(options='single', num_steps=2), [[True, False, True]])
     """
