@@ -112,6 +112,28 @@ def austin_steps(n: int, dtc: float, eps: float) -> int:
     ``b = 1 + floor(ε u / DTC) > ε u / DTC`` need fewer than ``n DTC/(ε u) + 1`` steps, and
     ``u + n DTC/(ε u) <= 2 sqrt(n DTC/ε) + 1``. Returns ``n`` when ``eps = 0 < dtc`` and 1 when
     ``dtc = 0``.
+
+    Args:
+      n: number of positions.
+      dtc: an upper bound on the law's DTC (nats).
+      eps: the KL target (nats).
+
+    Returns:
+      the bound on the number of steps, an int in ``[1, n]``.
+
+    Raises:
+      ValueError: ``n`` not a positive int, ``dtc`` or ``eps`` negative or not finite.
+
+    Examples:
+      ``floor(2 sqrt(20 · 1 / 0.5) + 1) = floor(13.65) = 13``, and Austin's schedule keeps to
+      it; on a repeated bit (``DTC = ln 2 <= 1``) its expected KL is below ``0.5``:
+
+      >>> import mdmjax as mdm
+      >>> mdm.bounds.austin_steps(20, 1.0, 0.5)
+      13
+      >>> sizes = mdm.schedules.austin(20, 1.0, 0.5)
+      >>> len(sizes) <= 13, mdm.expected_kl(mdm.curves.repetition_curve(20, 2), sizes) <= 0.5
+      (True, True)
     """
     n = as_positive_int(n, "n")
     dtc = as_nonnegative_float(dtc, "dtc")
@@ -128,6 +150,31 @@ def corollary34_bound(n: int, dtc: float, delta: float) -> float:
     """Chen–Cong–Li (2026) Corollary 34: the schedule of :func:`mdmjax.schedules.corollary34`,
     ``(1, .., 1, n - k + 1)`` with ``k = min(n, ceil(DTC/δ²) + 1)``, has ``E KL <= δ² (n - k + 1)``
     when ``dtc >= DTC`` (``0`` when ``k = n``: all steps of size 1).
+
+    Args:
+      n: number of positions.
+      dtc: an upper bound on the law's DTC (nats).
+      delta: ``δ > 0``.
+
+    Returns:
+      the bound in nats.
+
+    Raises:
+      ValueError: ``n`` not a positive int, ``dtc`` negative, ``delta`` not positive or
+        ``δ²`` past the float range.
+
+    Examples:
+      ``k = ceil(1 / 0.25) + 1 = 5``, so the bound is ``0.25 · (10 - 5 + 1) = 1.5``; a noisy
+      repeated bit has ``DTC <= 1`` here and keeps to it:
+
+      >>> import mdmjax as mdm
+      >>> mdm.bounds.corollary34_bound(10, 1.0, 0.5)
+      1.5
+      >>> c = mdm.curves.noisy_repetition_curve(10, 0.2)
+      >>> c.dtc <= 1.0, mdm.expected_kl(c, mdm.schedules.corollary34(10, 1.0, 0.5)) <= 1.5
+      (True, True)
+      >>> mdm.bounds.corollary34_bound(4, 1.0, 0.5)  # k = n: all single steps, exact
+      0.0
     """
     n = as_positive_int(n, "n")
     dtc = as_nonnegative_float(dtc, "dtc")

@@ -40,6 +40,23 @@ def state_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:
     """A one-dimensional mesh over ``devices`` (default: all of ``jax.devices()``).
 
     Its single axis is named :data:`STATE_AXIS`.
+
+    Args:
+      devices: the devices, in order (default: all of ``jax.devices()``).
+
+    Returns:
+      a :class:`jax.sharding.Mesh`.
+
+    Raises:
+      ValueError: ``devices`` is empty.
+
+    Examples:
+      >>> import jax, mdmjax as mdm
+      >>> mesh = mdm.sharding.state_mesh(jax.devices()[:1])
+      >>> mesh.axis_names == (mdm.sharding.STATE_AXIS,), mesh.devices.size
+      (True, 1)
+      >>> mdm.sharding.state_mesh().devices.size == jax.device_count()
+      True
     """
     devs = list(jax.devices() if devices is None else devices)
     if not devs:
@@ -57,8 +74,26 @@ def resolve_mesh(mesh, *, traced: bool) -> Mesh | None:
       traced: ``True`` when the kernel is being traced by ``jit``/``vmap``; sharding is then left
         to the caller and the plain path is used.
 
+    Returns:
+      the mesh to shard over, or ``None``.
+
     Raises:
       ValueError: ``mesh`` is neither ``None``, ``False`` nor a one-dimensional ``Mesh``.
+
+    Examples:
+      >>> import jax, mdmjax as mdm
+      >>> mesh = mdm.sharding.state_mesh(jax.devices()[:1])
+      >>> mdm.sharding.resolve_mesh(mesh, traced=False) is mesh
+      True
+      >>> resolve = mdm.sharding.resolve_mesh
+      >>> resolve(False, traced=False), resolve(mesh, traced=True)  # the plain path
+      (None, None)
+      >>> (mdm.sharding.resolve_mesh(None, traced=False) is None) == (jax.device_count() == 1)
+      True
+      >>> mdm.sharding.resolve_mesh("gpu", traced=False)
+      Traceback (most recent call last):
+        ...
+      ValueError: mesh: expected None, False or a jax.sharding.Mesh, got 'gpu'
     """
     if mesh is False or traced:
         return None
@@ -76,7 +111,21 @@ def resolve_mesh(mesh, *, traced: bool) -> Mesh | None:
 
 @scoped_x64
 def num_shards(mesh: Mesh | None) -> int:
-    """Number of devices along the state axis (1 without a mesh)."""
+    """Number of devices along the state axis (1 without a mesh).
+
+    Args:
+      mesh: a mesh or ``None``.
+
+    Returns:
+      the number of shards, an int.
+
+    Examples:
+      >>> import jax, mdmjax as mdm
+      >>> mdm.sharding.num_shards(None)
+      1
+      >>> mdm.sharding.num_shards(mdm.sharding.state_mesh()) == len(jax.devices())
+      True
+    """
     return 1 if mesh is None else int(mesh.devices.size)
 
 
@@ -86,6 +135,22 @@ def device_memory_limit(mesh: Mesh | None = None) -> int | None:
 
     The smallest over the mesh's devices (default: the first device); ``None`` on backends that
     do not report it (the CPU, whose limit is the host's: :func:`mdmjax._src.memory.memory_limit`).
+
+    Args:
+      mesh: a mesh, or ``None`` for the first device.
+
+    Returns:
+      bytes, or ``None``.
+
+    Examples:
+      The default is the first device's limit, whatever the backend:
+
+      >>> import jax, mdmjax as mdm
+      >>> limit = mdm.sharding.device_memory_limit()
+      >>> limit is None or limit > 0
+      True
+      >>> mdm.sharding.device_memory_limit(mdm.sharding.state_mesh(jax.devices()[:1])) == limit
+      True
     """
     devices = [jax.devices()[0]] if mesh is None else list(mesh.devices.flat)
     limits = []

@@ -132,6 +132,21 @@ class WalkLaw:
       transition: float64 ``(G, G)`` ``adjacency / degree``.
       n: number of positions.
       neighbours: int32 ``(G, degree)`` the neighbours of each node, ascending.
+
+    Examples:
+      Every valid walk has probability ``1/G · degree^-(n-1)``; a node is not its own
+      neighbour, so staying put makes a walk invalid:
+
+      >>> import math, numpy as np, mdmjax as mdm
+      >>> law = mdm.calibrate.walk_law(n=4)
+      >>> x = law.sample(0, 3)
+      >>> law.nodes, law.degree, law.is_valid(x).tolist()
+      (32, 4, [True, True, True])
+      >>> bool(np.allclose(law.log_prob(x), -(math.log(32) + 3 * math.log(4))))
+      True
+      >>> x[:, 1] = x[:, 0]
+      >>> law.is_valid(x).tolist(), law.log_prob(x).tolist()
+      ([False, False, False], [-inf, -inf, -inf])
     """
 
     adjacency: np.ndarray
@@ -233,6 +248,20 @@ class ValidityCheck:
       lower_bound: ``-ln(valid_upper)`` nats, a ``level``-confidence lower bound on
         ``KL(p || nu)`` (``inf`` if ``valid_upper`` is 0, which cannot happen for ``level < 1``).
       level: the confidence level.
+
+    Examples:
+      No valid walk in 20 draws: the upper bound solves ``(1 - u)^20 = 0.05``, so the bound on
+      the KL is ``-ln(1 - 0.05^(1/20))``:
+
+      >>> import math, mdmjax as mdm
+      >>> law = mdm.calibrate.walk_law(n=4)
+      >>> x = law.sample(0, 20)
+      >>> x[:, 1] = x[:, 0]  # a node is not its own neighbour
+      >>> chk = law.kl_lower_bound(x, level=0.95)
+      >>> chk.num_samples, chk.valid, chk.invalid_rate
+      (20, 0, 1.0)
+      >>> abs(chk.lower_bound + math.log(1 - 0.05 ** (1 / 20))) < 1e-9
+      True
     """
 
     num_samples: int

@@ -157,8 +157,30 @@ def load_word_mdm(length: int) -> tuple[Callable, dict]:
     ``apply_fn(params, y)`` is :func:`apply_word_mdm`: int ``y`` ``(..., length)`` (26 = masked)
     to float32 log-probabilities ``(..., length, 26)``.
 
+    Args:
+      length: the word length, 4 or 5.
+
+    Returns:
+      ``(apply_fn, params)``, the pure function and its parameter pytree.
+
     Raises:
       ValueError: no model ships for ``length`` (only 4 and 5 do).
+
+    Examples:
+      One call on a word with only its first letter revealed (``q``): every position's output
+      is a law over the 26 letters, and ``u`` is likely after ``q``:
+
+      >>> import jax, numpy as np, mdmjax as mdm
+      >>> apply_fn, params = mdm.calibrate.load_word_mdm(4)
+      >>> lp = np.asarray(jax.jit(apply_fn)(params, np.array([[16, 26, 26, 26]])), np.float64)
+      >>> lp.shape, bool(np.allclose(np.exp(lp).sum(-1), 1.0, atol=1e-5))
+      ((1, 4, 26), True)
+      >>> bool(np.exp(lp[0, 1, 20]) > 0.5)
+      True
+      >>> mdm.calibrate.load_word_mdm(6)
+      Traceback (most recent call last):
+        ...
+      ValueError: length: models ship for word lengths (4, 5), got 6
     """
     if isinstance(length, bool) or not isinstance(length, int | np.integer):
         raise ValueError(f"length: expected an int in {LENGTHS}, got {length!r}")
@@ -206,6 +228,27 @@ def level_cross_entropy(log_prob_fn: Callable, probs, *, chunk: int = 16384) -> 
 
     Returns:
       float64 array ``(n,)``: ``CE(0), .., CE(n-1)`` in nats.
+
+    Raises:
+      ValueError: ``probs`` not a ``(q,) * n`` table.
+
+    Examples:
+      The exact conditionals of a law give its profile ``g`` (here three repeated bits,
+      ``g = (ln 2, 0, 0)``); a model that always answers ``1/2`` costs ``ln 2`` at every level:
+
+      >>> import jax, jax.numpy as jnp, math, numpy as np, mdmjax as mdm
+      >>> d = mdm.families.repetition(3, 2)
+      >>> exact = mdm.models.from_distribution(d)
+      >>> def log_probs(y):
+      ...     c = np.asarray(jax.jit(exact.conditionals)(jnp.asarray(y)))
+      ...     return np.log(np.maximum(c, 1e-300))  # zeros sit at revealed positions only
+      >>> ce = mdm.calibrate.level_cross_entropy(log_probs, d)
+      >>> bool(np.allclose(ce, mdm.information_curve(d).g)), round(float(ce[0]) / math.log(2), 12)
+      (True, 1.0)
+      >>> def half(y):
+      ...     return np.log(np.full(y.shape + (2,), 0.5))
+      >>> bool(np.allclose(mdm.calibrate.level_cross_entropy(half, d), math.log(2)))
+      True
     """
     table = np.asarray(getattr(probs, "probs", probs), dtype=np.float64)
     n, q = table.ndim, table.shape[0]

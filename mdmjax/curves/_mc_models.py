@@ -55,6 +55,20 @@ class HiddenMarkovModel:
 
     ``conditional`` runs normalized forward–backward with the emission likelihood on ``S`` only
     (``1`` elsewhere): ``p(z_i | x_S) ∝ alpha_i(z) beta_i(z)``, ``p(x_i | x_S) = p(z_i | x_S) B``.
+
+    Examples:
+      With identity emissions the tokens are a Markov chain: ``p(x_1 | x_0 = 1) = A[1]``, and
+      ``p(x_1 = v | x_0 = 0, x_2 = 0) ∝ A[0, v] A[v, 0] = (0.81, 0.02)``:
+
+      >>> import jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> A = np.array([[0.9, 0.1], [0.2, 0.8]])
+      >>> hmm = mdm.curves.HiddenMarkovModel([0.5, 0.5], A, np.eye(2), 3)
+      >>> c = hmm.conditional(jnp.array([1, 0, 0]), jnp.array([True, False, False]), 1)
+      >>> np.asarray(c).round(12).tolist()
+      [0.2, 0.8]
+      >>> c = hmm.conditional(jnp.array([0, 0, 0]), jnp.array([True, False, True]), 1)
+      >>> bool(np.allclose(c, [0.81 / 0.83, 0.02 / 0.83]))
+      True
     """
 
     @scoped_x64
@@ -198,6 +212,19 @@ class TreeMRF:
     ``conditional`` runs sum-product with ``x_S`` clamped: an upward pass (leaves to root) and a
     downward pass that divides the sender's message out of the parent's belief. Messages are
     normalized; potentials are shifted by their maxima, so couplings up to ~300 nats are safe.
+    Built for Ising models by :func:`ising_tree`.
+
+    Examples:
+      A star on 4 nodes (root 0, unit coupling, no field): a leaf agrees with the revealed root
+      with probability ``σ(2J) = e/(e + 1/e)``, whatever the other leaves are:
+
+      >>> import jax.numpy as jnp, math, numpy as np, mdmjax as mdm
+      >>> m = mdm.curves.ising_tree(4, edges=[(0, 1), (0, 2), (0, 3)], coupling=1.0)
+      >>> c = m.conditional(jnp.array([1, 0, 0, 0]), jnp.array([True, False, True, False]), 3)
+      >>> bool(np.allclose(c, [1 - 1 / (1 + math.exp(-2)), 1 / (1 + math.exp(-2))]))
+      True
+      >>> bool(np.allclose(m.marginal_entropies(), math.log(2)))
+      True
     """
 
     @scoped_x64
@@ -326,6 +353,23 @@ def ising_tree(n: int, edges=None, coupling=1.0, field=0.0) -> TreeMRF:
       edges: ``(n-1, 2)`` edges of a spanning tree (default: the chain).
       coupling: ``J``, a scalar or one value per edge (in ``edges`` order).
       field: ``h``, a scalar or one value per node.
+
+    Returns:
+      a :class:`TreeMRF`.
+
+    Raises:
+      ValueError: ``n``, ``edges`` not a spanning tree, ``coupling`` or ``field`` of the wrong
+        length.
+
+    Examples:
+      On the chain with no field a revealed neighbour alone gives
+      ``p(x_1 = 1 | x_0 = 1) = e^J / (e^J + e^-J) = σ(2J)``:
+
+      >>> import jax.numpy as jnp, math, numpy as np, mdmjax as mdm
+      >>> m = mdm.curves.ising_tree(3, coupling=0.5)
+      >>> c = m.conditional(jnp.array([1, 0, 0]), jnp.array([True, False, False]), 1)
+      >>> round(float(c[1]) - 1 / (1 + math.exp(-1.0)), 12)
+      0.0
     """
     n = as_positive_int(n, "n")
     if edges is None:
@@ -350,6 +394,20 @@ class MixtureOfProducts:
 
     ``conditional``: ``p(c | x_S) ∝ w_c prod_{s in S} theta[c, s, x_s]`` (log space) and
     ``p(x_i | x_S) = sum_c p(c | x_S) theta[c, i, .]``.
+
+    Args:
+      weights: ``(C,)`` mixture weights.
+      marginals: ``(C, n, q)`` per-component marginals ``theta``.
+
+    Examples:
+      Seeing ``x_0 = 0`` makes component 0 nine times likelier (``p(c | x_0) = (0.9, 0.1)``),
+      so ``p(x_1 = 0 | x_0 = 0) = 0.9 · 0.9 + 0.1 · 0.1 = 0.82``:
+
+      >>> import jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> m = mdm.curves.MixtureOfProducts([0.5, 0.5], [[[0.9, 0.1]] * 3, [[0.1, 0.9]] * 3])
+      >>> c = m.conditional(jnp.array([0, 0, 0]), jnp.array([True, False, False]), 1)
+      >>> np.asarray(c).round(12).tolist(), (m.n, m.q)
+      ([0.82, 0.18], (3, 2))
     """
 
     @scoped_x64

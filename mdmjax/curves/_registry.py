@@ -289,6 +289,14 @@ class FamilyRoute:
         errors) or ``"none"`` (no large-``n`` route: only the probability table, if any).
       description: the route in words, as the CLI prints it after ``route:``.
       num_samples: the draws of a Monte-Carlo route, else ``None``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> r = mdm.curves.family_route("markov", 10)
+      >>> r.kind, r.num_samples
+      ('exact', None)
+      >>> mdm.curves.family_route("linear_code", 40, num_samples=64)
+      FamilyRoute(kind='monte_carlo', description='Monte Carlo, 64 samples', num_samples=64)
     """
 
     kind: str

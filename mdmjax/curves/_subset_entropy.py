@@ -152,7 +152,21 @@ def _extend_axes(t: jax.Array, axes) -> jax.Array:
 
 @scoped_x64
 def extended_table(probs: jax.Array) -> jax.Array:
-    """The ``(q_1+1, ..., q_n+1)`` table of all marginals (index ``q_i`` = summed out)."""
+    """The ``(q_1+1, ..., q_n+1)`` table of all marginals (index ``q_i`` = summed out).
+
+    Args:
+      probs: a ``(q_1, .., q_n)`` probability table (a JAX array; pure, jittable).
+
+    Returns:
+      the extended table: entry ``y`` is ``P(x_A = y_A)`` with ``A = {i : y_i < q_i}``.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> with jax.enable_x64(True):
+      ...     t = mdm.curves.extended_table(jnp.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> np.asarray(t).round(12).tolist()  # row 2 / column 2: that position summed out
+      [[0.4, 0.1, 0.5], [0.1, 0.4, 0.5], [0.5, 0.5, 1.0]]
+    """
     return _extend_axes(probs, range(probs.ndim))
 
 
@@ -211,6 +225,15 @@ class SubsetEntropyPlan:
         ``0``: none.
       fused_impl: how the fused block runs: ``"xla"`` (an elementwise expression XLA fuses) or
         ``"pallas"`` (a Pallas kernel; Pallas' interpreter on a CPU).
+
+    Examples:
+      Streaming over the first axis of a ``(2, 3, 2)`` table: ``q_0 + 1 = 3`` rows of
+      ``4 · 3 = 12`` marginals each, ``3 · 4 · 3 = 36`` in all:
+
+      >>> import mdmjax as mdm
+      >>> plan = mdm.curves.plan_subset_entropies((2, 3, 2), outer_axes=1)
+      >>> plan.outer_axes, plan.rows, plan.inner_entries, plan.entries
+      (1, 3, 12, 36)
     """
 
     shape: tuple[int, ...]
@@ -331,6 +354,18 @@ def plan_subset_entropies(
     Raises:
       ValueError: no chunking fits ``limit``; the message gives the smallest estimate and the
         limit.
+
+    Examples:
+      Any plan gives the same entropies; forcing one outer axis on three fair bits still gives
+      ``H(X_S) = |S| ln 2``:
+
+      >>> import math, numpy as np, mdmjax as mdm
+      >>> plan = mdm.curves.plan_subset_entropies((2, 2, 2), outer_axes=1, rows_per_step=1)
+      >>> plan.shape, plan.rows, plan.bytes > 0
+      ((2, 2, 2), 3, True)
+      >>> h = mdm.subset_entropies(np.full((2, 2, 2), 0.125), plan=plan)
+      >>> bool(np.allclose(h, mdm.curves.subset_sizes(3) * math.log(2)))
+      True
     """
     if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
         raise ValueError(f"shape: expected a sequence of alphabet sizes, got {shape!r}")
@@ -574,13 +609,44 @@ def subset_entropies(
 @functools.lru_cache(maxsize=64)
 @scoped_x64
 def subset_sizes(n: int) -> np.ndarray:
-    """``|S|`` for every mask ``0 .. 2^n - 1`` (popcount), as int32."""
+    """``|S|`` for every mask ``0 .. 2^n - 1`` (popcount), as int32.
+
+    Args:
+      n: number of positions.
+
+    Returns:
+      int32 ``(2^n,)``; entry ``mask`` is the number of set bits of ``mask``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.curves.subset_sizes(3).tolist()  # masks 0b000 .. 0b111
+      [0, 1, 1, 2, 1, 2, 2, 3]
+    """
     return subset_bits(n).sum(axis=1).astype(np.int32)
 
 
 @scoped_x64
 def average_subset_entropy(h: jax.Array, n: int) -> jax.Array:
-    """``Hbar_j = mean_{|S| = j} H(X_S)`` for ``j = 0..n``, from the ``2^n`` subset entropies."""
+    """``Hbar_j = mean_{|S| = j} H(X_S)`` for ``j = 0..n``, from the ``2^n`` subset entropies.
+
+    Args:
+      h: float64 ``(2^n,)`` subset entropies (:func:`mdmjax.subset_entropies`).
+      n: number of positions.
+
+    Returns:
+      float64 ``(n+1,)``.
+
+    Raises:
+      ValueError: ``h`` not float64.
+
+    Examples:
+      Three repeated bits have ``H(X_S) = ln 2`` for every non-empty ``S``:
+
+      >>> import math, numpy as np, mdmjax as mdm
+      >>> h = mdm.subset_entropies(mdm.families.repetition(3, 2))
+      >>> np.round(np.asarray(mdm.curves.average_subset_entropy(h, 3)) / math.log(2), 12).tolist()
+      [0.0, 1.0, 1.0, 1.0]
+    """
     require_float64(h, "h")
     h = jnp.asarray(h, dtype=jnp.float64)  # a concrete float32 input is computed on in float64
     counts = np.asarray([math.comb(n, j) for j in range(n + 1)], dtype=np.float64)

@@ -47,9 +47,29 @@ def english_word_weights(
     order, the first ``top`` entries that are exactly ``length`` letters of ``a``-``z`` after
     lowercasing. See :func:`english_words` for the full recipe.
 
+    Args:
+      length: number of letters, ``>= 1``.
+      top: how many distinct kept words, the most frequent first.
+      lang: wordfreq language code.
+
     Returns:
       ``(words, weights)``: the kept words (most frequent first) and their wordfreq frequencies
       (float64, not normalized).
+
+    Raises:
+      ImportError: wordfreq is missing (``pip install mdmjax[data]``).
+      ValueError: bad arguments, an unknown ``lang``, or no word of that length.
+
+    Examples:
+      The weights are wordfreq's own frequencies (needs the ``data`` extra):
+
+      >>> import numpy as np, wordfreq, mdmjax as mdm
+      >>> words, weights = mdm.families.english_word_weights(3, top=5)
+      >>> words
+      ['the', 'and', 'for', 'you', 'was']
+      >>> freqs = wordfreq.get_frequency_dict("en", wordlist="best")
+      >>> bool(np.allclose(weights, [freqs[w] for w in words]))
+      True
     """
     length = as_positive_int(length, "length")
     top = as_positive_int(top, "top")
@@ -156,9 +176,25 @@ def digit_patch_samples(
 ) -> np.ndarray:
     """The binarized patches that :func:`digits_patches` counts, one row per patch.
 
+    Args:
+      rows, cols, threshold, stride: as for :func:`digits_patches`.
+
     Returns:
       a ``uint8`` array of shape ``(m, rows * cols)``; column ``r * cols + c`` is the pixel at
       row ``r``, column ``c`` of the patch (row-major).
+
+    Raises:
+      ImportError: scikit-learn is missing (``pip install mdmjax[data]``).
+      ValueError: bad arguments.
+
+    Examples:
+      ``1 x 2`` windows: ``8 · 7`` positions in each of the 1 797 images (needs the ``data``
+      extra):
+
+      >>> import numpy as np, mdmjax as mdm
+      >>> x = mdm.families.digit_patch_samples(1, 2)
+      >>> x.shape == (1797 * 8 * 7, 2), sorted(np.unique(x).tolist())
+      (True, [0, 1])
     """
     rows, cols, threshold, stride = _check_patch_args(rows, cols, threshold, stride)
     datasets = _require("sklearn.datasets", "digits_patches")
@@ -199,9 +235,23 @@ def digits_patches(
       smoothing: additive pseudo-count per cell, ``>= 0``.
       stride: spacing of the windows' top-left corners, ``>= 1``.
 
+    Returns:
+      a :class:`~mdmjax.Distribution` of shape ``(2,) * (rows * cols)``.
+
     Raises:
       ImportError: scikit-learn is missing (``pip install mdmjax[data]``).
       ValueError: bad arguments, or the ``2**(rows*cols)`` table would not fit in memory.
+
+    Examples:
+      The law is the patches' empirical frequencies, counted here by hand (needs the ``data``
+      extra):
+
+      >>> import numpy as np, mdmjax as mdm
+      >>> d = mdm.families.digits_patches(1, 2, smoothing=1.0)
+      >>> x = mdm.families.digit_patch_samples(1, 2).astype(np.int64)
+      >>> counts = np.bincount(2 * x[:, 0] + x[:, 1], minlength=4)
+      >>> d.shape, bool(np.allclose(np.ravel(d.probs), (counts + 1.0) / (len(x) + 4.0)))
+      ((2, 2), True)
     """
     rows, cols, threshold, stride = _check_patch_args(rows, cols, threshold, stride)
     smoothing = as_nonnegative_float(smoothing, "smoothing")

@@ -39,6 +39,17 @@ def bernoulli_kl_kernel(z: jax.Array, grid: jax.Array) -> jax.Array:
 
     Returns:
       the scalar ``Σ_j Γ(t_j, t_{j+1})`` in nats.
+
+    Examples:
+      A repeated bit, ``n = 4``: ``Z = (0, ln 2, ln 2, ln 2)``, so ``h(t) = 4 ln 2 (1 - (1-t)^3)``
+      and on ``[0, 1/2, 1]`` the KL is ``∫h - h(1/2)/2 = 3 ln 2 - 1.75 ln 2 = 1.25 ln 2``:
+
+      >>> import jax, jax.numpy as jnp, math, mdmjax as mdm
+      >>> z = mdm.curves.repetition_curve(4, 2).z
+      >>> with jax.enable_x64(True):
+      ...     kl = mdm.kl.bernoulli_kl_kernel(jnp.asarray(z), jnp.array([0.0, 0.5, 1.0]))
+      >>> round(float(kl) / math.log(2), 12)
+      1.25
     """
     n = z.shape[-1]
     h_card = n * z
@@ -53,8 +64,25 @@ _bernoulli_kl_jit = jax.jit(bernoulli_kl_kernel)
 def as_grid(grid, argument: str = "grid") -> np.ndarray:
     """A validated grid ``0 = t_0 < t_1 < .. < t_N = 1`` (float64), ``N >= 1``.
 
+    Args:
+      grid: the points, any 1-D sequence of numbers.
+      argument: the name error messages start with.
+
+    Returns:
+      the grid as a float64 NumPy array.
+
     Raises:
-      ValueError: naming ``argument``.
+      ValueError: naming ``argument``: not 1-D, fewer than 2 points, not finite, not from 0 to
+        1, or not strictly increasing.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> mdm.kl.as_grid([0, 0.25, 1]).tolist()
+      [0.0, 0.25, 1.0]
+      >>> mdm.kl.as_grid([0, 0.5, 0.5, 1], "times")
+      Traceback (most recent call last):
+        ...
+      ValueError: times: must be strictly increasing
     """
     try:
         arr = np.asarray(grid, dtype=np.float64)

@@ -58,6 +58,20 @@ def lattice_work(sizes) -> int:
 
     A cost model for choosing chunk sizes and for benchmarks (the worst schedule of a given
     ``n`` maximizes it).
+
+    Args:
+      sizes: a schedule of positive ints.
+
+    Returns:
+      the count, an int.
+
+    Examples:
+      ``(1, 1)``: ``C(2,1) C(1,1) · 3 + C(2,2) C(2,1) · 3 = 6 + 6``; ``(2,)``:
+      ``C(2,2) C(2,2) · 4``:
+
+      >>> import mdmjax as mdm
+      >>> mdm.kl.lattice_work((1, 1)), mdm.kl.lattice_work((2,))
+      (12, 4)
     """
     sizes = [int(s) for s in sizes]
     n = sum(sizes)
@@ -188,6 +202,24 @@ def mixture_log_ratio(d: Distribution, sizes, *, dtype=jnp.float64, mesh=None) -
 
     Returns:
       a float64 numpy array of the table's shape. Entries where ``p(x) = 0`` are not meaningful.
+
+    Raises:
+      ValueError: ``d`` not a Distribution, ``sizes`` not a schedule of ``n``, ``dtype``.
+
+    Examples:
+      One step of two positions samples the product of the (uniform) marginals,
+      ``nu = 1/4``; its ``p``-mean is ``-KL(p || nu)``:
+
+      >>> import numpy as np, mdmjax as mdm
+      >>> p = np.array([[0.4, 0.1], [0.1, 0.4]])
+      >>> d = mdm.Distribution.from_probs(p)
+      >>> r = mdm.kl.mixture_log_ratio(d, (2,))
+      >>> bool(np.allclose(r, np.log(0.25 / p)))
+      True
+      >>> bool(np.isclose(-(p * r).sum(), mdm.kl.mixture_kl(d, (2,))))
+      True
+      >>> bool(np.allclose(mdm.kl.mixture_log_ratio(d, (1, 1)), 0.0))  # one at a time: nu = p
+      True
     """
     if not isinstance(d, Distribution):
         raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")

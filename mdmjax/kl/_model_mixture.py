@@ -63,6 +63,20 @@ def model_log_conditionals(d: Distribution, model, *, batch_size: int = MODEL_BA
     Raises:
       ValueError: ``d`` not a Distribution or too long; ``model`` invalid (its first batch is
         checked as in :func:`mdmjax.model_curve`) or answering for another ``n``/alphabet.
+
+    Examples:
+      The exact conditionals of a law: ``p(x_1 | x_0)`` is ``0.8`` on the diagonal, ``0.2``
+      off it, and nothing revealed gives the uniform marginal:
+
+      >>> import numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> x, p, logc = mdm.kl.model_log_conditionals(d, mdm.models.from_distribution(d))
+      >>> x.tolist(), np.round(p, 12).tolist(), logc.shape
+      ([[0, 0], [0, 1], [1, 0], [1, 1]], [0.4, 0.1, 0.1, 0.4], (4, 4, 2))
+      >>> bool(np.allclose(np.exp(logc[:, 0b01, 1]), [0.8, 0.2, 0.2, 0.8]))  # S = {0}, i = 1
+      True
+      >>> bool(np.allclose(np.exp(logc[:, 0, 0]), 0.5))
+      True
     """
     if not isinstance(d, Distribution):
         raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")

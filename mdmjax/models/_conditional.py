@@ -73,6 +73,23 @@ class ConditionalModel:
 
     Attributes:
       shape: the alphabet sizes ``(q_1, .., q_n)`` the model answers for.
+
+    Examples:
+      A model that always answers uniformly: sampling one position at a time from it gives
+      the uniform law ``u``, so its KL from ``p`` is ``KL(p || u) = ln 4 - H(p)``:
+
+      >>> import jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> import jax, math
+      >>> @jax.tree_util.register_static  # a model is a pytree (it passes into jax.jit)
+      ... class Uniform(mdm.models.ConditionalModel):
+      ...     shape = (2, 2)
+      ...     def conditionals(self, y):
+      ...         return jnp.where((y == 2)[..., None], 0.5, 0.0).repeat(2, axis=-1)
+      >>> ev = mdm.evaluate_policy(d, mdm.policies.fixed_order((0, 1), (1, 1)), model=Uniform())
+      >>> h = -float(np.sum(d.probs * np.log(d.probs)))
+      >>> round(ev.kl - (math.log(4) - h), 12), np.asarray(ev.probs).tolist()
+      (0.0, [[0.25, 0.25], [0.25, 0.25]])
     """
 
     shape: tuple[int, ...]
@@ -98,7 +115,16 @@ class DistributionModel(ConditionalModel):
     """The exact conditionals of a joint law, read from its extended marginal table.
 
     ``p(x_i = v | x_A) = P(x_A, x_i = v) / sum_u P(x_A, x_i = u)``; uniform where
-    ``P(x_A) = 0``.
+    ``P(x_A) = 0``. Built by :func:`from_distribution`.
+
+    Examples:
+      Masked positions hold ``q`` (here 2); :meth:`marginal` is ``P(x_A)``:
+
+      >>> import jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> m = mdm.models.from_distribution(d)
+      >>> np.asarray(m.marginal(jnp.array([[0, 2], [2, 2], [1, 1]]))).tolist()
+      [0.5, 1.0, 0.4]
     """
 
     @scoped_x64
@@ -140,7 +166,20 @@ class DistributionModel(ConditionalModel):
 
 @jax.tree_util.register_pytree_node_class
 class TemperedModel(ConditionalModel):
-    """``p̂(x_i = v | x_A) ∝ p(x_i = v | x_A)^(1 / T)``: sharper for ``T < 1``, flatter above."""
+    """``p̂(x_i = v | x_A) ∝ p(x_i = v | x_A)^(1 / T)``: sharper for ``T < 1``, flatter above.
+
+    Built by :func:`tempered`.
+
+    Examples:
+      ``p(x_1 | x_0 = 0) = (0.8, 0.2)``; at ``T = 1/2`` it becomes ``(0.64, 0.04) / 0.68``:
+
+      >>> import jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> m = mdm.models.tempered(d, 0.5)
+      >>> c = np.asarray(m.conditionals(jnp.array([[0, 2]])))
+      >>> bool(np.allclose(c[0, 1], [0.64 / 0.68, 0.04 / 0.68])), c[0, 0].tolist()
+      (True, [0.0, 0.0])
+    """
 
     @scoped_x64
     def __init__(self, base: ConditionalModel, temperature):
@@ -169,7 +208,18 @@ class NoisyModel(ConditionalModel):
 
     The noise of a node is drawn from ``fold_in(key, node index)`` (its index in the extended
     table), so it is a fixed function of ``(A, x_A, i, v)`` and of the seed: the same node always
-    gets the same conditionals. Values of zero probability stay at zero.
+    gets the same conditionals. Values of zero probability stay at zero. Built by :func:`noisy`.
+
+    Examples:
+      >>> import jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> y = jnp.array([[0, 2], [0, 2], [2, 2]])
+      >>> c = np.asarray(mdm.models.noisy(d, 1.0, seed=3).conditionals(y))
+      >>> bool(np.allclose(c[0], c[1])), bool(np.allclose(c[:, 1].sum(-1), 1.0))
+      (True, True)
+      >>> exact = np.asarray(mdm.models.from_distribution(d).conditionals(y))
+      >>> bool(np.allclose(np.asarray(mdm.models.noisy(d, 0.0).conditionals(y)), exact))
+      True
     """
 
     @scoped_x64
@@ -206,7 +256,20 @@ class NoisyModel(ConditionalModel):
 
 @jax.tree_util.register_pytree_node_class
 class CallableModel(ConditionalModel):
-    """Wrap a pure, jax-traceable function ``fn(y) -> (N, n, q_max)`` as a model."""
+    """Wrap a pure, jax-traceable function ``fn(y) -> (N, n, q_max)`` as a model.
+
+    Args:
+      fn: the function (``y`` holds ``q_i`` at masked positions).
+      shape: the alphabet sizes ``(q_1, .., q_n)``.
+
+    Examples:
+      >>> import jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> def uniform(y):
+      ...     return jnp.where((y == 2)[..., None], 0.5, 0.0).repeat(2, axis=-1)
+      >>> m = mdm.models.CallableModel(uniform, (2, 2))
+      >>> np.asarray(m.conditionals(jnp.array([[1, 2]]))).tolist()
+      [[[0.0, 0.0], [0.5, 0.5]]]
+    """
 
     @scoped_x64
     def __init__(self, fn: Callable, shape: tuple[int, ...]):
@@ -232,8 +295,23 @@ class CallableModel(ConditionalModel):
 def from_distribution(d: Distribution) -> DistributionModel:
     """The exact conditionals of ``d`` (e.g. a law fitted from samples, or an approximation).
 
+    Args:
+      d: a :class:`~mdmjax.Distribution`.
+
+    Returns:
+      a :class:`DistributionModel` (``p(x_i = v | x_A)`` read from the extended table).
+
     Raises:
       ValueError: ``d`` is not a Distribution, or its ``(q+1)^n`` marginal table would not fit.
+
+    Examples:
+      ``p(x_1 = 0 | x_0 = 0) = 0.4 / (0.4 + 0.1)``; revealed positions get zeros:
+
+      >>> import jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> m = mdm.models.from_distribution(d)
+      >>> np.asarray(m.conditionals(jnp.array([[0, 2], [2, 2]]))).round(12).tolist()
+      [[[0.0, 0.0], [0.8, 0.2]], [[0.5, 0.5], [0.5, 0.5]]]
     """
     if not isinstance(d, Distribution):
         raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
@@ -270,6 +348,21 @@ def tempered(d, temperature: float) -> TemperedModel:
     Args:
       d: the law (or model) to temper.
       temperature: ``T > 0``; ``T = 1`` is ``d`` itself.
+
+    Returns:
+      a :class:`TemperedModel`.
+
+    Raises:
+      ValueError: ``temperature`` not a positive number, or ``d`` neither a law nor a model.
+
+    Examples:
+      ``(0.8, 0.2)`` at ``T = 2`` is ``(√0.8, √0.2) / (√0.8 + √0.2) = (2/3, 1/3)``:
+
+      >>> import jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> c = np.asarray(mdm.models.tempered(d, 2.0).conditionals(jnp.array([[0, 2]])))
+      >>> c[0, 1].round(12).tolist()
+      [0.666666666667, 0.333333333333]
     """
     t = as_finite_float(temperature, "temperature")
     if t <= 0:
@@ -285,6 +378,24 @@ def noisy(d, scale: float, seed: int = 0) -> NoisyModel:
       d: the law (or model).
       scale: noise standard deviation on the logits (nats), ``>= 0``; 0 is ``d`` itself.
       seed: an int seed or a ``jax.random`` key; the same seed gives the same model.
+
+    Returns:
+      a :class:`NoisyModel`.
+
+    Raises:
+      ValueError: ``scale`` negative or not finite, ``seed`` neither an int nor a key, or ``d``
+        neither a law nor a model.
+
+    Examples:
+      The noise is a fixed function of the seed, and leaves a law on each position:
+
+      >>> import jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> y = jnp.array([[0, 2]])
+      >>> a = np.asarray(mdm.models.noisy(d, 0.5, seed=1).conditionals(y))
+      >>> b = np.asarray(mdm.models.noisy(d, 0.5, seed=1).conditionals(y))
+      >>> bool(np.array_equal(a, b)), round(float(a[0, 1].sum()), 12)
+      (True, 1.0)
     """
     s = as_finite_float(scale, "scale")
     if s < 0:
@@ -300,7 +411,25 @@ def noisy(d, scale: float, seed: int = 0) -> NoisyModel:
 
 @scoped_x64
 def product_approximation(d: Distribution) -> Distribution:
-    """The product of the marginals of ``d``: ``prod_i p(x_i)``."""
+    """The product of the marginals of ``d``: ``prod_i p(x_i)``.
+
+    Args:
+      d: a :class:`~mdmjax.Distribution`.
+
+    Returns:
+      the product law, a :class:`~mdmjax.Distribution` of the same shape.
+
+    Raises:
+      ValueError: ``d`` is not a Distribution.
+
+    Examples:
+      Both marginals of this law are ``(0.5, 0.5)``, so their product is uniform:
+
+      >>> import numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> np.asarray(mdm.models.product_approximation(d).probs).round(12).tolist()
+      [[0.25, 0.25], [0.25, 0.25]]
+    """
     if not isinstance(d, Distribution):
         raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
     probs = np.ones(())
@@ -314,6 +443,27 @@ def markov_approximation(d: Distribution) -> Distribution:
     """The first-order Markov chain with the pairwise marginals of ``d`` along ``0, 1, .., n-1``.
 
     ``p̂(x) = p(x_1) prod_i p(x_{i+1} | x_i)`` (transitions uniform where ``p(x_i) = 0``).
+
+    Args:
+      d: a :class:`~mdmjax.Distribution`.
+
+    Returns:
+      the chain's law, a :class:`~mdmjax.Distribution` of the same shape.
+
+    Raises:
+      ValueError: ``d`` is not a Distribution.
+
+    Examples:
+      A parity law has uniform pairs, so its Markov approximation is uniform; a repeated bit
+      is a Markov chain already:
+
+      >>> import numpy as np, mdmjax as mdm
+      >>> p = np.asarray(mdm.models.markov_approximation(mdm.families.parity(3)).probs)
+      >>> bool(np.allclose(p, 1 / 8))
+      True
+      >>> r = mdm.families.repetition(3, 2)
+      >>> bool(np.allclose(mdm.models.markov_approximation(r).probs, r.probs))
+      True
     """
     if not isinstance(d, Distribution):
         raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
@@ -332,6 +482,28 @@ def as_model(model, d: Distribution) -> ConditionalModel:
 
     Accepts a :class:`ConditionalModel`, a :class:`Distribution` (its exact conditionals) or a
     jax-traceable callable ``fn(y) -> (N, n, q_max)``.
+
+    Args:
+      model: ``None``, a Distribution, a ConditionalModel or a callable.
+      d: the true law (its shape is checked against the model's).
+
+    Returns:
+      a :class:`ConditionalModel`.
+
+    Raises:
+      ValueError: ``model`` of another type, or answering for another shape.
+
+    Examples:
+      >>> import numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> type(mdm.models.as_model(None, d)).__name__
+      'DistributionModel'
+      >>> type(mdm.models.as_model(lambda y: y, d)).__name__
+      'CallableModel'
+      >>> mdm.models.as_model(mdm.families.repetition(3, 2), d)
+      Traceback (most recent call last):
+        ...
+      ValueError: model: answers for shape (2, 2, 2), but the law has (2, 2)
     """
     if model is None:
         return from_distribution(d)

@@ -128,6 +128,22 @@ class FunctionModel(ConditionalModel):
       name: used in error messages.
       mask: per-position mask values, or ``None`` for ``V`` everywhere (models of
         :class:`~mdmjax.Distribution` laws with unequal alphabets mask position ``i`` with ``q_i``).
+
+    Examples:
+      A JAX function answering ``(1/2, 1/4, 1/4)`` at every position: the scores are
+      ``log p̂(x_i)`` and the entropy ``(1/2) ln 2 + (1/2) ln 4 = 1.5 ln 2``:
+
+      >>> import jax.numpy as jnp, math, numpy as np, mdmjax as mdm
+      >>> def fn(y):
+      ...     return jnp.broadcast_to(jnp.log(jnp.array([0.5, 0.25, 0.25])), y.shape + (3,))
+      >>> m = mdm.models.from_callable(fn, num_values=3)
+      >>> m.output, m.traceable, m.num_values
+      ('log_probs', True, 3)
+      >>> lpx, ent = m.score(np.array([[3, 3]]), np.array([[0, 1]]))
+      >>> bool(np.allclose(lpx, np.log([[0.5, 0.25]]), atol=1e-6))
+      True
+      >>> bool(np.allclose(ent, 1.5 * math.log(2), atol=1e-6))
+      True
     """
 
     @scoped_x64
@@ -553,9 +569,32 @@ def as_scoring_model(model, argument: str = "model") -> FunctionModel:
     A :class:`FunctionModel` is returned as is; any other :class:`ConditionalModel` (exact,
     tempered, noisy conditionals of a law) is wrapped with its own per-position mask values.
 
+    Args:
+      model: a :class:`FunctionModel` or any :class:`ConditionalModel`.
+      argument: the name error messages start with.
+
+    Returns:
+      a :class:`FunctionModel`.
+
     Raises:
       ValueError: naming ``argument``, for anything else (wrap a plain function with
         :func:`from_callable` first).
+
+    Examples:
+      The exact conditionals of a law, as a scoring model: ``p(x_1 = 0 | x_0 = 0) = 0.8``:
+
+      >>> import math, numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> m = mdm.models.as_scoring_model(mdm.models.from_distribution(d))
+      >>> m.output, m.mask
+      ('probs', (2, 2))
+      >>> lpx, ent = m.score(np.array([[0, 2]]), np.array([[0, 0]]))
+      >>> round(float(lpx[0, 1]) - math.log(0.8), 12)
+      0.0
+      >>> mdm.models.as_scoring_model(len)  # doctest: +ELLIPSIS
+      Traceback (most recent call last):
+        ...
+      ValueError: model: expected an mdmjax model (...), got builtin_function_or_method
     """
     if isinstance(model, FunctionModel):
         return model

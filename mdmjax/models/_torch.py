@@ -203,6 +203,24 @@ class TorchModel(FunctionModel):
 
     Attributes:
       module: the wrapped module; ``vocab_size``, ``mask_token_id``, ``shift_logits``.
+
+    Examples:
+      Needs PyTorch (run in the slow job, which installs the ``[torch]`` extra). The table is
+      the module's log-softmax over the first ``V`` logits, computed here by torch itself:
+
+      >>> import numpy as np, torch, mdmjax as mdm
+      >>> net = torch.nn.Sequential(torch.nn.Embedding(4, 3), torch.nn.Linear(3, 5))
+      >>> m = mdm.models.from_torch(net, vocab_size=3, mask_token_id=3)
+      >>> y = np.array([[3, 1]])  # position 0 masked (mdmjax's mask value is V = 3)
+      >>> lp = m.log_probs(y)
+      >>> lp.shape, m.vocab_size, m.mask_token_id
+      ((1, 2, 3), 3, 3)
+      >>> ref = torch.log_softmax(net(torch.tensor([[3, 1]]))[..., :3].double(), -1)
+      >>> bool(np.allclose(lp, ref.detach().numpy(), atol=1e-6))
+      True
+      >>> c = np.asarray(m.conditionals(y))
+      >>> bool(np.allclose(c[0, 0], np.exp(lp[0, 0]))), c[0, 1].tolist()
+      (True, [0.0, 0.0, 0.0])
     """
 
     @property

@@ -79,6 +79,19 @@ class PolicyEvaluation:
       expected_kl: for ``random``, ``E_B KL(p || nu_hat_B) = factorization + learning`` (the
         expected KL, ``>= kl``, the mixture KL); for a fixed partition it equals ``kl``.
       nodes: number of tree nodes expanded.
+
+    Examples:
+      Both positions in one step: ``nu`` is the product of the (uniform) marginals, so
+      ``TV = (1/2)(2 · 0.15 + 2 · 0.15) = 0.3``, one step surely, and the factorization term is
+      the whole KL:
+
+      >>> import numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> ev = mdm.evaluate_policy(d, mdm.policies.random((2,)))
+      >>> np.asarray(ev.probs).round(12).tolist(), round(ev.tv, 12)
+      ([[0.25, 0.25], [0.25, 0.25]], 0.3)
+      >>> ev.expected_steps, ev.steps_distribution.tolist(), abs(ev.factorization - ev.kl) < 1e-12
+      (1.0, [0.0, 1.0, 0.0], True)
     """
 
     policy: Policy

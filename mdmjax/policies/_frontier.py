@@ -53,7 +53,18 @@ TAU_GRID = (1.0, 0.999, 0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.0)
 
 @dataclasses.dataclass(frozen=True)
 class FrontierPoint:
-    """One evaluated policy: ``family``, its ``label``, ``E[steps]``, ``KL(p || nu)``, TV."""
+    """One evaluated policy: ``family``, its ``label``, ``E[steps]``, ``KL(p || nu)``, TV.
+
+    Examples:
+      Three repeated bits in one step give the uniform law: ``KL = TC = 2 ln 2`` and
+      ``TV = (1/2)(2 (1/2 - 1/8) + 6/8) = 3/4``:
+
+      >>> import math, mdmjax as mdm
+      >>> d = mdm.families.repetition(3, 2)
+      >>> pt = mdm.policy_frontier(d, ["confidence"], [1]).points[0]
+      >>> pt.family, pt.expected_steps, round(pt.kl / math.log(2), 12), round(pt.tv, 12)
+      ('confidence', 1.0, 2.0, 0.75)
+    """
 
     family: str
     label: str
@@ -70,6 +81,18 @@ class Frontier:
       points: every evaluated policy, grouped by family, each family by ``E[steps]``.
       optimal: :func:`~mdmjax.optimal_schedule` at every ``k`` of the steps range.
       families: the family names, in the order given.
+
+    Examples:
+      Three repeated bits: the optimum is ``TC = 2 ln 2`` in one step and 0 with a first step
+      of size 1:
+
+      >>> import math, mdmjax as mdm
+      >>> d = mdm.families.repetition(3, 2)
+      >>> f = mdm.policy_frontier(d, ["confidence", "random"], [1, 2])
+      >>> f.families, [round(f.optimum_at(k) / math.log(2), 12) for k in (1, 2)]
+      (('confidence', 'random'), [2.0, 0.0])
+      >>> [pt.expected_steps for pt in f.family("random")], len(f.rows())
+      ([1.0, 2.0], 6)
     """
 
     points: tuple[FrontierPoint, ...]
@@ -217,6 +240,28 @@ def family_policies(name: str, d: Distribution, ks: Sequence[int]) -> list[P.Pol
     ``threshold`` (``tau`` in ``TAU_GRID``); ``entropy_bound`` (``gamma`` in 0 and a geometric grid
     up to ``n log q_max``); ``semi_ar:L`` (confidence inside blocks of ``L``, budget ``k`` for
     every ``k >= ceil(n / L)``).
+
+    Args:
+      name: a family name above.
+      d: the law (its ``n``, alphabet, and for ``random_optimal`` its curve).
+      ks: the step counts.
+
+    Returns:
+      a list of :class:`~mdmjax.policies.Policy`.
+
+    Raises:
+      ValueError: ``"policies: ..."`` for an unknown family or a bad ``semi_ar:L``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> d = mdm.families.repetition(4, 2)
+      >>> [p.sizes for p in mdm.policies.family_policies("confidence", d, [1, 2, 4])]
+      [(4,), (2, 2), (1, 1, 1, 1)]
+      >>> opt = mdm.policies.family_policies("random_optimal", d, [2])[0]
+      >>> opt.sizes == mdm.optimal_schedule(mdm.information_curve(d), 2).sizes
+      True
+      >>> len(mdm.policies.family_policies("threshold", d, [1]))  # one per TAU_GRID value
+      10
     """
     n = d.n
     if name in ("random", "confidence", "margin", "entropy"):

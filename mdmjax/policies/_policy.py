@@ -97,6 +97,21 @@ class Policy:
       budget: ``threshold_quota``'s number of steps ``T``.
       anneal_steps: MaskGIT's ``num_iter`` when ``gumbel_confidence`` anneals its temperature,
         else ``None``.
+
+    Examples:
+      Revealing both positions of a pair in one step samples the product of the marginals, so
+      the KL is ``KL(p || p_0 ⊗ p_1) = ln 4 - H(p)`` here (both marginals uniform):
+
+      >>> import math, numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> both = mdm.policies.random((2,))
+      >>> both.kind, both.sizes, both.order
+      ('random', (2,), None)
+      >>> h = -float(np.sum(d.probs * np.log(d.probs)))
+      >>> round(mdm.evaluate_policy(d, both).kl - (math.log(4) - h), 12)
+      0.0
+      >>> mdm.policies.fixed_order((1, 0), (1, 1)).order
+      (1, 0)
     """
 
     kind: str
@@ -662,7 +677,17 @@ def uniform_sizes(m: int, k: int) -> tuple[int, ...]:
 # ------------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Step:
-    """One step of a fixed schedule: ``size`` positions among ``candidates`` (bool ``(n,)``)."""
+    """One step of a fixed schedule: ``size`` positions among ``candidates`` (bool ``(n,)``).
+
+    Examples:
+      Confidence inside blocks of 2 on 4 positions: the third step may only choose in the
+      second block:
+
+      >>> import mdmjax as mdm
+      >>> pol = mdm.policies.semi_autoregressive(2, mdm.policies.confidence((1, 1)))
+      >>> mdm.policies.plan(pol, 4).steps[2]
+      Step(size=1, candidates=(False, False, True, True))
+    """
 
     size: int
     candidates: tuple[bool, ...]
@@ -686,6 +711,18 @@ class Plan:
       random_sizes: the sizes of a top-level ``random`` policy (for the expected decomposition).
       param2: ``threshold_quota``'s quota ``q = n / T``, else 0.
       level_params: per-step ``param`` (an annealed ``gumbel_confidence``), else ``None``.
+
+    Examples:
+      A fixed order is a fixed partition (ranked by a static priority); a threshold rule is
+      adaptive (no fixed steps):
+
+      >>> import mdmjax as mdm
+      >>> pl = mdm.policies.plan(mdm.policies.fixed_order((1, 0), (1, 1)), 2)
+      >>> pl.select, pl.score, pl.blocks, [s.size for s in pl.steps]
+      ('rank', 'priority', ((1,), (0,)), [1, 1])
+      >>> pl = mdm.policies.plan(mdm.policies.threshold(0.9), 3)
+      >>> pl.select, pl.steps, pl.param
+      ('threshold', None, 0.9)
     """
 
     select: str

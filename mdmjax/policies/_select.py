@@ -47,6 +47,21 @@ class SelectionRule:
     Attributes:
       options: ``"single"`` (a deterministic choice), ``"random"`` or ``"gumbel"``.
       num_steps: the most steps a row can take (the number of model calls per batch).
+
+    Examples:
+      Confidence with sizes ``(2, 1)`` on three positions whose largest conditionals are
+      ``0.9, 0.6, 0.8`` reveals the two most confident, positions 0 and 2, first:
+
+      >>> import jax, jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> sel = mdm.policies.selection_rule(mdm.policies.confidence((2, 1)), 3)
+      >>> probs = np.array([[[0.9, 0.1], [0.6, 0.4], [0.8, 0.2]]])
+      >>> with jax.enable_x64(True):
+      ...     arrays = {k: jnp.asarray(v) for k, v in sel.arrays.items()}
+      ...     keys = jax.random.split(jax.random.key(0), 1)
+      ...     masked, t = jnp.ones((1, 3), bool), jnp.asarray(0)  # all masked, step 0
+      ...     first = jax.jit(sel.static.select)(arrays, jnp.asarray(probs), masked, t, keys)
+      >>> sel.static, np.asarray(first).tolist()
+      (SelectionRule(options='single', num_steps=2), [[True, False, True]])
     """
 
     options: str
@@ -130,6 +145,12 @@ class Selection:
       static: the hashable :class:`SelectionRule`.
       arrays: dict of NumPy arrays (per-step sizes, candidates and parameters, priorities, ...).
       num_steps: ``static.num_steps``.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> sel = mdm.policies.selection_rule(mdm.policies.confidence((2, 1)), 3)
+      >>> sel.num_steps, sel.arrays["sizes"].tolist(), int(sel.arrays["sizes"].sum())
+      (2, [2, 1], 3)
     """
 
     static: SelectionRule

@@ -43,6 +43,16 @@ class ScheduleInterval:
       schedule: ``mdm.optimal_schedule(curve, k)`` on the point estimate.
       kl: an interval for that schedule's true expected KL (simultaneous band).
       optimum: an interval for the true optimal ``k``-step expected KL.
+
+    Examples:
+      An exact curve (no standard errors) leaves no room: both intervals are the point
+      ``G(4) - 3 Z_2 = 1.7 - 1.5 = 0.2`` of the optimum ``(1, 3)``:
+
+      >>> import mdmjax as mdm
+      >>> c = mdm.InformationCurve.from_z([0.0, 0.5, 0.6, 0.6])
+      >>> si = mdm.optimal_schedule_interval(c, 2)
+      >>> si.schedule.sizes, [round(v, 12) for v in (si.kl.lower, si.kl.upper, si.optimum.upper)]
+      ((1, 3), [0.2, 0.2, 0.2])
     """
 
     schedule: Schedule

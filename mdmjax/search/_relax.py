@@ -115,6 +115,18 @@ def relaxed_breakpoint_kl(z: jax.Array, tau: jax.Array) -> jax.Array:
       ``G(n) - sum_t (τ_t - τ_{t-1}) z̃(τ_{t-1})`` with ``τ_0 = 0``, ``τ_k = n``, where ``z̃``
       interpolates ``z`` linearly (and ``z̃(n) = Z_n``); equal to Theorem 4 when every ``τ_t`` is
       an integer.
+
+    Examples:
+      ``Z = (0, 1, 1, 1)``, ``G(4) = 3``: at ``τ = 1.5`` the relaxation is
+      ``3 - 1.5 · Z_1 - 2.5 · z̃(1.5) = 3 - 2.5 = 0.5``, halfway between the schedules
+      ``(1, 3)`` (KL 0) and ``(2, 2)`` (KL 1):
+
+      >>> import jax, jax.numpy as jnp, mdmjax as mdm
+      >>> with jax.enable_x64(True):
+      ...     z = jnp.array([0.0, 1.0, 1.0, 1.0])
+      ...     r = [mdm.search.relaxed_breakpoint_kl(z, jnp.array([t])) for t in (1.0, 1.5, 2.0)]
+      >>> [round(float(v), 12) for v in r]
+      [0.0, 0.5, 1.0]
     """
     return relaxed_theorem4(jnp.concatenate([z, z[-1:]]), z.shape[0], tau)
 
@@ -164,6 +176,20 @@ def polish_breakpoints(z: jax.Array, partial: jax.Array, max_sweeps: int) -> tup
 
     Returns:
       ``(partial, moves)``: the polished interior partial sums and the number of breakpoint moves.
+
+    Examples:
+      ``Z = (0, 0.5, 0.6, 0.6)``, ``G(4) = 1.7``: the two-step schedules ``(1, 3)``, ``(2, 2)``,
+      ``(3, 1)`` cost ``1.7 - 3 · 0.5 = 0.2``, ``1.7 - 2 · 0.6 = 0.5`` and ``1.7 - 0.6 = 1.1``;
+      one move takes ``N_1 = 3`` to the optimum ``N_1 = 1``:
+
+      >>> import jax, jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> with jax.enable_x64(True):
+      ...     z = jnp.array([0.0, 0.5, 0.6, 0.6])
+      ...     part, moves = mdm.search.polish_breakpoints(z, jnp.array([3]), 10)
+      >>> np.asarray(part).tolist(), int(moves)
+      ([1], 1)
+      >>> mdm.optimal_schedule(mdm.InformationCurve.from_z([0.0, 0.5, 0.6, 0.6]), 2).sizes
+      (1, 3)
     """
     n = z.shape[0]
     k1 = partial.shape[0]
@@ -221,6 +247,18 @@ def window_polish_breakpoints(
 
     Returns:
       ``(partial, rounds)``: the polished interior partial sums and the rounds that improved.
+
+    Examples:
+      ``Z = (0, 0.5, 0.6, 0.6)``, ``G(4) = 1.7``: the two-step schedules ``(1, 3)``, ``(2, 2)``,
+      ``(3, 1)`` cost ``1.7 - 3 · 0.5 = 0.2``, ``1.7 - 2 · 0.6 = 0.5`` and ``1.7 - 0.6 = 1.1``.
+      A window of 2 around ``N_1 = 3`` holds the optimum ``N_1 = 1``:
+
+      >>> import jax, jax.numpy as jnp, numpy as np, mdmjax as mdm
+      >>> with jax.enable_x64(True):
+      ...     z = jnp.array([0.0, 0.5, 0.6, 0.6])
+      ...     part, rounds = mdm.search.window_polish_breakpoints(z, jnp.array([3]), 2, 5)
+      >>> np.asarray(part).tolist(), int(rounds)
+      ([1], 1)
     """
     n = z.shape[0]
     k1 = partial.shape[0]
@@ -402,6 +440,19 @@ class OptimizeResult:
       best_restart: the index of the chosen restart.
       reveal_probs: for ``"random-sizes"``, the optimized binomial schedule's ``(k,)`` reveal
         probabilities (``relaxed_kl`` is its exact expected KL); ``None`` otherwise.
+
+    Examples:
+      ``Z = (0, 0.5, 0.6, 0.6)``, ``G(4) = 1.7``: the two-step schedules ``(1, 3)``, ``(2, 2)``,
+      ``(3, 1)`` cost ``1.7 - 3 · 0.5 = 0.2``, ``1.7 - 2 · 0.6 = 0.5`` and ``1.7 - 0.6 = 1.1``,
+      so the DP optimum is ``(1, 3)`` at 0.2:
+
+      >>> import mdmjax as mdm
+      >>> c = mdm.InformationCurve.from_z([0.0, 0.5, 0.6, 0.6])
+      >>> r = mdm.optimize_schedule(c, 2, restarts=2, num_iters=50)
+      >>> r.dp_sizes, round(r.dp_kl, 12), r.steps, r.kl >= r.dp_kl - 1e-12
+      ((1, 3), 0.2, 2, True)
+      >>> r.ok, r.relaxation, r.restart_kls.shape
+      (True, 'breakpoints', (2,))
     """
 
     sizes: tuple[int, ...]
