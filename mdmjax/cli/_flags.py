@@ -302,8 +302,8 @@ def reword_error(err: ValueError, flags: dict[str, str]) -> ValueError:
     """A library error ``"arg: ..."`` re-worded as ``"--flag: ..."`` (``flags[arg]``), one line.
 
     Examples:
-      >>> str(reword_error(ValueError("key: bad\n seed"), {"key": "--seed"}))
-      '--seed: bad seed'
+      >>> str(reword_error(ValueError("key: not a seed"), {"key": "--seed"}))
+      '--seed: not a seed'
     """
     msg = " ".join(str(err).split())
     head, sep, rest = msg.partition(":")

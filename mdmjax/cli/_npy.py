@@ -12,7 +12,7 @@ import numpy as np
 
 from mdmjax.cli._flags import flag_message
 
-__all__ = ["load_npy", "npy_header", "table_from_npy", "curve_from_npy"]
+__all__ = ["load_npy", "read_npy", "npy_header", "table_from_npy", "curve_from_npy"]
 
 
 def npy_header(path: str, flag: str) -> tuple[tuple[int, ...], np.dtype]:
@@ -60,8 +60,8 @@ def npy_header(path: str, flag: str) -> tuple[tuple[int, ...], np.dtype]:
     return tuple(int(s) for s in shape), dtype
 
 
-def load_npy(path: str, flag: str) -> np.ndarray:
-    """Load a real, finite ``.npy`` array with ``allow_pickle=False``; one-line errors."""
+def read_npy(path: str, flag: str) -> np.ndarray:
+    """Load a non-empty ``.npy`` array as stored (``allow_pickle=False``); one-line errors."""
     shape, _ = npy_header(path, flag)
     try:
         arr = np.load(path, allow_pickle=False)
@@ -76,7 +76,12 @@ def load_npy(path: str, flag: str) -> np.ndarray:
         )
     if arr.size == 0:
         raise ValueError(f"{flag}: {path} holds an empty array (shape {arr.shape})")
-    arr = arr.astype(np.float64)
+    return arr
+
+
+def load_npy(path: str, flag: str) -> np.ndarray:
+    """Load a real, finite ``.npy`` array as float64 (:func:`read_npy`); one-line errors."""
+    arr = read_npy(path, flag).astype(np.float64)
     bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
     if bad:
         raise ValueError(

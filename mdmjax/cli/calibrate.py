@@ -30,7 +30,7 @@ from mdmjax.cli._flags import (
     write_json,
 )
 from mdmjax.cli._model import MODEL_HELP, load_model
-from mdmjax.cli._npy import load_npy
+from mdmjax.cli._npy import read_npy
 
 __all__ = ["register", "run"]
 
@@ -118,8 +118,8 @@ def _run(args) -> int:
     import mdmjax as mdm
 
     model = load_model(args.model)
-    data = load_npy(args.data, "--data")
-    weights = None if args.weights is None else load_npy(args.weights, "--weights")
+    data = read_npy(args.data, "--data")
+    weights = None if args.weights is None else read_npy(args.weights, "--weights")
     n_cols = int(data.shape[1]) if data.ndim == 2 else 0
     prompt = _prompt(args.always_revealed, n_cols)
     levels = None if args.levels is None else parse_ints(args.levels, "--levels", default_lo=0)

@@ -23,7 +23,7 @@ import numpy as np
 
 from mdmjax.cli._flags import reword_error, text_stream, write_json
 from mdmjax.cli._model import MODEL_HELP, load_model
-from mdmjax.cli._npy import load_npy
+from mdmjax.cli._npy import read_npy
 
 __all__ = ["register", "run", "SCHEDULES", "POLICIES"]
 
@@ -73,7 +73,7 @@ def run(args) -> int:
 
 
 def _load_prompt(path: str) -> np.ndarray:
-    arr = load_npy(path, "--prompt")
+    arr = read_npy(path, "--prompt")
     if arr.dtype.kind not in "iu":
         raise ValueError(f"--prompt: {path} holds dtype {arr.dtype}; expected integer token ids")
     return arr
