@@ -458,7 +458,7 @@ def _numpy_rng(key) -> np.random.Generator:
 
 def _level_subsets(n_gen: int, m: int) -> np.ndarray:
     """All revealed sets of size ``m`` among ``n_gen`` positions, ``(C(n_gen, m), n_gen)``."""
-    combos = combinations(n_gen, m).reshape(-1, m)
+    combos = combinations(n_gen, m).reshape(math.comb(n_gen, m), m)
     out = np.zeros((combos.shape[0], n_gen), dtype=bool)
     if m:
         np.put_along_axis(out, combos, True, axis=1)
