@@ -1,6 +1,6 @@
 """Adaptive unmasking policies and their exact evaluation.
 
-* policy definitions (:mod:`mdmjax.policies._policy`): :func:`random`, :func:`fixed_order`,
+* policy definitions (:mod:`mdmjax.policies._rules`): :func:`random`, :func:`fixed_order`,
   :func:`confidence`, :func:`margin`, :func:`entropy` (lowest conditional entropy first; a
   policy, not the subset-entropy kernel of :mod:`mdmjax.curves`), :func:`threshold`,
   :func:`entropy_bound` (by entropy, confidence or margin), :func:`factor` (Fast-dLLM),
@@ -19,36 +19,36 @@ docs/theory.md §7.
 """
 
 from mdmjax._src.deprecation import attribute, moved_names
-from mdmjax.policies._evaluate import PolicyEvaluation as PolicyEvaluation
-from mdmjax.policies._evaluate import evaluate_policy as evaluate_policy
 from mdmjax.policies._frontier import DEFAULT_FAMILIES as DEFAULT_FAMILIES
 from mdmjax.policies._frontier import Frontier as Frontier
 from mdmjax.policies._frontier import FrontierPoint as FrontierPoint
 from mdmjax.policies._frontier import family_policies as family_policies
 from mdmjax.policies._frontier import policy_frontier as policy_frontier
 from mdmjax.policies._frontier import practice_policies as practice_policies
-from mdmjax.policies._policy import EB_ORDERS as EB_ORDERS
-from mdmjax.policies._policy import Plan as Plan
-from mdmjax.policies._policy import Policy as Policy
-from mdmjax.policies._policy import Step as Step
-from mdmjax.policies._policy import confidence as confidence
-from mdmjax.policies._policy import dilated as dilated
-from mdmjax.policies._policy import dilated_blocks as dilated_blocks
-from mdmjax.policies._policy import entropy as entropy
-from mdmjax.policies._policy import entropy_bound as entropy_bound
-from mdmjax.policies._policy import factor as factor
-from mdmjax.policies._policy import fixed_order as fixed_order
-from mdmjax.policies._policy import gumbel_confidence as gumbel_confidence
-from mdmjax.policies._policy import margin as margin
-from mdmjax.policies._policy import plan as plan
-from mdmjax.policies._policy import random as random
-from mdmjax.policies._policy import semi_autoregressive as semi_autoregressive
-from mdmjax.policies._policy import threshold as threshold
-from mdmjax.policies._policy import threshold_quota as threshold_quota
-from mdmjax.policies._policy import uniform_sizes as uniform_sizes
+from mdmjax.policies._plan import Plan as Plan
+from mdmjax.policies._plan import Step as Step
+from mdmjax.policies._plan import plan as plan
+from mdmjax.policies._rules import EB_ORDERS as EB_ORDERS
+from mdmjax.policies._rules import Policy as Policy
+from mdmjax.policies._rules import confidence as confidence
+from mdmjax.policies._rules import dilated as dilated
+from mdmjax.policies._rules import dilated_blocks as dilated_blocks
+from mdmjax.policies._rules import entropy as entropy
+from mdmjax.policies._rules import entropy_bound as entropy_bound
+from mdmjax.policies._rules import factor as factor
+from mdmjax.policies._rules import fixed_order as fixed_order
+from mdmjax.policies._rules import gumbel_confidence as gumbel_confidence
+from mdmjax.policies._rules import margin as margin
+from mdmjax.policies._rules import random as random
+from mdmjax.policies._rules import semi_autoregressive as semi_autoregressive
+from mdmjax.policies._rules import threshold as threshold
+from mdmjax.policies._rules import threshold_quota as threshold_quota
+from mdmjax.policies._rules import uniform_sizes as uniform_sizes
 from mdmjax.policies._select import Selection as Selection
 from mdmjax.policies._select import SelectionRule as SelectionRule
 from mdmjax.policies._select import selection_rule as selection_rule
+from mdmjax.policies._walk import PolicyEvaluation as PolicyEvaluation
+from mdmjax.policies._walk import evaluate_policy as evaluate_policy
 
 # Names that left mdmjax.policies (issue 20), reachable for one version with a DeprecationWarning.
 __getattr__ = moved_names(

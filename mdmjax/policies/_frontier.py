@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-import mdmjax.policies._policy as P
+import mdmjax.policies._rules as P
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import DISPLAY_ZERO, STEPS_MATCH_TOLERANCE
 from mdmjax._src.validate import as_positive_int
 from mdmjax.curves import information_curve
 from mdmjax.distribution import Distribution
-from mdmjax.policies._evaluate import evaluate_policy
+from mdmjax.policies._walk import evaluate_policy
 from mdmjax.search import Schedule, optimal_schedule
 
 __all__ = [

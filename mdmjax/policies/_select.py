@@ -26,16 +26,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import mdmjax.policies._policy as _policies
+import mdmjax.policies._plan as _plans
 from mdmjax._src.precision import scoped_x64
-from mdmjax.policies._evaluate import (
+from mdmjax._src.tolerances import TIE_TOLERANCE
+from mdmjax.policies._rules import Policy
+from mdmjax.policies._walk import (
     _SCORE_IDS,
     _SELECT_IDS,
     _all_scores,
     _greedy_order,
     _prefix_mask,
 )
-from mdmjax.policies._policy import TIE_TOLERANCE, Policy
 
 __all__ = ["Selection", "SelectionRule", "selection_rule"]
 
@@ -195,7 +196,7 @@ def selection_rule(policy: Policy, n: int, generate: int | None = None) -> Selec
             f"all n = {n}); with a prompt use a policy that ranks the masked positions"
         )
     try:
-        resolved = _policies.plan(policy, m)
+        resolved = _plans.plan(policy, m)
     except ValueError as err:
         msg = str(err)
         if msg.startswith("sizes:") or msg.startswith("policy:"):

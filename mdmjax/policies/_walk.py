@@ -39,25 +39,35 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import mdmjax.policies._policy as _policies
+import mdmjax.policies._plan as _plans
 from mdmjax._src.buckets import pow2_bucket
 from mdmjax._src.memory import check_allocation, table_bytes
 from mdmjax._src.numerics import clip_kl, entropy, kl_terms, safe_log
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.subsets import combinations_mask, subset_bits
 from mdmjax._src.subsets import strides as table_strides
-from mdmjax.curves import subset_entropies
+from mdmjax._src.tolerances import TIE_TOLERANCE
 from mdmjax.distribution import Distribution
 from mdmjax.models import ConditionalModel, as_model, ext_strides
-from mdmjax.policies._policy import TIE_TOLERANCE, Plan, Policy
+from mdmjax.policies._chunks import (
+    _CHILD_BUCKETS,
+    _CHILD_CHUNK,
+    _DENSE_MERGE,
+    _MAX_NODE_CHUNK,
+    _NODE_BUCKETS,
+    _NODE_BUDGET,
+    _WIDTH_BUCKETS,
+    _bucket,
+)
+from mdmjax.policies._learning import (
+    _expected_learning,
+    _partition_factorization,
+    _partition_learning,
+)
+from mdmjax.policies._plan import Plan
+from mdmjax.policies._rules import Policy
 
 __all__ = ["PolicyEvaluation", "evaluate_policy"]
-
-# Elements (not bytes) of the largest per-chunk arrays: (nodes, n, q_max) and (nodes, K, n).
-_NODE_BUDGET = 2**22
-_CHILD_CHUNK = 2**20
-_MAX_NODE_CHUNK = 2**16
-_DENSE_MERGE = 2**25  # merge random-policy nodes with a dense histogram up to this node space
 
 
 @dataclasses.dataclass(frozen=True)
@@ -387,20 +397,6 @@ def _expand_children(
     return acc, key, weight, keep, jnp.sum(jnp.where(leaf, weight, 0.0))
 
 
-# Few distinct shapes, so few compilations: every chunk is padded up to one of these sizes.
-# Small laws always land on the smallest sizes, so one compilation serves all of them.
-_NODE_BUCKETS = (2**8, 2**12, 2**16)
-_CHILD_BUCKETS = (2**14, 2**15, 2**16, 2**17, 2**18, 2**19, 2**20)
-_WIDTH_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
-
-
-def _bucket(m: int, buckets: tuple[int, ...], cap: int) -> int:
-    for b in buckets:
-        if b >= m or b >= cap:
-            return min(b, cap)
-    return cap
-
-
 def _level_options(step, m: int, n: int):
     """Static option tables of a random / gumbel level: ``C(m, s)`` subsets of the ``m`` slots."""
     s = step.size
@@ -552,99 +548,6 @@ def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
 
 
 # ------------------------------------------------------------------------------------------------
-# Learning error (docs/theory.md §6)
-# ------------------------------------------------------------------------------------------------
-def _kl_rows(p, p_hat):
-    """``KL(p || p_hat)`` over the last axis; ``inf`` where ``p_hat`` misses mass of ``p``."""
-    terms = kl_terms(p, safe_log(p_hat))
-    missing = jnp.any((p > 0) & (p_hat <= 0), axis=-1)
-    return jnp.where(missing, jnp.inf, jnp.sum(terms, axis=-1))
-
-
-@jax.jit
-def _learning_chunk(truth, model, y, valid, bmask):
-    """``sum_{x_A} p(x_A) sum_{i in B} KL(p(.|x_A) || p̂(.|x_A))`` over the valid rows of ``y``."""
-    weight = jnp.where(valid, truth.marginal(y), 0.0)
-    kl = _kl_rows(truth.conditionals(y), model.conditionals(y))  # (N, n)
-    per_node = jnp.sum(jnp.where(bmask[None, :], kl, 0.0), axis=1)
-    return jnp.sum(jnp.where(weight > 0, weight * per_node, 0.0))
-
-
-def _partition_learning(truth, model, shape, blocks) -> float:
-    n = len(shape)
-    total = 0.0
-    revealed: list[int] = []
-    for block in blocks:
-        grid_shape = tuple(shape[i] for i in revealed)
-        size = math.prod(grid_shape)
-        bmask = jnp.asarray(np.isin(np.arange(n), block))
-        step = max(1, _NODE_BUDGET // (n * max(shape)))
-        for lo in range(0, size, step):
-            flat = np.arange(lo, min(size, lo + step))
-            rows = _bucket(flat.size, _NODE_BUCKETS, max(flat.size, step))
-            y = np.broadcast_to(np.asarray(shape, dtype=np.int32), (rows, n)).copy()
-            if revealed:
-                y[: flat.size, revealed] = np.stack(np.unravel_index(flat, grid_shape), axis=1)
-            valid = jnp.asarray(np.arange(rows) < flat.size)
-            total += float(_learning_chunk(truth, model, jnp.asarray(y), valid, bmask))
-        revealed.extend(block)
-    return total
-
-
-@functools.partial(jax.jit, static_argnames=("chunk",))
-def _expected_learning_chunk(truth, model, start, *, chunk):
-    """Per ``|A|``: ``sum_{A, x_A} p(x_A) sum_{i not in A} KL(p(.|x_A) || p̂(.|x_A))``."""
-    shape = truth.shape
-    n = len(shape)
-    idx = start + jnp.arange(chunk, dtype=jnp.int64)
-    size = math.prod(q + 1 for q in shape)
-    valid = idx < size
-    strides = jnp.asarray(ext_strides(shape))
-    y = ((idx[:, None] // strides[None, :]) % (jnp.asarray(shape)[None, :] + 1)).astype(jnp.int32)
-    y = jnp.where(valid[:, None], y, jnp.asarray(shape, dtype=jnp.int32)[None, :])
-    masked = y == jnp.asarray(shape, dtype=jnp.int32)[None, :]
-    weight = jnp.where(valid, truth.marginal(y), 0.0)
-    kl = _kl_rows(truth.conditionals(y), model.conditionals(y))
-    per_node = jnp.sum(jnp.where(masked, kl, 0.0), axis=1)
-    contrib = jnp.where(weight > 0, weight * per_node, 0.0)
-    revealed = n - jnp.sum(masked, axis=1)
-    return jax.ops.segment_sum(contrib, revealed, num_segments=n + 1)
-
-
-def _expected_learning(truth, model, sizes) -> float:
-    """``E_B sum_t sum_{i in B_t} E_p KL(..)`` over uniform ordered partitions with ``sizes``.
-
-    Position ``i`` of block ``t`` sees a uniform ``A`` of size ``N_{t-1}`` not containing ``i``,
-    so the expectation is ``sum_t s_t L(N_{t-1})``, ``L(m)`` the mean of the per-``(A, i)``
-    learning term over ``|A| = m``.
-    """
-    shape = truth.shape
-    n = len(shape)
-    size = math.prod(q + 1 for q in shape)
-    chunk = pow2_bucket(min(size, max(64, _NODE_BUDGET // (n * max(shape)))))
-    sums = np.zeros(n + 1)
-    for lo in range(0, size, chunk):
-        sums += np.asarray(
-            _expected_learning_chunk(truth, model, jnp.asarray(lo, dtype=jnp.int64), chunk=chunk)
-        )
-    mean = [sums[m] / (math.comb(n, m) * (n - m)) for m in range(n)]
-    before = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    return float(sum(s * mean[int(b)] for s, b in zip(sizes, before, strict=True)))
-
-
-def _partition_factorization(d: Distribution, blocks) -> float:
-    """``sum_t [sum_{i in B_t} H(X_i | X_{A_t}) - H(X_{B_t} | X_{A_t})]`` (docs/theory.md §2)."""
-    h = np.asarray(subset_entropies(d.probs))
-    total = 0.0
-    a = 0
-    for block in blocks:
-        b = sum(1 << i for i in block)
-        total += sum(h[a | (1 << i)] - h[a] for i in block) - (h[a | b] - h[a])
-        a |= b
-    return float(total)
-
-
-# ------------------------------------------------------------------------------------------------
 # Public entry point
 # ------------------------------------------------------------------------------------------------
 @jax.jit
@@ -703,7 +606,7 @@ def evaluate_policy(d: Distribution, policy: Policy, model=None) -> PolicyEvalua
     """
     if not isinstance(d, Distribution):
         raise ValueError(f"d: expected a Distribution, got {type(d).__name__}")
-    plan = _policies.plan(policy, d.n)
+    plan = _plans.plan(policy, d.n)
     truth = as_model(None, d)
     oracle = truth if model is None else as_model(model, d)
     nu, hist, expanded = _walk(d, plan, oracle)
