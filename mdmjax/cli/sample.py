@@ -62,6 +62,7 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=int, metavar="B")
     p.add_argument("--json", metavar="PATH", help="write rows and log ν̂_B as JSON ('-': stdout)")
     p.add_argument("--npy", metavar="PATH", help="write the rows as an int64 .npy array")
+    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=run)
 
 
@@ -179,7 +180,7 @@ def _run(args) -> int:
         prompt=prompt,
         batch_size=args.batch_size,
         return_log_prob=True,
-        progress=None if sys.stderr.isatty() else False,
+        progress=False if args.quiet or not sys.stderr.isatty() else None,
     )
     label = plan.label if isinstance(plan, mdm.policies.Policy) else f"sizes {list(plan)}"
     out = text_stream(args)

@@ -34,12 +34,15 @@ def test_one_int_list_grammar():
 
 def test_output_flags_on_every_command():
     parser = build_parser()
-    for command in COMMANDS:
-        required = ["--steps", "2"] if command == "optimize" else []
+    calibrate = ["--model", "words4", "--data", "rows.npy"]
+    for command in (*COMMANDS, "calibrate"):
+        required = {"optimize": ["--steps", "2"], "calibrate": calibrate}.get(command, [])
         args = parser.parse_args([command, *required, "--json", "-", "--quiet"])
         assert args.json == "-" and args.quiet, command
         assert hasattr(args, "plot") and args.plot is None, command
     assert parser.parse_args(["bench", "--plot"]).plot == ""  # bare: the --json path with .png
+    args = parser.parse_args(["sample", "--model", "walk", "--num", "2", "--json", "-", "--quiet"])
+    assert args.json == "-" and args.quiet  # sample writes rows (--json/--npy), no figure
 
 
 def test_commands_leave_matplotlib_alone(tmp_path, capsys):
