@@ -17,7 +17,7 @@ from statistics import NormalDist
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import xlogy
+from jax.scipy.special import xlog1py, xlogy
 
 from mdmjax._src.tolerances import KL_ROUNDING_TOLERANCE
 from mdmjax._src.validate import as_level
@@ -31,6 +31,7 @@ __all__ = [
     "kl_fsum",
     "clip_kl",
     "normal_quantile",
+    "binary_entropy",
 ]
 
 
@@ -137,3 +138,16 @@ def normal_quantile(level, count: int = 1, argument: str = "level") -> float:
     """
     lvl = as_level(level, argument)
     return NormalDist().inv_cdf(1.0 - (1.0 - lvl) / (2.0 * count))
+
+
+def binary_entropy(t):
+    """``H_b(t) = -t log t - (1 - t) log(1 - t)`` elementwise, in nats (JAX; 0 at t = 0 and 1).
+
+    ``log(1 - t)`` is taken as ``log1p(-t)``, accurate for small ``t``.
+
+    Examples:
+      >>> import jax.numpy as jnp
+      >>> round(float(binary_entropy(jnp.asarray(0.5)) / jnp.log(2.0)), 6)
+      1.0
+    """
+    return -xlogy(t, t) - xlog1py(1.0 - t, -t)

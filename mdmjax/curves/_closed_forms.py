@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from mdmjax._src.numerics import entropy
+from mdmjax._src.numerics import binary_entropy, entropy
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_nonnegative_float, as_positive_int, as_stochastic
 from mdmjax.curves._codes import mds_code
@@ -111,10 +111,6 @@ def log_binomial_pmf(c, m, p) -> jax.Array:
     return jnp.where(inner, body, jnp.where(c == 0, low, high))
 
 
-def _binary_entropy(t: jax.Array) -> jax.Array:
-    return -jax.scipy.special.xlogy(t, t) - jax.scipy.special.xlog1py(1.0 - t, -t)
-
-
 @functools.partial(jax.jit, static_argnames=("n",))
 def _noisy_profile(eta: jax.Array, n: int) -> jax.Array:
     """``g(m)``, ``m = 0..n-1``. Rows ``m = r`` and ``m = n-1-r`` (``r + 1`` and ``n - r`` values of
@@ -131,7 +127,7 @@ def _noisy_profile(eta: jax.Array, n: int) -> jax.Array:
         lb = la[jnp.where(first, m1 - c, m1 + 1 + m2 - c)]
         weight = 0.5 * (jnp.exp(la) + jnp.exp(lb))
         p1 = jax.nn.sigmoid(lb - la)
-        terms = weight * _binary_entropy(eta + p1 * (1.0 - 2.0 * eta))
+        terms = weight * binary_entropy(eta + p1 * (1.0 - 2.0 * eta))
         return jnp.sum(jnp.where(first, terms, 0.0)), jnp.sum(jnp.where(first, 0.0, terms))
 
     rows = jnp.arange((n + 1) // 2)

@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mdmjax._src.keys import as_key
+from mdmjax._src.numerics import binary_entropy
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.validate import as_positive_int
 from mdmjax.distribution import Distribution
@@ -152,10 +153,6 @@ def xorsat(key, d: int, k: int, row_weight: int | None = None) -> Distribution:
     return linear_code(xorsat_matrix(key, d, k, row_weight).T, 2)
 
 
-def _binary_entropy(p):
-    return -(jax.scipy.special.xlogy(p, p) + jax.scipy.special.xlogy(1 - p, 1 - p))
-
-
 @jax.jit
 def _z_row(centres, log_e, log_1e, theta1, h_marg, x, order):
     """Row values ``H(X_i) - H(p(X_i | x_S))`` along one permutation (``j = 1..d``)."""
@@ -166,7 +163,7 @@ def _z_row(centres, log_e, log_1e, theta1, h_marg, x, order):
     j = jnp.arange(order.shape[0], dtype=jnp.float64)[None, :]
     post = jax.nn.softmax(seen * log_e + (j - seen) * log_1e, axis=0)
     p1 = jnp.sum(post * theta1[:, order], axis=0)
-    vals = h_marg[order] - _binary_entropy(p1)
+    vals = h_marg[order] - binary_entropy(p1)
     return vals.at[0].set(0.0)
 
 
@@ -205,7 +202,7 @@ def random_centres_z_rows(key, centres, eta: float, num_samples: int = 256) -> n
     x = (c[pick] + flips) % 2
     orders = jnp.argsort(jax.random.uniform(k_p, (m, d), dtype=jnp.float64), axis=1)
     theta1 = jnp.asarray(marg[..., 1])
-    h_marg = _binary_entropy(jnp.mean(theta1, axis=0))
+    h_marg = binary_entropy(jnp.mean(theta1, axis=0))
     log_e, log_1e = jnp.log(jnp.asarray(e)), jnp.log1p(-jnp.asarray(e))
     rows = jax.lax.map(lambda a: _z_row(c, log_e, log_1e, theta1, h_marg, a[0], a[1]), (x, orders))
     return np.asarray(rows)
