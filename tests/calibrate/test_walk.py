@@ -174,3 +174,19 @@ def test_walk_mdm_cross_entropy_is_never_below_g():
     # and the model has learnt: its learning error is a fraction of a nat at every level
     # (0.005 to 0.2 measured at training time; a uniform guess would be off by up to 3 nats)
     assert np.all(mc.cross_entropy[mc.levels] - g[mc.levels] < 0.35)
+
+
+@pytest.mark.slow
+def test_training_script_quick_mode(tmp_path):
+    """experiments/train_walk_mdm.py --quick trains a few steps and writes loadable weights."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "experiments" / "train_walk_mdm.py"
+    spec = importlib.util.spec_from_file_location("train_walk_mdm", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--quick", "--out", str(tmp_path)]) == 0
+    with np.load(tmp_path / "walk_mdm.npz") as npz:
+        assert npz["pos"].shape == (128, 32) and npz["out_w"].shape == (32, 32)
+    assert (tmp_path / "walk_mdm_training.json").is_file()
