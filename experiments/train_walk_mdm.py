@@ -109,7 +109,8 @@ def mdm_loss(params, x, y, masked):
     """Mean over examples of the mean cross-entropy of the masked nodes."""
     lp = wm.apply_walk_mdm(params, y)
     nll = -jnp.take_along_axis(lp, x[:, :, None], axis=2)[:, :, 0]
-    per_example = jnp.sum(jnp.where(masked, nll, 0.0), axis=1) / jnp.sum(masked, axis=1)
+    count = jnp.sum(masked, axis=1).astype(nll.dtype)
+    per_example = jnp.sum(jnp.where(masked, nll, jnp.zeros((), nll.dtype)), axis=1) / count
     return jnp.mean(per_example)
 
 
