@@ -308,6 +308,7 @@ def main(argv=None) -> int:
                     "interval (control variate)",
                     "measured lower bound",
                     "invalid rate",
+                    "samples",
                 ],
                 "rows": table,
             },
