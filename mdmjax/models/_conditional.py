@@ -481,7 +481,8 @@ def as_model(model, d: Distribution) -> ConditionalModel:
     """Resolve ``evaluate_policy``'s ``model=``: ``None`` is the truth ``d`` itself.
 
     Accepts a :class:`ConditionalModel`, a :class:`Distribution` (its exact conditionals) or a
-    jax-traceable callable ``fn(y) -> (N, n, q_max)``.
+    jax-traceable callable ``fn(y) -> (N, n, q_max)``. Function and torch models go through
+    :func:`mdmjax.models.as_conditional_model` (``n`` from ``d`` when they leave it open).
 
     Args:
       model: ``None``, a Distribution, a ConditionalModel or a callable.
@@ -510,7 +511,12 @@ def as_model(model, d: Distribution) -> ConditionalModel:
     if isinstance(model, Distribution):
         out = from_distribution(model)
     elif isinstance(model, ConditionalModel):
-        out = model
+        # function and torch models: their full conditionals, n taken from the law if unset
+        from mdmjax.models._full import _fixed_n, as_conditional_model
+
+        out = as_conditional_model(model)
+        if _fixed_n(out) is None:
+            out = as_conditional_model(out, n=d.n)
     elif callable(model):
         out = CallableModel(model, d.shape)
     else:

@@ -47,8 +47,7 @@ from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MODEL_NORMALIZATION_TOLERANCE
 from mdmjax._src.validate import as_positive_int, as_sizes
-from mdmjax.distribution import Distribution
-from mdmjax.models import ConditionalModel, FunctionModel, as_scoring_model, from_distribution
+from mdmjax.models import FunctionModel, as_conditional_model, as_scoring_model
 from mdmjax.policies import Policy
 from mdmjax.schedules import BinomialSchedule, KernelSchedule
 
@@ -289,16 +288,39 @@ def _run_host(wrapped, y0, mask, row_ids, key, plan_arrays, *, kind, rule, num_s
 # ------------------------------------------------------------------------------------------------
 # Argument checks (all before any model call)
 # ------------------------------------------------------------------------------------------------
-def _model_info(model):
-    """``(name, n or None, mask values or None)`` of any mdmjax model; refuses scored models."""
-    if isinstance(model, FunctionModel) and model.output == "scored":
-        raise ValueError(
-            f"model: {model.name} is a scored model (output='scored'); the sampler needs the "
-            "full conditionals p̂(x_i = . | y): wrap a function returning probabilities or "
-            "log-probabilities (output='probs' or 'log_probs')"
-        )
+def _model_info(model, plan, prompt):
+    """``(model, wrapped, n or None)``: the model's full conditionals
+    (:func:`~mdmjax.models.as_conditional_model`; a scored model without its table is refused),
+    its scoring wrapper, and its ``n``; a model that leaves ``n`` open takes it from the prompt's
+    width or, without a prompt, from the plan (step sizes sum to ``n``)."""
+    model = as_conditional_model(model, argument="model")
     wrapped = as_scoring_model(model, "model")
-    return wrapped, wrapped.n
+    if wrapped.n is None:
+        n = _n_of(prompt, plan)
+        if n is not None:
+            model = as_conditional_model(model, n=n)
+            wrapped = as_scoring_model(model, "model")
+    return model, wrapped, wrapped.n
+
+
+def _n_of(prompt, plan) -> int | None:
+    """The ``n`` a prompt or a plan implies, or ``None`` (the checks come later, unchanged)."""
+    if prompt is not None:
+        arr = np.asarray(prompt)
+        ok = arr.dtype != object and arr.dtype.kind in "iu" and arr.ndim in (1, 2)
+        return int(arr.shape[-1]) if ok and arr.shape[-1] > 0 else None
+    if isinstance(plan, Policy):
+        if plan.order is not None:
+            return len(plan.order)
+        return None if plan.sizes is None or plan.inner is not None else int(sum(plan.sizes))
+    if isinstance(plan, BinomialSchedule | KernelSchedule):
+        return int(plan.n)
+    if isinstance(plan, str | bytes | dict) or not isinstance(plan, Sequence | np.ndarray):
+        return None
+    arr = np.asarray(plan)
+    if arr.dtype.kind not in "iu" or arr.ndim != 1 or arr.size == 0 or np.any(arr < 1):
+        return None
+    return int(arr.sum())
 
 
 def _prompt_rows(prompt, wrapped, n_model, num: int) -> tuple[np.ndarray, np.ndarray]:
@@ -306,8 +328,8 @@ def _prompt_rows(prompt, wrapped, n_model, num: int) -> tuple[np.ndarray, np.nda
     if prompt is None:
         if n_model is None:
             raise ValueError(
-                f"model: {wrapped.name} does not fix n (from_callable(..., n=None)); pass n= to "
-                "from_callable or a prompt of shape (n,)"
+                f"model: {wrapped.name} does not fix n, and an adaptive policy does not say it; "
+                "pass n= to from_callable / from_torch, step sizes, or a prompt of shape (n,)"
             )
         mask = wrapped.mask_values(n_model)
         return mask[None, :].copy(), mask
@@ -438,10 +460,14 @@ def sample(
     log of one term, along the row's own ``B``.
 
     Args:
-      model: any mdmjax model: :func:`mdmjax.models.from_callable` (``"probs"`` or
-        ``"log_probs"``, traceable or a NumPy callable), :func:`mdmjax.models.from_distribution`,
-        ``tempered``, ``noisy``, :func:`mdmjax.calibrate.markov_chain_model`, the shipped models;
-        a :class:`~mdmjax.Distribution` stands for its exact conditionals.
+      model: any mdmjax model that gives full conditionals
+        (:func:`mdmjax.models.as_conditional_model`): :func:`mdmjax.models.from_callable`
+        (``"probs"`` or ``"log_probs"``, traceable or a NumPy callable),
+        :func:`mdmjax.models.from_torch`, :func:`mdmjax.models.from_distribution`, ``tempered``,
+        ``noisy``, :func:`mdmjax.calibrate.markov_chain_model`, the shipped models; a
+        :class:`~mdmjax.Distribution` stands for its exact conditionals. A model that leaves
+        ``n`` open takes it from ``prompt`` or, without one, from ``plan`` (its sizes' sum, a
+        schedule's or a policy's ``n``).
       plan: positive step sizes summing to the number of positions to generate; a random-size
         schedule (:func:`mdmjax.schedules.ancestral`, ``binomial``, ``dream_origin``,
         ``KernelSchedule``); or a :class:`~mdmjax.policies.Policy`.
@@ -461,12 +487,13 @@ def sample(
       ``log p̂(x_i | revealed so far)`` along the row's own path.
 
     Raises:
-      ValueError: naming the argument, before any model call: a scored model or a model without
-        ``n`` (``model``), sizes that do not sum to the positions to generate or an unknown plan
-        (``plan``), a schedule or policy for another ``n`` (``model``), a prompt of the wrong shape
-        or with out-of-range values (``prompt``), ``num_samples < 1``, a bad ``batch_size`` or
-        ``key``. After a model call: a model returning NaN or a conditional that is not a
-        probability law (``model``, naming the step and the row).
+      ValueError: naming the argument, before any model call: a scored model without its
+        table, or ``n`` known nowhere (``model``), sizes that do not sum to the positions to
+        generate or an unknown plan (``plan``), a schedule or policy for another ``n``
+        (``model``), a prompt of the wrong shape or with out-of-range values (``prompt``),
+        ``num_samples < 1``, a bad ``batch_size`` or ``key``. After a model call: a model
+        returning NaN or a conditional that is not a probability law (``model``, naming the
+        step and the row).
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
@@ -479,11 +506,7 @@ def sample(
       >>> np.allclose(lp, 2 * np.log(0.5))
       True
     """
-    if isinstance(model, Distribution):  # a law: its exact conditionals
-        model = from_distribution(model)
-    if not isinstance(model, ConditionalModel):
-        as_scoring_model(model, "model")  # the one "not a model" message
-    wrapped, n_model = _model_info(model)
+    model, wrapped, n_model = _model_info(model, plan, prompt)
     num = as_positive_int(num_samples, "num_samples")
     if not isinstance(return_log_prob, bool | np.bool_):
         raise ValueError(f"return_log_prob: expected True or False, got {return_log_prob!r}")
