@@ -9,6 +9,8 @@
   to choose it (the optimizer's curse); :func:`cross_fit_frontier` — every ``k`` at once, with a
   simultaneous (max-t) interval.
 * :func:`word_mdm` — a small trained MDM of English words (lengths 4 and 5), shipped.
+* :func:`shipped_model`, :func:`shipped_data` — the shipped models by name, and held-out rows
+  of their own laws (exact draws, exact entropy).
 * :func:`walk_law`, :func:`walk_mdm` — a testbed with a known truth at any ``n`` (a random walk on
   a regular graph) and the transformer MDM trained on it, shipped.
 
@@ -25,6 +27,8 @@ from mdmjax.calibrate._model_curve import ModelCurve as ModelCurve
 from mdmjax.calibrate._model_curve import model_curve as model_curve
 from mdmjax.calibrate._model_curve import weighted_stats as weighted_stats
 from mdmjax.calibrate._shipped import SHIPPED_MODELS as SHIPPED_MODELS
+from mdmjax.calibrate._shipped import HeldOut as HeldOut
+from mdmjax.calibrate._shipped import shipped_data as shipped_data
 from mdmjax.calibrate._shipped import shipped_model as shipped_model
 from mdmjax.calibrate._walk import ValidityCheck as ValidityCheck
 from mdmjax.calibrate._walk import WalkLaw as WalkLaw

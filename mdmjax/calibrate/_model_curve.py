@@ -540,7 +540,8 @@ def model_curve(
         rows (``jax.sharding``): ``None`` (every local device when there are several),
         ``False`` (one device), or a one-dimensional :class:`jax.sharding.Mesh`
         (:func:`mdmjax.sharding.state_mesh`). Host models (NumPy, torch) are called as they are.
-      progress: show a progress bar over the batches (rows per second, time left) on a terminal.
+      progress: show progress over the batches (rows per second, time left): a bar on a
+        terminal, else a line every few seconds on stderr (logs, notebooks, CI).
 
     Returns:
       a :class:`ModelCurve`.
@@ -688,16 +689,10 @@ def _check_table_memory(m, batch_size: int, n: int) -> None:
 def _progress_bar(total: int, progress: bool, name: str):
     if not progress:
         return None
-    from tqdm.auto import tqdm
+    from mdmjax._src.progress import progress_bar  # a bar on a terminal, lines elsewhere
 
-    return tqdm(
-        total=total,
-        desc=f"model_curve {name}",
-        unit="row",
-        unit_scale=True,
-        smoothing=0.1,
-        leave=False,
-        disable=None,  # off when stderr is not a terminal (logs, CI)
+    return progress_bar(
+        total, f"model_curve {name}", "rows", unit_scale=True, smoothing=0.1, leave=False
     )
 
 

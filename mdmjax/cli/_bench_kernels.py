@@ -644,13 +644,12 @@ def run_bench(
     specs: list[dict], *, timeout: float = 900.0, isolate: bool = True, progress: bool = True
 ) -> dict:
     """Run ``specs`` (each in its own process unless ``isolate=False``) and collect a report."""
-    from tqdm import tqdm
+    from mdmjax._src.progress import progress_iter  # a bar on a terminal, lines elsewhere
 
     meta = _meta()
     results = []
-    bar = tqdm(specs, desc="mdmjax bench", disable=not progress, file=sys.stderr)
-    for spec in bar:
-        bar.set_postfix_str(f"{spec['kind']} n={spec.get('n', '')}")
+    cases = progress_iter(specs, [1] * len(specs), "mdmjax bench", "cases") if progress else specs
+    for spec in cases:
         if isolate:
             results.append(_run_isolated(spec, timeout))
         else:

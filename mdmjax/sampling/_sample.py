@@ -479,7 +479,8 @@ def sample(
       batch_size: rows per model call (default: as many as keep the ``(B, n, V)`` conditionals
         near ``2^22`` elements); the last batch is padded.
       return_log_prob: also return ``log ν̂_B(x)`` per row.
-      progress: show a tqdm progress bar over batches (``None``: only for long runs).
+      progress: show progress over the batches (rows done, rows per second, time left): a bar
+        on a terminal, else a line every few seconds on stderr (``None``: only for long runs).
 
     Returns:
       an int64 array ``(num_samples, n)``; with ``return_log_prob`` a pair ``(x, log_nu_hat_B)``,
@@ -541,10 +542,11 @@ def sample(
         else (num_batches > 1 and num * n * num_steps > _PROGRESS_WORK)
     )
     batches = range(num_batches)
-    if show:
-        from tqdm.auto import tqdm
+    if show:  # a bar on a terminal, else a line every few seconds
+        from mdmjax._src.progress import progress_iter
 
-        batches = tqdm(batches, desc="sample", unit="batch")
+        counts = [min(bsz, num - b * bsz) for b in batches]
+        batches = progress_iter(batches, counts, "sample", "rows")
     out = np.empty((num, n), dtype=np.int64)
     logp = np.empty(num, dtype=np.float64)
     mask_dev = jnp.asarray(mask.astype(np.int64))

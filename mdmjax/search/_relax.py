@@ -591,11 +591,11 @@ def optimize_schedule(
     chunk = _make_chunk(relaxation, optimizer)
     levels_j = jnp.asarray(levels)
     if progress:
-        from tqdm.auto import tqdm
+        from mdmjax._src.progress import progress_bar  # a bar on a terminal, lines elsewhere
 
         size = max(1, math.ceil(iters / 50))
         history = []
-        with tqdm(total=iters, desc=f"optimize ({relaxation})", unit="it") as bar:
+        with progress_bar(iters, f"optimize ({relaxation})", "it") as bar:
             for start in range(0, iters, size):
                 part = jnp.asarray(stages[start : start + size])
                 params, state, losses = chunk(params, state, levels_j, part)
