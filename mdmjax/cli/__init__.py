@@ -53,7 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
         importlib.import_module(name).register(sub)
     for command_parser in sub.choices.values():  # also accepted after the sub-command
         command_parser.add_argument("--no-cache", **no_cache, default=argparse.SUPPRESS)
+        _plain_help(command_parser)
     return parser
+
+
+def _plain_help(parser: argparse.ArgumentParser) -> None:
+    """``--help`` in plain text: the docstrings' reStructuredText roles and literals removed."""
+    from mdmjax.cli._flags import plain
+
+    if parser.description:
+        parser.description = plain(parser.description)
+    for action in parser._actions:
+        if isinstance(action.help, str) and action.help != argparse.SUPPRESS:
+            action.help = plain(action.help)
 
 
 def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:

@@ -56,8 +56,10 @@ _FLAGS = {
 
 # Default target half-width (nats) of the rows-needed column.
 _HALF_WIDTH = 0.05
-# Rows drawn from a shipped model's own law when --data is not given.
+# Rows drawn from a shipped model's own law when --data is not given (the walk transformer, n =
+# 128, costs ~100x a word model per row: 256 rows x 33 levels is a few minutes on a laptop CPU).
 _SHIPPED_ROWS = 1000
+_SHIPPED_ROWS_BY_MODEL = {"walk": 256}
 # Above this many generated positions, a grid of _GRID_LEVELS levels is evaluated by default.
 LARGE_N = 64
 _GRID_LEVELS = 33
@@ -79,9 +81,9 @@ def register(subparsers) -> None:
     p.add_argument(
         "--rows",
         type=int,
-        default=_SHIPPED_ROWS,
         metavar="N",
-        help=f"without --data: rows drawn from a shipped model's law (default {_SHIPPED_ROWS})",
+        help=f"without --data: rows drawn from a shipped model's law (default {_SHIPPED_ROWS}; "
+        f"walk: {_SHIPPED_ROWS_BY_MODEL['walk']})",
     )
     p.add_argument("--weights", metavar="W.npy", help="(rows,) probabilities of the rows")
     p.add_argument("--always-revealed", metavar="SPEC", help="prompt positions, e.g. 0:15 or 0,1,5")
@@ -146,6 +148,11 @@ def _prompt(spec: str | None, n: int):
     return mask
 
 
+def default_rows(model: str) -> int:
+    """Rows drawn from a shipped model's own law when no data are given."""
+    return _SHIPPED_ROWS_BY_MODEL.get(model, _SHIPPED_ROWS)
+
+
 def default_levels(n: int) -> list[int] | None:
     """The levels evaluated by default: all (``None``) up to ``LARGE_N`` positions, else 33
     levels from 0 to ``n - 1``, evenly spread, both ends included."""
@@ -183,6 +190,10 @@ def _run(args) -> int:
             "--data: required for a MODULE:FACTORY model (held-out rows, an int (rows, n) .npy "
             f"array); only the shipped models ({', '.join(sorted(SHIPPED_MODELS))}) draw their own"
         )
+    if args.rows is None:
+        args.rows = default_rows(args.model)
+    elif args.data is not None:
+        raise ValueError("--rows: only without --data (the rows drawn from a shipped model's law)")
     if args.data is None and args.rows < 2:
         raise ValueError(f"--rows: must be >= 2, got {args.rows}")
     model = load_model(args.model)

@@ -32,9 +32,6 @@ __all__ = ["register", "run", "SCHEDULES", "POLICIES"]
 
 SCHEDULES = ("constant", "cosine", "optimal")
 
-# Rows of a shipped model's own law for --schedule optimal without --curve-data.
-_SHIPPED_ROWS = 1000
-
 #: Short policy names: ``sizes -> Policy`` (the adaptive ones ignore the sizes).
 POLICIES = ("confidence", "margin", "entropy", "random", "gumbel", "threshold", "factor", "eb")
 
@@ -134,8 +131,10 @@ def _sizes(args, model, m: int, prompt, mask) -> tuple[int, ...] | None:
             "--schedule: optimal needs the model's curve: pass --curve-data ROWS.npy (held-out "
             "rows) or use constant or cosine"
         )
+    from mdmjax.cli.calibrate import default_levels, default_rows
+
     if args.curve_data is None:  # a shipped model: exact draws of its own law
-        rows = mdm.calibrate.shipped_data(args.model, _SHIPPED_ROWS, seed=args.seed).rows
+        rows = mdm.calibrate.shipped_data(args.model, default_rows(args.model), seed=args.seed).rows
     else:
         rows = read_npy(args.curve_data, "--curve-data")
     fixed = None
@@ -143,15 +142,12 @@ def _sizes(args, model, m: int, prompt, mask) -> tuple[int, ...] | None:
         first = prompt.reshape(-1, prompt.shape[-1])[0]
         fixed = first != mask
     try:
-        from mdmjax.cli.calibrate import default_levels
-
-        free = m if fixed is None else int((~fixed).sum())
         mc = mdm.model_curve(
             model,
             rows,
             key=args.seed,
             always_revealed=fixed,
-            levels=default_levels(free),
+            levels=default_levels(m),
             progress=not args.quiet,
         )
     except ValueError as err:
