@@ -43,12 +43,12 @@ class LineProgress:
       sample: 25/100 rows (25%)
     """
 
-    def __init__(self, total, desc: str, unit: str, *, stream=None, interval=LINE_INTERVAL):
+    def __init__(self, total, desc: str, unit: str, *, stream=None, interval=None):
         self.total = None if total is None else int(total)
         self.desc = desc
         self.unit = unit
         self.stream = stream if stream is not None else sys.stderr
-        self.interval = float(interval)
+        self.interval = float(LINE_INTERVAL if interval is None else interval)
         self.n = 0
         self.start = time.monotonic()
         self.last = self.start
