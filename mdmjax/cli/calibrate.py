@@ -197,9 +197,12 @@ def _run(args) -> int:
     if args.data is None and args.rows < 2:
         raise ValueError(f"--rows: must be >= 2, got {args.rows}")
     model = load_model(args.model)
+    source = {"file": args.data}
     if args.data is None:
         held = mdm.calibrate.shipped_data(args.model, args.rows, seed=args.seed)
         data = held.rows
+        source = {"law": held.law, "exact_draws": args.rows, "seed": args.seed}
+        source["entropy"] = held.entropy
         if args.entropy is None:
             args.entropy = held.entropy
         say(
@@ -302,6 +305,7 @@ def _run(args) -> int:
             + ("  (cross-fitted value is above eps)" if cf.estimate > args.eps else "")
         )
     out = {
+        "data": source,
         "curve": mc.to_dict(),
         "kind": kind,
         "frontier": frontier,

@@ -186,7 +186,9 @@ def test_calibrate_a_shipped_model_without_data(tmp_path, capsys):
     assert f"exact H(p) = {held.entropy:.6g} nats" in text
     assert "frontier (absolute KL, nats)" in text  # H filled in
     got = json.loads(out.read_text())
-    assert got["kind"] == "absolute KL" and got["curve"]["num_rows"] == 64
+    assert got["kind"] == "absolute KL"
+    assert got["data"]["exact_draws"] == 64 and got["data"]["seed"] == 0
+    assert got["data"]["entropy"] == held.entropy
     # the same rows given as a file give the same curve
     np.save(tmp_path / "rows.npy", held.rows)
     assert main(["data", "--model", "words4", "--num", "64", "--npy", str(tmp_path / "d.npy")]) == 0
