@@ -97,6 +97,7 @@ def test_module_errors_say_where_and_what(workdir, capsys):
         assert msg in err and "\n" not in err, err
 
 
+@pytest.mark.slow  # a fresh interpreter importing jax: a few seconds
 def test_python_dash_m_mdmjax_runs_the_cli():
     proc = subprocess.run(
         [sys.executable, "-m", "mdmjax", "data", "--help"],
