@@ -57,8 +57,8 @@ class LineProgress:
         self.postfix = ""
 
     def _line(self, now: float) -> str:
-        elapsed = max(now - self.start, 1e-9)
-        rate = self.n / elapsed
+        elapsed = now - self.start
+        rate = self.n / elapsed if elapsed > 0 else 0.0
         head = f"{self.desc}: {self.n}"
         if self.total:
             head += f"/{self.total} {self.unit} ({100 * self.n / self.total:.0f}%)"

@@ -65,6 +65,12 @@ class HeldOut(NamedTuple):
       entropy: the law's exact entropy ``H(p)`` in nats.
       law: what the rows were drawn from, in words.
       seed: the seed of the draws.
+
+    Examples:
+      >>> import mdmjax as mdm
+      >>> held = mdm.calibrate.shipped_data("walk", 2, seed=0)
+      >>> held.rows.shape, held.law, held.seed
+      ((2, 128), 'walk_law() of n = 128', 0)
     """
 
     rows: np.ndarray
@@ -113,13 +119,13 @@ def shipped_data(name: str, num: int, seed: int = 0) -> HeldOut:
 
         law = walk_law()
         return HeldOut(law.sample(seed, num), law.entropy, f"walk_law() of n = {law.n}", seed)
-    from mdmjax.families._real_data import _LETTER_INDEX, english_word_weights
+    from mdmjax.families import english_word_weights
 
     length = SHIPPED_MODELS[name][2]["length"]
     words, weights = english_word_weights(length, 50000, "en")
     p = np.asarray(weights, dtype=np.float64)
     p = p / p.sum()
     idx = np.random.default_rng(seed).choice(len(words), size=num, p=p)
-    codes = np.asarray([[_LETTER_INDEX[c] for c in w] for w in words], dtype=np.int64)
+    codes = np.asarray([[ord(c) - ord("a") for c in w] for w in words], dtype=np.int64)
     entropy = -math.fsum((p * np.log(p)).tolist())
     return HeldOut(codes[idx], entropy, f"english_words({length}) over {len(words)} words", seed)

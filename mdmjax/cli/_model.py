@@ -15,14 +15,14 @@ __all__ = ["load_model", "model_help", "shipped_names"]
 
 
 def shipped_names() -> list[str]:
-    from mdmjax.calibrate._shipped import SHIPPED_MODELS
+    from mdmjax.calibrate import SHIPPED_MODELS
 
     return sorted(SHIPPED_MODELS)
 
 
 def model_help() -> str:
     """The ``--model`` help text, listing the shipped models."""
-    from mdmjax.calibrate._shipped import SHIPPED_MODELS
+    from mdmjax.calibrate import SHIPPED_MODELS
 
     names = "; ".join(f"{k} ({v[3]})" for k, v in sorted(SHIPPED_MODELS.items()))
     return (

@@ -19,7 +19,7 @@ __all__ = ["register", "run"]
 
 
 def register(subparsers) -> None:
-    from mdmjax.calibrate._shipped import SHIPPED_MODELS
+    from mdmjax.calibrate import SHIPPED_MODELS
 
     names = ", ".join(sorted(SHIPPED_MODELS))
     p = subparsers.add_parser(

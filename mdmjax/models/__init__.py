@@ -16,7 +16,6 @@ from mdmjax.models._conditional import ConditionalModel as ConditionalModel
 from mdmjax.models._conditional import DistributionModel as DistributionModel
 from mdmjax.models._conditional import NoisyModel as NoisyModel
 from mdmjax.models._conditional import TemperedModel as TemperedModel
-from mdmjax.models._conditional import as_model as as_model
 from mdmjax.models._conditional import ext_strides as ext_strides
 from mdmjax.models._conditional import from_distribution as from_distribution
 from mdmjax.models._conditional import markov_approximation as markov_approximation
@@ -24,6 +23,7 @@ from mdmjax.models._conditional import noisy as noisy
 from mdmjax.models._conditional import product_approximation as product_approximation
 from mdmjax.models._conditional import tempered as tempered
 from mdmjax.models._full import as_conditional_model as as_conditional_model
+from mdmjax.models._full import as_model as as_model
 from mdmjax.models._function import OUTPUTS as OUTPUTS
 from mdmjax.models._function import FunctionModel as FunctionModel
 from mdmjax.models._function import as_scoring_model as as_scoring_model
