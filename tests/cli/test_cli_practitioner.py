@@ -291,3 +291,17 @@ def test_docs_give_the_torch_install_in_one_line():
         text = (REPO / doc).read_text()
         assert line in text, doc
         assert "CUDA" in text, doc
+
+
+@pytest.mark.slow  # the tree walk around a host callback compiles per policy kind
+def test_policies_take_a_module_factory(workdir, capsys):
+    """A sampler whose conditionals are uniform outputs the uniform law, whatever the policy:
+    KL(p || uniform) = ln 9 - H(p) for every row of the frontier."""
+    p = np.random.default_rng(0).dirichlet(np.ones(9)).reshape(3, 3)
+    np.save(workdir / "law.npy", p)
+    argv = ["policies", "--from-npy", "law.npy", "--model", "usermod_i27:make"]
+    assert main([*argv, "--policies", "confidence,random", "--json", "pol.json", "--quiet"]) == 0
+    got = json.loads((workdir / "pol.json").read_text())
+    h = -float(np.sum(p * np.log(p)))
+    kls = [r["kl"] for r in got["rows"] if r.get("kl_kind", "output") == "output"]
+    assert kls and np.allclose(kls, math.log(9) - h, atol=1e-10)
