@@ -34,6 +34,7 @@ import math
 
 import numpy as np
 
+from mdmjax._src.buckets import pow2_bucket
 from mdmjax._src.keys import as_key
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.stats import weighted_mean_stderr
@@ -326,6 +327,20 @@ def _logmeanexp(lw: np.ndarray) -> np.ndarray:
         return safe[:, 0] + np.log(np.mean(np.exp(lw - safe), axis=1))
 
 
+def _log_weight_spread(lw: np.ndarray) -> float:
+    """Mean over rows of the standard deviation of the finite log-weights (rows with two or
+    more finite ones); NaN where no row has two."""
+    finite = np.isfinite(lw)
+    count = finite.sum(axis=1)
+    ok = count >= 2
+    if not np.any(ok):
+        return math.nan
+    safe = np.where(finite, lw, 0.0)[ok]
+    mean = safe.sum(axis=1) / count[ok]
+    var = np.where(finite[ok], (safe - mean[:, None]) ** 2, 0.0).sum(axis=1) / count[ok]
+    return float(np.mean(np.sqrt(var)))
+
+
 def _ce(log_lik: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
     if np.any(np.isneginf(log_lik) & (weights > 0)):
         return math.inf, 0.0
@@ -445,9 +460,8 @@ def sampler_kl(
     runner = Runner.build(model, wrapped, plan, mask, m)
     label = _label(plan)
     key = as_key(key)
-    if batch_size is None:
-        batch_size = max(1, _BATCH_ELEMENTS // max(1, n * runner.num_values))
-    batch_size = as_positive_int(batch_size, "batch_size")
+    if batch_size is not None:
+        batch_size = as_positive_int(batch_size, "batch_size")
 
     def pairs(first: int, count: int) -> np.ndarray:
         """(row, stream id) of paths ``first .. first + count - 1`` of every row."""
@@ -456,10 +470,14 @@ def sampler_kl(
         return np.stack([rws, part * num + rws], axis=1)
 
     def run(first, count):
+        size = batch_size
+        if size is None:  # a power of two (few compiled shapes), the conditionals near 2^22
+            cap = max(1, _BATCH_ELEMENTS // max(1, n * runner.num_values))
+            size = min(pow2_bucket(num * count), 1 << (cap.bit_length() - 1))
         work = num * count * n * runner.num_steps
         show = progress if progress is not None else work > 10**8
         lw, st = _teacher_forced(
-            runner, start, rows_arr, pairs(first, count), key, batch_size, show, "sampler_kl"
+            runner, start, rows_arr, pairs(first, count), key, size, show, "sampler_kl"
         )
         return lw.reshape(count, num).T, st.reshape(count, num).T
 
@@ -526,9 +544,7 @@ def sampler_kl(
     while size <= lw.shape[1]:
         curve[size] = _ce(_logmeanexp(lw[:, :size]), w)[0]
         size *= 2
-    finite = np.where(np.isfinite(lw), lw, np.nan)
-    with np.errstate(invalid="ignore"):
-        spread = np.nanstd(finite, axis=1) if lw.shape[1] > 1 else np.zeros(num)
+    spread = _log_weight_spread(lw)
     return SamplerKL(
         label=label,
         log_likelihood=log_lik,
@@ -542,7 +558,7 @@ def sampler_kl(
         stochastic=True,
         stopped=stopped,
         particle_curve=curve,
-        log_weight_spread=float(np.nanmean(spread)) if np.any(np.isfinite(spread)) else math.nan,
+        log_weight_spread=spread,
         steps=st.mean(axis=1),
     )
 
