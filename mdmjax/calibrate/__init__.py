@@ -43,5 +43,7 @@ from mdmjax.calibrate._word_mdm import word_mdm as word_mdm
 # both stay importable here under their old names (re-exports, not renames).
 from mdmjax.families import sample_markov_chain as sample_markov_chain
 from mdmjax.models import markov_chain_model as markov_chain_model
+from mdmjax.sampling import SamplerBracket as SamplerBracket
 from mdmjax.sampling import SamplerKL as SamplerKL
+from mdmjax.sampling import sampler_bracket as sampler_bracket
 from mdmjax.sampling import sampler_kl as sampler_kl

@@ -1,4 +1,4 @@
-"""The KL of the sampler a practitioner runs, on held-out rows (docs/theory.md §11).
+"""The KL of the sampler a practitioner runs, on held-out rows (docs/theory.md §13).
 
 For a plan ``π`` (step sizes, a random-size schedule or a policy) driven by a model ``p̂``, the
 sampler outputs a law ``ν̂_π``. On held-out rows ``x ~ p``,
@@ -32,17 +32,18 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import jax
 import numpy as np
 
 from mdmjax._src.buckets import pow2_bucket
 from mdmjax._src.keys import as_key
 from mdmjax._src.precision import scoped_x64
-from mdmjax._src.stats import weighted_mean_stderr
+from mdmjax._src.stats import mean_stderr, weighted_mean_stderr
 from mdmjax._src.validate import as_positive_int
 from mdmjax.distribution import Distribution
 from mdmjax.sampling._sample import Runner, _as_sampler_model, _model_info
 
-__all__ = ["SamplerKL", "sampler_kl"]
+__all__ = ["SamplerBracket", "SamplerKL", "sampler_bracket", "sampler_kl"]
 
 #: Most nodes (row, revealed subset) one level of the exact teacher-forced walk may hold.
 EXACT_NODE_BUDGET = 2_000_000
@@ -119,7 +120,7 @@ class SamplerKL:
     @property
     def solve_rate(self) -> float:
         """``E_rows ν̂_π(x | prompt)``: with clues whose completion is unique, the probability
-        that the sampler produces the solution (docs/theory.md §11)."""
+        that the sampler produces the solution (docs/theory.md §13)."""
         return float(np.dot(self.weights, self.probability))
 
     @property
@@ -574,3 +575,106 @@ def _label(plan) -> str:
         return "random order (" + ",".join(str(int(s)) for s in plan) + ")"
     except TypeError:
         return type(plan).__name__
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplerBracket:
+    """Both sides of ``E_ν̂[-log ν̂(X)]`` on rows the sampler drew itself (:func:`sampler_bracket`).
+
+    Attributes:
+      upper: the mean over rows of ``-log mean_M w`` (``M`` prior paths): an upper bound on
+        average, the side :func:`sampler_kl` reports.
+      lower: the same with the row's own generating path as one of the ``M`` paths: a lower
+        bound on average (the path is an exact posterior sample).
+      upper_stderr, lower_stderr: their standard errors over rows.
+      width: ``upper - lower``, the convergence check of ``M`` paths (0 when converged).
+      width_stderr: its standard error (paired over rows).
+      particles: ``M``.
+      rows: the number of sampled rows.
+
+    Examples:
+      Random order on exact conditionals: every path gives ``w = p(x)``, so both sides agree:
+
+      >>> import numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> b = mdm.calibrate.sampler_bracket(d, (1, 1), 64, particles=4)
+      >>> round(b.width, 12), b.particles, b.rows
+      (0.0, 4, 64)
+    """
+
+    upper: float
+    upper_stderr: float
+    lower: float
+    lower_stderr: float
+    width: float
+    width_stderr: float
+    particles: int
+    rows: int
+
+
+@scoped_x64
+def sampler_bracket(
+    model, plan, num_rows: int = 256, *, particles: int = 64, key=0, prompt=None, batch_size=None
+) -> SamplerBracket:
+    """Bracket ``log ν̂(x)`` from both sides on rows drawn from the sampler (docs/theory.md §13).
+
+    A row ``x`` drawn by :func:`mdmjax.sample` comes with its generating path ``b*``, an exact
+    sample of the posterior over paths given ``x``. With ``M - 1`` further paths from the plan's
+    own randomness (teacher-forced, as in :func:`sampler_kl`),
+
+    .. math:: E \\log \\frac{1}{M - 1}\\sum_{m < M} w_m \\;\\le\\; \\log \\hat\\nu(x) \\;\\le\\;
+              E \\log \\frac{1}{M}\\Big(w(b^*, x) + \\sum_{m < M} w_m\\Big)
+
+    (bidirectional Monte Carlo, Grosse et al. 2015). The gap between the two sides, averaged over
+    rows, says how far ``M`` paths are from converged for this model and plan.
+
+    Args:
+      model: as for :func:`mdmjax.sample`.
+      plan: a stochastic plan (random order, a random-size schedule, a random or Gumbel policy).
+      num_rows: rows to draw.
+      particles: ``M >= 2``.
+      key: a ``jax.random`` key or int seed.
+      prompt: as for :func:`mdmjax.sample` (one row ``(n,)``).
+      batch_size: rows or (row, path) pairs per model call.
+
+    Returns:
+      a :class:`SamplerBracket`.
+
+    Raises:
+      ValueError: ``particles < 2`` or as :func:`mdmjax.sample` and :func:`sampler_kl` do.
+    """
+    from mdmjax.sampling._sample import sample
+
+    particles = as_positive_int(particles, "particles")
+    if particles < 2:
+        raise ValueError(f"particles: the bracket needs at least 2 paths, got {particles}")
+    num_rows = as_positive_int(num_rows, "num_rows")
+    draw_key, path_key = jax.random.split(as_key(key))
+    x, log_own = sample(
+        model,
+        plan,
+        key=draw_key,
+        num_samples=num_rows,
+        prompt=prompt,
+        return_log_prob=True,
+        batch_size=batch_size,
+    )
+    r = sampler_kl(
+        model, plan, x, key=path_key, particles=particles - 1, prompt=prompt, batch_size=batch_size
+    )
+    lower_side = r.log_likelihood
+    both = np.stack([log_own, lower_side + math.log(particles - 1)], axis=1)
+    upper_side = _logmeanexp(both) + math.log(2) - math.log(particles)
+    up, up_se = mean_stderr(-lower_side)
+    lo, lo_se = mean_stderr(-upper_side)
+    width, width_se = mean_stderr(upper_side - lower_side)
+    return SamplerBracket(
+        upper=float(up),
+        upper_stderr=float(up_se),
+        lower=float(lo),
+        lower_stderr=float(lo_se),
+        width=float(width),
+        width_stderr=float(width_se),
+        particles=particles,
+        rows=num_rows,
+    )

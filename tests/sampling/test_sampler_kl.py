@@ -80,7 +80,7 @@ def test_matches_evaluate_policy_on_the_law(d3, policy):
 def test_every_practice_policy_matches_evaluate_policy(which):
     d = _law((2, 2, 3, 2), 11)
     model = _models(d)[which]
-    for steps in (2, 3):
+    for steps in (2, 4):  # the Dream quota needs steps | n
         for name, policy in _practice(d.n, steps).items():
             r = mdm.calibrate.sampler_kl(model, policy, d)
             ev = mdm.evaluate_policy(d, policy, model=model)
@@ -252,3 +252,47 @@ def test_walk_rows_refuses_too_many_nodes(d3):
         mdm.policies.walk_rows(d3, mdm.policies.random((1, 2)), states(SHAPE), max_nodes=5)
     with pytest.raises(ValueError, match="^policy:"):
         mdm.policies.walk_rows(d3, mdm.policies.threshold(0.5), states(SHAPE))
+
+
+def test_bracket_holds_the_sampler_entropy(d3):
+    model = _models(d3)["noisy"]
+    sizes = (1, 1, 1)
+    nu = mixture_law(model, SHAPE, sizes)
+    truth = float(-np.sum(nu[nu > 0] * np.log(nu[nu > 0])))  # E_nu[-log nu(X)], exactly
+    b = mdm.calibrate.sampler_bracket(model, sizes, 3000, particles=3, key=5)
+    assert b.lower - 4 * b.lower_stderr < truth < b.upper + 4 * b.upper_stderr
+    assert b.width > 0.01  # three paths leave a visible gap here
+    wide = mdm.calibrate.sampler_bracket(model, sizes, 3000, particles=48, key=5)
+    assert wide.width < b.width / 3
+    with pytest.raises(ValueError, match="^particles:"):
+        mdm.calibrate.sampler_bracket(model, sizes, 10, particles=1)
+
+
+@pytest.mark.slow
+def test_hypothesis_deterministic_policies_on_random_laws():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=15, deadline=None)
+    @given(
+        seed=st.integers(0, 10**6),
+        shape=st.sampled_from([(2, 2, 2), (3, 2), (2, 3, 2)]),
+        which=st.sampled_from(["confidence", "margin", "entropy", "threshold", "eb"]),
+        temperature=st.floats(0.3, 2.0),
+    )
+    def check(seed, shape, which, temperature):
+        d = _law(shape, seed, alpha=0.3)
+        n = d.n
+        policy = {
+            "confidence": mdm.policies.confidence((1,) * n),
+            "margin": mdm.policies.margin((2,) + (1,) * (n - 2)),
+            "entropy": mdm.policies.entropy((n - 1, 1)),
+            "threshold": mdm.policies.threshold(0.6),
+            "eb": mdm.policies.entropy_bound(0.2),
+        }[which]
+        model = mdm.models.tempered(d, temperature)
+        r = mdm.calibrate.sampler_kl(model, policy, d)
+        ev = mdm.evaluate_policy(d, policy, model=model)
+        assert abs(r.kl - ev.kl) < AGREE or (math.isinf(r.kl) and math.isinf(ev.kl))
+
+    check()
