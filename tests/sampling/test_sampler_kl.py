@@ -296,3 +296,25 @@ def test_hypothesis_deterministic_policies_on_random_laws():
         assert abs(r.kl - ev.kl) < AGREE or (math.isinf(r.kl) and math.isinf(ev.kl))
 
     check()
+
+
+@pytest.mark.slow
+def test_trained_word_mdm_against_its_enumerated_output_law():
+    """A real trained network (the shipped 4-letter word MDM): sampler_kl on the word law's
+    support equals the KL of the sampler's output law enumerated by evaluate_policy."""
+    pytest.importorskip("wordfreq")
+    d = mdm.families.english_words(4)
+    p = np.asarray(d.probs)
+    rows = np.stack(np.nonzero(p > 0), axis=1)
+    law = mdm.families.from_support(rows, p[tuple(rows.T)], num_values=26)
+    model = mdm.calibrate.word_mdm(4)
+    for policy in (
+        mdm.policies.confidence((2, 1, 1)),
+        mdm.policies.threshold(0.9),
+        mdm.policies.random((1, 3)),
+        mdm.policies.gumbel_confidence((2, 2), 4.5),
+    ):
+        r = mdm.calibrate.sampler_kl(model, policy, law)
+        ev = mdm.evaluate_policy(d, policy, model=model)
+        assert r.exact
+        assert abs(r.kl - ev.kl) < 1e-8, (policy.label, r.kl, ev.kl)
