@@ -122,6 +122,7 @@ def test_sample_and_estimator_agree_on_a_deterministic_policy(d3):
         assert r.model_calls == int(np.sum(r.steps))
 
 
+@pytest.mark.slow
 def test_stochastic_estimate_is_an_upper_bound_that_converges(d3):
     model = _models(d3)["noisy"]
     sizes = (1, 1, 1)
@@ -140,6 +141,17 @@ def test_stochastic_estimate_is_an_upper_bound_that_converges(d3):
     auto = mdm.calibrate.sampler_kl(model, sizes, rows, weights=weights, key=2, tolerance=0.02)
     assert auto.stopped in ("tolerance", "max_particles") and auto.particles >= 8
     assert auto.model_calls == 3 * auto.particles * rows.shape[0]
+
+
+def test_particles_smoke(d3):
+    model = _models(d3)["noisy"]
+    x = mdm.sample(model, (1, 2), key=1, num_samples=20)
+    r = mdm.calibrate.sampler_kl(model, (1, 2), x, key=0, max_particles=16, tolerance=1e-9)
+    assert r.stopped == "max_particles" and r.particles == 16
+    assert sorted(r.particle_curve) == [1, 2, 4, 8, 16]
+    assert r.model_calls == 2 * 16 * 20 and np.all(r.steps == 2)
+    again = mdm.calibrate.sampler_kl(model, (1, 2), x, key=0, particles=16, batch_size=7)
+    assert np.allclose(again.log_likelihood, r.log_likelihood, atol=AGREE, rtol=0)  # batch-free
 
 
 def test_minus_and_intervals(d3):
@@ -254,6 +266,7 @@ def test_walk_rows_refuses_too_many_nodes(d3):
         mdm.policies.walk_rows(d3, mdm.policies.threshold(0.5), states(SHAPE))
 
 
+@pytest.mark.slow
 def test_bracket_holds_the_sampler_entropy(d3):
     model = _models(d3)["noisy"]
     sizes = (1, 1, 1)
