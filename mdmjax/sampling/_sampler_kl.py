@@ -37,9 +37,10 @@ import numpy as np
 
 from mdmjax._src.buckets import pow2_bucket
 from mdmjax._src.keys import as_key
+from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.stats import mean_stderr, weighted_mean_stderr
-from mdmjax._src.validate import as_positive_int
+from mdmjax._src.validate import as_positive_float, as_positive_int
 from mdmjax.distribution import Distribution
 from mdmjax.sampling._sample import Runner, _as_sampler_model, _model_info
 
@@ -183,16 +184,39 @@ class SamplerKL:
 # ------------------------------------------------------------------------------------------------
 # Arguments
 # ------------------------------------------------------------------------------------------------
+def _table_entropy(weights: np.ndarray) -> float:
+    w = weights[weights > 0]
+    return float(-np.sum(w * np.log(w)))
+
+
+def _given_prompt(prompt, rows: np.ndarray, weights: np.ndarray, wrapped, n: int):
+    """The support rows that complete ``prompt`` (one row ``(n,)``) and their weights."""
+    arr = np.asarray(prompt)
+    if arr.dtype == object or arr.dtype.kind not in "iu" or arr.shape != (n,):
+        raise ValueError(
+            f"prompt: with a law, expected one int row of shape ({n},), got {arr.dtype} "
+            f"of shape {arr.shape}"
+        )
+    try:
+        mask = wrapped.mask_values(n)
+    except ValueError as err:
+        raise ValueError(f"model: {err}") from None
+    fixed = arr != mask
+    agree = np.all(~fixed[None, :] | (rows == arr[None, :]), axis=1)
+    if not np.any(agree & (weights > 0)):
+        raise ValueError("prompt: no row of the law's support completes it")
+    return rows[agree], weights[agree]
+
+
 def _law_rows(law):
-    """``(rows, weights, H)`` of a Distribution or a support law."""
+    """``(rows, weights)``: the support of a Distribution or a support law."""
     from mdmjax.families import SupportLaw
 
     if isinstance(law, SupportLaw):
-        return law.rows, law.weights, law.entropy
+        return law.rows, law.weights
     p = np.asarray(law.probs, dtype=np.float64)
     rows = np.stack(np.nonzero(p > 0), axis=1).astype(np.int64)
-    w = p[tuple(rows.T)]
-    return rows, w / w.sum(), float(-np.sum(w * np.log(w)))
+    return rows, p[tuple(rows.T)]
 
 
 def _as_rows(rows, n: int | None) -> np.ndarray:
@@ -387,6 +411,8 @@ def sampler_kl(
       prompt: ``None``, or ``(n,)`` / ``(R, n)`` clues in the model's input convention (mask
         value at the positions to generate); the rows must agree with it. The result is then
         about ``ν̂_π(x | prompt)``: with a unique completion, :attr:`SamplerKL.solve_rate`.
+        With a law, one row ``(n,)``: the law given the clues (its support rows that complete
+        them, renormalised; ``H`` is then the conditional entropy).
       batch_size: (row, path) pairs per model call.
       progress: a progress bar over batches (``None``: for long runs only).
       weights: ``(R,)`` row weights (default uniform).
@@ -428,13 +454,16 @@ def sampler_kl(
     wrapped, n_model = _model_info(model)
     on_law = isinstance(rows, Distribution | SupportLaw)
     if on_law:
-        law_rows, law_w, law_h = _law_rows(rows)
+        law_rows, law_w = _law_rows(rows)
         if weights is not None:
             raise ValueError("weights: a law's rows are weighted by the law itself")
         rows_arr = _as_rows(law_rows, n_model)
-        weights = law_w
-        if entropy_of_data is None and prompt is None:
-            entropy_of_data = law_h
+        if prompt is not None:  # the law given the clues: its support rows that complete them
+            rows_arr, law_w = _given_prompt(prompt, rows_arr, law_w, wrapped, rows_arr.shape[1])
+            prompt = np.asarray(prompt)
+        weights = law_w / law_w.sum()
+        if entropy_of_data is None:
+            entropy_of_data = _table_entropy(weights)
     else:
         rows_arr = _as_rows(rows, n_model)
     num, n = rows_arr.shape
@@ -443,8 +472,14 @@ def sampler_kl(
     if particles is not None:
         particles = as_positive_int(particles, "particles")
     max_particles = as_positive_int(max_particles, "max_particles")
-    if not (isinstance(tolerance, int | float) and math.isfinite(tolerance) and tolerance > 0):
-        raise ValueError(f"tolerance: expected a positive number, got {tolerance!r}")
+    tolerance = as_positive_float(tolerance, "tolerance")
+    budget = particles if particles is not None else max_particles
+    check_allocation(
+        num * budget * 8 * 6,
+        f"the log-weights and path ids of {num} rows x {budget} paths",
+        hint="Pass fewer rows, particles or max_particles.",
+        argument="particles",
+    )
     try:
         mask = wrapped.mask_values(n)
     except ValueError as err:

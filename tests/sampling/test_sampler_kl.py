@@ -105,11 +105,21 @@ def test_prompt_random_order_against_brute_force(d3):
     keep = xs[:, 1] == 2
     rows = xs[keep]
     prompt = np.array([2, 2, 2])  # position 1 fixed to 2 (its mask value is 3)
-    r = mdm.calibrate.sampler_kl(model, (1, 1), mdm.families.from_support(rows), prompt=prompt)
+    weights = np.asarray(d3.probs).reshape(-1)[keep]
+    law = mdm.families.from_support(rows, weights, num_values=(2, 3, 2))
+    r = mdm.calibrate.sampler_kl(model, (1, 1), law, prompt=prompt)
     nu = mixture_law(model, SHAPE, (1, 1), prompt=prompt).reshape(-1)[keep]
     order = np.lexsort(rows.T[::-1])
     assert np.allclose(np.exp(r.log_likelihood), nu[order], atol=AGREE, rtol=0)
-    assert r.entropy_of_data is None  # a prompt: H(p) of the full rows is not the one needed
+    cond = np.asarray(d3.probs).reshape(-1)[keep][order]
+    cond = cond / cond.sum()
+    assert abs(r.entropy_of_data - float(-np.sum(cond * np.log(cond)))) < AGREE  # H(p | clue)
+    assert abs(r.kl - float(np.sum(cond * (np.log(cond) - np.log(nu[order]))))) < AGREE
+    # the dense law given the clue: the same rows, the same numbers
+    dense = mdm.calibrate.sampler_kl(model, (1, 1), d3, prompt=prompt)
+    assert abs(dense.kl - r.kl) < AGREE
+    with pytest.raises(ValueError, match="^prompt:"):
+        mdm.calibrate.sampler_kl(model, (1, 1), d3, prompt=np.array([[2, 2, 2]]))
 
 
 def test_sample_and_estimator_agree_on_a_deterministic_policy(d3):
