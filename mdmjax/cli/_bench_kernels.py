@@ -49,6 +49,7 @@ import time
 import numpy as np
 
 from mdmjax._src.tolerances import RELATIVE_ERROR_FLOOR
+from mdmjax.cli._bench_sampler_kl import sampler_kl_specs, worker_sampler_kl
 
 __all__ = ["build_specs", "run_bench", "run_worker", "plot_report", "TARGETS"]
 
@@ -85,6 +86,12 @@ TARGETS = {
 }
 
 # model_curve kernel: rows of data (n passes each, one per level), and the batch size.
+TARGETS["sampler_kl_over_bare_forward"] = (
+    "sampler_kl (deterministic policy) over its bare forward passes, walk transformer",
+    1.2,
+    "x",
+    "<=",
+)
 MODEL_CURVE_ROWS = 20_000
 MODEL_CURVE_BATCH = 2048
 MODEL_CURVE_REPEAT = 5
@@ -456,6 +463,7 @@ _WORKERS = {
     "batch_schedules": _worker_batch_schedules,
     "batch_laws": _worker_batch_laws,
     "model_curve": _worker_model_curve,
+    "sampler_kl": worker_sampler_kl,
 }
 
 
@@ -576,6 +584,8 @@ def build_specs(
                         "repeat": MODEL_CURVE_REPEAT,
                     }
                 )
+    if "sampler_kl" in kernels:
+        specs.extend(sampler_kl_specs())
     return specs
 
 
@@ -621,6 +631,8 @@ def _targets(results: list[dict]) -> list[dict]:
             found["batch_1000_schedules_n1000_s"] = r["first_call_s"]
         elif s["kind"] == "batch_laws" and (s["n"], s["count"]) == (12, 64):
             found["batch_64_laws_n12_s"] = r["first_call_s"]
+        elif s["kind"] == "sampler_kl":
+            found["sampler_kl_over_bare_forward"] = r["ratio"]
         elif s["kind"] == "model_curve" and f"model_curve_overhead_{s['model']}" in TARGETS:
             found[f"model_curve_overhead_{s['model']}"] = r["overhead"]
     if fractions:
