@@ -2,8 +2,8 @@
 
 ``from_torch`` models, a hand-written module and a Hugging Face ``BertForMaskedLM`` built from a
 config (random weights, nothing downloaded), go through ``model_curve -> optimal_schedule ->
-sample -> evaluate_policy`` on an enumerable law, each step checked against an independent
-route: the mixture KL by the subset DP over the model's scores (``mdm.kl.model_mixture_kl``),
+sample -> sampler_kl -> evaluate_policy`` on an enumerable law, each step checked against an
+independent route: the mixture KL by the subset DP over the model's scores (``mdm.kl.model_mixture_kl``),
 the identity of §8.2 against the curve, and the sampler's ``log ν̂_B`` against the module called
 directly. Then the command line, from a module file in a temporary working folder. Like
 test_torch.py, these skip without torch and fail with ``MDMJAX_REQUIRE_TORCH=1``.
@@ -104,6 +104,10 @@ def _whole_path(torch, module, mask_id, seed):
     # a deterministic policy on the same model: a law, and at least the data-processing 0
     conf = mdm.evaluate_policy(d, mdm.policies.confidence(sizes), model=model)
     assert abs(float(np.sum(conf.probs)) - 1.0) < 1e-12 and conf.kl >= 0
+    # sampler_kl on the law (teacher forcing over its support) takes the torch model too, and
+    # agrees with the tree walk's exact output law
+    skl = mdm.calibrate.sampler_kl(model, mdm.policies.confidence(sizes), d)
+    assert abs(skl.kl - conf.kl) < 1e-9, (skl.kl, conf.kl)
     # sample infers n = 4 from the sizes; one step from all-masked: log nu_B(x) is the sum of
     # the module's log p(x_i | all masked), called directly
     x, lp = mdm.sample(model, (N,), key=seed, num_samples=64, return_log_prob=True)
