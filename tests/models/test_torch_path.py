@@ -3,10 +3,11 @@
 ``from_torch`` models, a hand-written module and a Hugging Face ``BertForMaskedLM`` built from a
 config (random weights, nothing downloaded), go through ``model_curve -> optimal_schedule ->
 sample -> sampler_kl -> evaluate_policy`` on an enumerable law, each step checked against an
-independent route: the mixture KL by the subset DP over the model's scores (``mdm.kl.model_mixture_kl``),
-the identity of §8.2 against the curve, and the sampler's ``log ν̂_B`` against the module called
-directly. Then the command line, from a module file in a temporary working folder. Like
-test_torch.py, these skip without torch and fail with ``MDMJAX_REQUIRE_TORCH=1``.
+independent route: the mixture KL by the subset DP over the model's scores
+(``mdm.kl.model_mixture_kl``), the identity of §8.2 against the curve, teacher forcing against
+the tree walk, and the sampler's ``log ν̂_B`` against the module called directly. Then the
+command line, from a module file in a temporary working folder. Like test_torch.py, these skip
+without torch and fail with ``MDMJAX_REQUIRE_TORCH=1``.
 """
 
 from __future__ import annotations
