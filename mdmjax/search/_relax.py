@@ -525,7 +525,8 @@ def optimize_schedule(
       restarts: independent starts, run in parallel with ``vmap``.
       key: a ``jax.random`` key for the restarts (default ``jax.random.key(0)``).
       polish: run the exact local searches after rounding (module docstring).
-      progress: show a tqdm progress bar (the scan is then run in jitted chunks).
+      progress: show progress, a bar on a terminal or lines elsewhere (the scan is then run in
+        jitted chunks).
 
     Returns:
       an :class:`OptimizeResult`.
