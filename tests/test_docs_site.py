@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import html.parser
 import importlib
+import importlib.util
 import os
 import posixpath
 import re
@@ -286,6 +287,27 @@ def test_site_builds_strict_with_every_section(site):
     assert "Theorem 4 =" in (site / "notebooks" / "explore.html").read_text()
     # the API reference's objects inventory names the documented entries
     assert (site / "objects.inv").exists()
+
+
+@pytest.mark.slow
+def test_experiment_page_without_summary(tmp_path):
+    """A results folder that has no summary.json yet (an experiment being written) still gets a
+    page: its CSV tables."""
+    try:
+        import mkdocs  # noqa: F401
+    except ImportError:
+        mkdocs = None
+    _require(mkdocs is not None, "mkdocs is not installed (pip install -e '.[docs]')")
+    spec = importlib.util.spec_from_file_location("_hooks", ROOT / "docs/_site_tools/hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    folder = tmp_path / "e12"
+    folder.mkdir()
+    (folder / "table.csv").write_text("law,kl\nmarkov,0.25\nising,0.5\n")
+    page = hooks._fallback_page(folder, hooks._results_module())
+    assert page.startswith("# E12\n")
+    assert "| law | kl |" in page and "| ising | 0.5 |" in page
+    assert "results/e12/table.csv" in page
 
 
 @pytest.mark.slow
