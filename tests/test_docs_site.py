@@ -43,6 +43,8 @@ BROWSER_PAGES = {
     "concepts/theorem4.html": {"math": True},
     "api/kl.html": {"math": True},
     "experiments/e01.html": {"images": True},
+    "theory.html": {"math": True},
+    "notebooks/paper_figures.html": {"images": True},
 }
 FULL_ENTRY = re.compile(r"^::: (mdmjax(?:\.\w+)*)\s*$", re.M)
 SHORTCUT_ROW = re.compile(r"^\| `(\w+)` \| \[`[\w.]+`\]\[(mdmjax(?:\.\w+)+)\] \|\s*$", re.M)
@@ -381,12 +383,22 @@ def _wait(predicate, timeout=30.0, what="condition"):
 @pytest.mark.slow
 @pytest.mark.parametrize("page", list(BROWSER_PAGES))
 def test_site_in_a_browser(served, browser, page, tmp_path):
+    _check_page(browser, f"{served}/{page}", BROWSER_PAGES[page], tmp_path / page.replace("/", "_"))
+
+
+@pytest.mark.slow
+def test_site_from_a_file_url(site, browser, tmp_path):
+    """Opened from disk without a server (file://): maths, images and search still work."""
+    page = "concepts/theorem4.html"
+    _check_page(browser, (site / page).as_uri(), BROWSER_PAGES[page], tmp_path / "file")
+
+
+def _check_page(browser, url, want, shot):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    want = BROWSER_PAGES[page]
     browser.get_log("browser")  # drop what earlier pages logged
-    browser.get(f"{served}/{page}")
+    browser.get(url)
     _wait(lambda: browser.execute_script("return document.readyState") == "complete", what="load")
     # the mathematics: MathJax (served by the site) finished and left no raw TeX
     ready = browser.execute_async_script(
@@ -412,7 +424,7 @@ def test_site_in_a_browser(served, browser, page, tmp_path):
             "return arguments[0].complete && arguments[0].naturalWidth > 0;", image
         )
         assert loaded, f"image did not load: {image.get_attribute('src')}"
-    browser.save_screenshot(str(tmp_path / (page.replace("/", "_") + ".png")))
+    browser.save_screenshot(f"{shot}.png")
     # the search box finds a public name
     field = browser.find_element(By.CSS_SELECTOR, "input.md-search__input")
     if field.is_displayed():  # a wide window shows the field in the header
@@ -428,16 +440,19 @@ def test_site_in_a_browser(served, browser, page, tmp_path):
         what="the search box",
     )[0]
     box.send_keys(SEARCH_NAME)
-    hits = _wait(
+    hits = _wait(  # read in one script: the list is re-rendered as the query is typed
         lambda: [
-            h
-            for h in browser.find_elements(By.CSS_SELECTOR, ".md-search-result__item")
-            if SEARCH_NAME in h.text
+            text
+            for text in browser.execute_script(
+                "return [...document.querySelectorAll('.md-search-result__item')]"
+                ".map(e => e.textContent);"
+            )
+            if SEARCH_NAME in text
         ],
         what=f"a search result for {SEARCH_NAME}",
     )
     assert hits
-    browser.save_screenshot(str(tmp_path / (page.replace("/", "_") + "_search.png")))
+    browser.save_screenshot(f"{shot}_search.png")
     box.send_keys(Keys.ESCAPE)
     # no console errors (a missing file, a script error, a blocked request)
     severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]

@@ -10,7 +10,8 @@
 * Links of ``docs/*.md`` that leave ``docs/``: to ``figures/`` they are re-pointed at the copies in
   the site; to other repository files they become the file's path in code font.
 * ``assets/mathjax/``: MathJax 3 from the ``django-static-mathjax`` package, so the mathematics
-  renders without a network.
+  renders without a network; the offline plugin's iframe-worker shim (search from ``file://``)
+  is served from ``javascripts/vendor/``.
 """
 
 from __future__ import annotations
@@ -259,11 +260,89 @@ def on_files(files, config):
 
 
 _LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
+_CODE_SPAN = re.compile(
+    r"(?<![`\[])`((?:mdm|mdmjax)\.[A-Za-z_][\w.]*|[A-Za-z_]\w*)(\(\))?`(?![`\]])"
+)
+_FENCE = re.compile(r"^(\s*)(```|~~~)")
+
+
+def api_entries() -> tuple[dict[str, str], dict[str, str]]:
+    """From docs/api/*.md: ``{"mdm.kl.exact_kl" and "mdmjax.kl.exact_kl": entry}`` (shortcuts
+    such as ``mdm.exact_kl`` included) and ``{bare name: entry}`` for the names that are unique."""
+    qualified, bare = {}, {}
+    api = ROOT / "docs" / "api"
+    for page in sorted(api.glob("*.md")):
+        module = "mdmjax" if page.stem == "mdmjax" else f"mdmjax.{page.stem}"
+        text = page.read_text()
+        for path in re.findall(r"^::: (mdmjax(?:\.\w+)+)\s*$", text, re.M):
+            if path == module:
+                continue
+            qualified[path] = path
+            bare.setdefault(path.rsplit(".", 1)[1], set()).add(path)
+        for name, target in re.findall(r"^\| `(\w+)` \| \[`[\w.]+`\]\[([\w.]+)\] \|", text, re.M):
+            qualified[f"{module}.{name}"] = target
+    qualified.update({"mdm." + k[len("mdmjax.") :]: v for k, v in list(qualified.items())})
+    return qualified, {k: next(iter(v)) for k, v in bare.items() if len(v) == 1}
+
+
+def link_names(markdown: str, qualified: dict[str, str], bare: dict[str, str]) -> str:
+    """Code spans naming a public object (``mdm.kl.exact_kl``, ``exact_kl()``) become links to
+    its API entry; fenced code blocks are left alone."""
+
+    def fix(match):
+        name, call = match.group(1), match.group(2) or ""
+        target = qualified.get(name) if "." in name else bare.get(name)
+        return f"[`{name}{call}`][{target}]" if target else match.group(0)
+
+    out, fenced = [], None
+    for line in markdown.split("\n"):
+        fence = _FENCE.match(line)
+        if fence and (fenced is None or fence.group(2) == fenced):
+            fenced = fence.group(2) if fenced is None else None
+            out.append(line)
+        elif fenced is None and not line.startswith("    "):
+            out.append(_CODE_SPAN.sub(fix, line))
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def display_math_paragraphs(markdown: str) -> str:
+    """A ``$$ ... $$`` block that starts a line inside a paragraph (GitHub renders it; arithmatex
+    wants a paragraph of its own) gets blank lines around it; fenced code is left alone."""
+    lines = markdown.split("\n")
+    out, fenced, i = [], None, 0
+    while i < len(lines):
+        line = lines[i]
+        fence = _FENCE.match(line)
+        if fence and (fenced is None or fence.group(2) == fenced):
+            fenced = fence.group(2) if fenced is None else None
+        stripped = line.strip()
+        if fenced is None and stripped.startswith("$$"):
+            end = i
+            if not (len(stripped) > 2 and stripped.endswith("$$")):  # not a one-line block
+                end = i + 1
+                while end < len(lines) - 1 and not lines[end].rstrip().endswith("$$"):
+                    end += 1
+            if out and out[-1].strip():
+                out.append("")
+            out += lines[i : end + 1]
+            if end + 1 < len(lines) and lines[end + 1].strip():
+                out.append("")
+            i = end + 1
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
 
 
 def on_page_markdown(markdown, page, config, files):
-    """Links that leave docs/: figures/ to the site's copies, other files to their path."""
+    """Links that leave docs/: figures/ to the site's copies, other files to their path; on the
+    prose pages (not the API reference), code spans naming a public object link to its entry."""
     here = posixpath.dirname(page.file.src_uri)
+    if not page.file.src_uri.startswith(("api/", "cli/")):
+        markdown = link_names(markdown, *api_entries())
+    markdown = display_math_paragraphs(markdown)
 
     def fix(match):
         bang, text, target = match.groups()
@@ -296,10 +375,20 @@ def on_post_build(config):
             shutil.copytree(es5 / sub, dest / sub, dirs_exist_ok=True)
 
 
+IFRAME_WORKER_CDN = "https://unpkg.com/iframe-worker/shim"
+IFRAME_WORKER = "javascripts/vendor/iframe-worker-shim.js"
+
+
 def on_post_page(output, page, config):
-    """Notebook pages: mkdocs-jupyter's table of contents slugs a heading with code in it
-    (``## 6. A trained model's curve (`mdm.model_curve`)``) differently from the heading's id;
-    point such a link at the heading whose id it begins."""
+    """The offline plugin's iframe-worker shim (search from file://) from the site's own copy
+    instead of a CDN. Notebook pages: mkdocs-jupyter's table of contents slugs a heading with code
+    in it (``## 6. A trained model's curve (`mdm.model_curve`)``) differently from the heading's
+    id; point such a link at the heading whose id it begins."""
+    from mkdocs.utils import get_relative_url
+
+    output = output.replace(
+        f'src="{IFRAME_WORKER_CDN}"', f'src="{get_relative_url(IFRAME_WORKER, page.url)}"'
+    )
     if not page.file.src_uri.endswith(".ipynb"):
         return output
     ids = set(re.findall(r'\bid="([^"]+)"', output))
@@ -312,3 +401,8 @@ def on_post_page(output, page, config):
         return f'href="#{found[0]}"' if len(found) == 1 else match.group(0)
 
     return re.sub(r'href="#([^"]+)"', fix, output)
+
+
+def on_post_template(output_content, template_name, config):
+    """404.html (a template, not a page) links from the site's root."""
+    return output_content.replace(f'src="{IFRAME_WORKER_CDN}"', f'src="/{IFRAME_WORKER}"')
