@@ -7,7 +7,8 @@ The docstrings are Google style with a few reST constructs. Before mkdocstrings 
 * ``:func:``, ``:class:``, ``:meth:``, ``:mod:``, ``:attr:``, ``:data:`` roles become links to
   the object's entry when the name resolves in the package (relative to the subpackage, the module
   or the class of the docstring; ``~`` keeps the last component), else the name in code font;
-* ``docs/theory.md §N.M`` becomes a link to that section of the theory page.
+* ``docs/theory.md §N.M`` becomes a link to that section of the theory page;
+* a line ending in reST's literal-block marker ``::`` ends in ``:``.
 
 Double backticks are already Markdown code spans. The strict build and the browser test of
 tests/test_docs_site.py check the result.
@@ -17,18 +18,24 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import griffe
 
 ROLE = re.compile(r":(func|class|meth|mod|attr|data|obj|exc):`([^`]+)`")
 MATH_ROLE = re.compile(r":math:`([^`]+)`")
+API_DIR = Path(__file__).resolve().parents[1] / "api"
+# a public module's page: mdmjax -> mdmjax.md, mdmjax.kl -> kl.md
+API_PAGES = {
+    ("mdmjax" if p.stem == "mdmjax" else f"mdmjax.{p.stem}"): p.name
+    for p in API_DIR.glob("*.md")
+    if p.stem != "index"
+}
 THEORY = re.compile(r"docs/theory\.md\s+§\s?(\d+(?:\.\d+)?)")
 
 
 def _theory_slugs() -> dict[str, str]:
     """``{"2.3": "23-theorem-4", ...}``: the anchors of docs/theory.md's numbered headings."""
-    from pathlib import Path
-
     from markdown.extensions.toc import slugify
 
     text = (Path(__file__).resolve().parents[1] / "theory.md").read_text()
@@ -111,6 +118,13 @@ class RestRoles(griffe.Extension):
 
     def _convert(self, obj, text: str, collection) -> str:
         text = _math_blocks(text)
+        # reST's "text::" introduces a literal (indented) block: Markdown shows "text:"
+        # (not inside an open ``code span``, e.g. a pytest id ``file.py::name`` broken over lines)
+        text = re.sub(
+            r"(?m)^(?!\s*>>>)(.*\S)::[ \t]*$",
+            lambda m: m.group(0) if m.group(1).count("``") % 2 else m.group(1) + ":",
+            text,
+        )
         text = MATH_ROLE.sub(lambda m: f"${m.group(1)}$", text)
 
         def role(m):
@@ -124,6 +138,9 @@ class RestRoles(griffe.Extension):
             code = f"<code>{html.escape(title)}</code>"
             if path is None:
                 return code
+            page = API_PAGES.get(path)
+            if page is not None:  # a public module: its page (the docstrings render in api/)
+                return f"[{code}]({page})"
             return f'<autoref identifier="{html.escape(path)}" optional>{code}</autoref>'
 
         text = ROLE.sub(role, text)
