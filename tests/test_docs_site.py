@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 API = ROOT / "docs" / "api"
 PACKAGE = ROOT / "mdmjax"
 # The name the browser test types into the search box: a public name that must be found.
-SEARCH_NAME = "model_curve"
+SEARCH_NAME = "sampler_kl"
 # Pages the browser test opens (relative to the site root) and what each must show.
 BROWSER_PAGES = {
     "index.html": {},
