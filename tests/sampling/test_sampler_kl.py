@@ -340,4 +340,6 @@ def test_trained_word_mdm_against_its_enumerated_output_law():
         r = mdm.calibrate.sampler_kl(model, policy, law)
         ev = mdm.evaluate_policy(d, policy, model=model)
         assert r.exact
-        assert abs(r.kl - ev.kl) < 1e-8, (policy.label, r.kl, ev.kl)
+        # The network's float32 softmax sums to 1 within ~1e-7; the sampler (and so sampler_kl)
+        # renormalises it, the tree walk does not: the two differ at that level, no more.
+        assert abs(r.kl - ev.kl) < 1e-6, (policy.label, r.kl, ev.kl)
