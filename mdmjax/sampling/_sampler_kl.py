@@ -297,9 +297,10 @@ def _teacher_forced(runner, start, rows, ids_of, key, batch_size, progress, desc
     steps = np.empty(num_pairs)
     batches = range(0, num_pairs, batch_size)
     if progress:
-        from tqdm.auto import tqdm
+        from mdmjax._src.progress import progress_iter
 
-        batches = tqdm(batches, desc=desc, unit="batch")
+        counts = [min(batch_size, num_pairs - lo) for lo in batches]
+        batches = progress_iter(batches, counts, desc, "paths")
     for lo in batches:
         idx = np.minimum(np.arange(lo, lo + batch_size), num_pairs - 1)
         real = min(batch_size, num_pairs - lo)
@@ -677,6 +678,18 @@ def sampler_bracket(
 
     Raises:
       ValueError: ``particles < 2`` or as :func:`mdmjax.sample` and :func:`sampler_kl` do.
+
+    Examples:
+      A noisy model in random order: its two orders disagree, so 2 paths leave a gap of about
+      0.15 nats that 32 paths close to about 0.005:
+
+      >>> import numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.5, 0.1], [0.3, 0.1]]))
+      >>> m = mdm.models.noisy(d, 1.0, seed=0)
+      >>> few = mdm.calibrate.sampler_bracket(m, (1, 1), 400, particles=2, key=1)
+      >>> many = mdm.calibrate.sampler_bracket(m, (1, 1), 400, particles=32, key=1)
+      >>> round(few.width, 2), round(many.width, 3)
+      (0.15, 0.005)
     """
     from mdmjax.sampling._sample import sample
 
