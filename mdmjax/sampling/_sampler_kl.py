@@ -42,6 +42,7 @@ from mdmjax._src.precision import scoped_x64
 from mdmjax._src.stats import mean_stderr, weighted_mean_stderr
 from mdmjax._src.validate import as_positive_float, as_positive_int
 from mdmjax.distribution import Distribution
+from mdmjax.models import as_conditional_model
 from mdmjax.sampling._sample import Runner, _as_sampler_model, _model_info
 
 __all__ = ["SamplerBracket", "SamplerKL", "sampler_bracket", "sampler_kl"]
@@ -468,6 +469,9 @@ def sampler_kl(
     else:
         rows_arr = _as_rows(rows, n_model)
     num, n = rows_arr.shape
+    if n_model is None:  # a model that leaves n open answers for the rows' width
+        model = as_conditional_model(model, n=n)
+        wrapped, n_model = _model_info(model)
     w = _as_weights(weights, num)
     h = _as_entropy(entropy_of_data)
     if particles is not None:

@@ -343,3 +343,22 @@ def test_trained_word_mdm_against_its_enumerated_output_law():
         # The network's float32 softmax sums to 1 within ~1e-7; the sampler (and so sampler_kl)
         # renormalises it, the tree walk does not: the two differ at that level, no more.
         assert abs(r.kl - ev.kl) < 1e-6, (policy.label, r.kl, ev.kl)
+
+
+def test_numpy_model_without_n_takes_the_rows_width():
+    import jax
+
+    d = _law((3, 3, 3), 5)
+    exact = mdm.models.from_distribution(d)
+
+    def fn(y):  # a NumPy float64 callable that leaves n open
+        with jax.enable_x64(True):
+            return np.asarray(exact.conditionals(np.asarray(y)), dtype=np.float64)
+
+    model = mdm.models.from_callable(fn, num_values=3, output="probs", traceable=False)
+    for plan in (mdm.policies.confidence((1, 2)), (2, 1)):
+        r = mdm.calibrate.sampler_kl(model, plan, d)
+        ev = mdm.evaluate_policy(
+            d, mdm.policies.confidence((1, 2)) if plan != (2, 1) else mdm.policies.random((2, 1))
+        )
+        assert r.exact and abs(r.kl - ev.kl) < AGREE
