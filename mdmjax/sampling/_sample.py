@@ -42,6 +42,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mdmjax._src.buckets import pow2_bucket
+from mdmjax._src.distributed import check_world, current_processes, run_batches
 from mdmjax._src.keys import as_key
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
@@ -424,6 +425,7 @@ def sample(
     batch_size: int | None = None,
     return_log_prob: bool = False,
     progress: bool | None = None,
+    checkpoint=None,
 ):
     """Draw rows with the model's own masked-diffusion sampler (docs/theory.md §11).
 
@@ -454,6 +456,13 @@ def sample(
         near ``2^22`` elements); the last batch is padded.
       return_log_prob: also return ``log ν̂_B(x)`` per row.
       progress: show a tqdm progress bar over batches (``None``: only for long runs).
+      checkpoint: a file path: every completed batch is appended to it as it finishes, and a
+        rerun with the same arguments resumes from it (the same rows, bit for bit).
+
+    Several processes (``torchrun`` with an initialised ``torch.distributed`` process group, or
+    ``jax.distributed``): the batches are split into one contiguous block per process and the
+    rows all-gathered, so every process returns what one process returns (row ``r`` is keyed by
+    ``fold_in(key, r)`` whatever process draws it). docs/scaling.md.
 
     Returns:
       an int64 array ``(num_samples, n)``; with ``return_log_prob`` a pair ``(x, log_nu_hat_B)``,
@@ -465,7 +474,9 @@ def sample(
         ``n`` (``model``), sizes that do not sum to the positions to generate or an unknown plan
         (``plan``), a schedule or policy for another ``n`` (``model``), a prompt of the wrong shape
         or with out-of-range values (``prompt``), ``num_samples < 1``, a bad ``batch_size`` or
-        ``key``. After a model call: a model returning NaN or a conditional that is not a
+        ``key``, more processes than samples (``num_samples``), a checkpoint that cannot be
+        written or is another run's (``checkpoint``), processes given different arguments
+        (``arguments``). After a model call: a model returning NaN or a conditional that is not a
         probability law (``model``, naming the step and the row).
 
     Examples:
@@ -517,48 +528,84 @@ def sample(
         if progress is not None
         else (num_batches > 1 and num * n * num_steps > _PROGRESS_WORK)
     )
-    batches = range(num_batches)
-    if show:
+    procs = current_processes()
+    check_world(num, procs, "num_samples", "samples")
+    bar = None
+    if show and procs.rank == 0:
         from tqdm.auto import tqdm
 
-        batches = tqdm(batches, desc="sample", unit="batch")
-    out = np.empty((num, n), dtype=np.int64)
-    logp = np.empty(num, dtype=np.float64)
+        bar = tqdm(total=num_batches, desc="sample", unit="batch")
     mask_dev = jnp.asarray(mask.astype(np.int64))
     if kind == "policy":
         rule = data.static
         plan_dev = {k: jnp.asarray(a) for k, a in data.arrays.items()}
+        plan_id = {"rule": repr(rule), "arrays": dict(data.arrays)}
     else:
         rule = None
         plan_dev = jnp.asarray(data)
+        plan_id = data
     host = isinstance(wrapped, FunctionModel) and not wrapped.traceable
-    for b in batches:
-        lo = b * bsz
-        hi = min(num, lo + bsz)
-        ids = np.arange(lo, lo + bsz)
-        y0 = (
-            rows[np.minimum(ids, num - 1)] if rows.shape[0] > 1 else np.broadcast_to(rows, (bsz, n))
-        )
-        y0 = jnp.asarray(np.ascontiguousarray(y0).astype(np.int64))
-        ids_dev = jnp.asarray(ids.astype(np.int64))
-        run_args = (y0, mask_dev, ids_dev, key, plan_dev)
-        static = dict(kind=kind, rule=rule, num_steps=num_steps, tol=tol)
-        if host:
-            res = _run_host(wrapped, *run_args, **static)
-        else:
-            res = _run_traced(model, *run_args, **static)
-        x, lp, bad_step, bad_code = (np.asarray(a) for a in res)
-        real = hi - lo
-        bad = np.nonzero(bad_code[:real])[0]
-        if bad.size:
-            r = int(bad[0])
-            what = "NaN" if bad_code[r] == _NAN else "a conditional that is not a probability law"
-            raise ValueError(
-                f"model: {wrapped.name} returned {what} at a masked position at step "
-                f"{int(bad_step[r]) + 1} for row {lo + r} (within {tol} in total mass)"
+    static = dict(kind=kind, rule=rule, num_steps=num_steps, tol=tol)
+
+    def work(indices):
+        for b in indices:
+            lo = b * bsz
+            hi = min(num, lo + bsz)
+            ids = np.arange(lo, lo + bsz)
+            y0 = (
+                rows[np.minimum(ids, num - 1)]
+                if rows.shape[0] > 1
+                else np.broadcast_to(rows, (bsz, n))
             )
-        out[lo:hi] = x[:real]
-        logp[lo:hi] = lp[:real]
+            y0 = jnp.asarray(np.ascontiguousarray(y0).astype(np.int64))
+            ids_dev = jnp.asarray(ids.astype(np.int64))
+            run_args = (y0, mask_dev, ids_dev, key, plan_dev)
+            if host:
+                res = _run_host(wrapped, *run_args, **static)
+            else:
+                res = _run_traced(model, *run_args, **static)
+            x, lp, bad_step, bad_code = (np.asarray(a) for a in res)
+            real = hi - lo
+            bad = np.nonzero(bad_code[:real])[0]
+            if bad.size:
+                r = int(bad[0])
+                what = (
+                    "NaN" if bad_code[r] == _NAN else "a conditional that is not a probability law"
+                )
+                raise ValueError(
+                    f"model: {wrapped.name} returned {what} at a masked position at step "
+                    f"{int(bad_step[r]) + 1} for row {lo + r} (within {tol} in total mass)"
+                )
+            if bar is not None:
+                bar.update(1)
+            yield b, {"x": x[:real], "log_prob": lp[:real]}
+
+    identity = {
+        "function": "sample",
+        "model": wrapped.name,
+        "plan_kind": kind,
+        "plan": plan_id,
+        "key": key,
+        "num_samples": num,
+        "prompt": rows,
+        "batch_size": bsz,
+    }
+    log = None
+    if show and procs.rank == 0:
+        import sys
+
+        def log(text: str) -> None:
+            print(f"sample {wrapped.name}: {text}", file=sys.stderr, flush=True)
+
+    try:
+        records = run_batches(
+            num_batches, work, identity=identity, checkpoint=checkpoint, processes=procs, log=log
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    out = np.concatenate([r["x"] for r in records]).astype(np.int64, copy=False)
+    logp = np.concatenate([r["log_prob"] for r in records]).astype(np.float64, copy=False)
     if return_log_prob:
         return out, logp
     return out
