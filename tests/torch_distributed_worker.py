@@ -64,11 +64,22 @@ def compute(checkpoint: str | None = None) -> dict[str, np.ndarray]:
     ck = (lambda name: None) if checkpoint is None else (lambda name: f"{checkpoint}.{name}")
     mc = mdm.model_curve(scored, rows, key=4, masks_per_row=2, batch_size=8, checkpoint=ck("mc"))
     out["mc_ce"], out["mc_ent"] = mc.row_cross_entropy, mc.row_entropy
-    mc = mdm.model_curve(mdm.models.from_distribution(law), np.asarray(
-        law.sample(jax.random.key(3), ROWS)), key=5, batch_size=6)
+    mc = mdm.model_curve(
+        mdm.models.from_distribution(law),
+        np.asarray(law.sample(jax.random.key(3), ROWS)),
+        key=5,
+        batch_size=6,
+    )
     out["law_ce"], out["law_ent"] = mc.row_cross_entropy, mc.row_entropy
-    x, lp = mdm.sample(host, (2, 1, 3), key=6, num_samples=ROWS, batch_size=4,
-                       return_log_prob=True, checkpoint=ck("sample"))
+    x, lp = mdm.sample(
+        host,
+        (2, 1, 3),
+        key=6,
+        num_samples=ROWS,
+        batch_size=4,
+        return_log_prob=True,
+        checkpoint=ck("sample"),
+    )
     out["host_x"], out["host_lp"] = x, lp
     x, lp = mdm.sample(law, (3, 3), key=7, num_samples=ROWS, batch_size=5, return_log_prob=True)
     out["law_x"], out["law_lp"] = x, lp
