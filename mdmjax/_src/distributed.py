@@ -140,7 +140,7 @@ def run_batches(
       checkpoint: ``None`` or a path (:func:`mdmjax._src.checkpoint.open_checkpoint`).
       processes: default :func:`current_processes`.
       log: called with one-line messages before the first batch (batches, done, checkpoint)
-        and after it (seconds per batch, time left); ``None``: silent.
+        and after the first two (seconds per batch, time left extrapolated); ``None``: silent.
       argument: the name a checkpoint error starts with.
 
     Returns:
@@ -184,17 +184,18 @@ def run_batches(
             )
         failure = None
         try:
-            t0 = time.perf_counter()
+            stamps = [time.perf_counter()]
             for count, (index, record) in enumerate(work(todo)):
                 if ckpt is not None:
                     ckpt.append(index, record)
                 mine[index] = record
-                if count == 0 and log is not None and len(todo) > 1:
-                    per = time.perf_counter() - t0
-                    log(
-                        f"first batch {per:.3g} s (compilation included); about "
-                        f"{per * (len(todo) - 1):.3g} s for the other {len(todo) - 1}"
-                    )
+                stamps.append(time.perf_counter())
+                if log is not None and count < 2 and len(todo) > count + 1:
+                    per = stamps[-1] - stamps[-2]
+                    left = len(todo) - count - 1
+                    what = "first batch" if count == 0 else "second batch"
+                    note = " (compilation included)" if count == 0 else ""
+                    log(f"{what} {per:.3g} s{note}: about {per * left:.3g} s for the other {left}")
         except Exception as err:  # gathered: the other ranks raise too instead of waiting
             if procs.world == 1:
                 raise

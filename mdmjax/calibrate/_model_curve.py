@@ -644,6 +644,11 @@ def model_curve(
         return _run_passes(m, passes, x_all, gen, mask, n, bs, dp, indices, gen_len, bar)
 
     log = _stderr_log(m.name) if progress and procs.rank == 0 else None
+    if log is not None:
+        log(
+            f"{passes.total} forward passes ({rows} rows x {passes.per_row} per row, "
+            f"{grid.size} levels) in batches of {bs}"
+        )
     try:
         records = run_batches(
             num_batches, work, identity=identity, checkpoint=checkpoint, processes=procs, log=log

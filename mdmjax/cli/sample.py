@@ -2,7 +2,7 @@
 
     mdmjax sample --model NAME|pkg.module:factory --steps K [--schedule constant|cosine|optimal]
         [--curve-data ROWS.npy] [--policy NAME] [--prompt PROMPT.npy] --num N [--seed S]
-        [--batch-size B] [--json OUT.json|-] [--npy OUT.npy]
+        [--batch-size B] [--checkpoint PATH] [--json OUT.json|-] [--npy OUT.npy]
 
 The sizes of the ``K`` steps come from ``--schedule``: ``constant`` (LLaDA's uniform split),
 ``cosine`` (MaskGIT's cosine), or ``optimal`` (the DP optimum of the model's own per-level
@@ -42,6 +42,7 @@ _FLAGS = {
     "data": "--curve-data",
     "steps": "--steps",
     "k": "--steps",
+    "checkpoint": "--checkpoint",
 }
 
 
@@ -63,6 +64,11 @@ def register(subparsers) -> None:
     p.add_argument("--json", metavar="PATH", help="write rows and log ν̂_B as JSON ('-': stdout)")
     p.add_argument("--npy", metavar="PATH", help="write the rows as an int64 .npy array")
     p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    p.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        help="append each completed batch to PATH; a rerun with the same arguments resumes",
+    )
     p.set_defaults(func=run)
 
 
@@ -181,6 +187,7 @@ def _run(args) -> int:
         batch_size=args.batch_size,
         return_log_prob=True,
         progress=False if args.quiet or not sys.stderr.isatty() else None,
+        checkpoint=args.checkpoint,
     )
     label = plan.label if isinstance(plan, mdm.policies.Policy) else f"sizes {list(plan)}"
     out = text_stream(args)

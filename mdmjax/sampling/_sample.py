@@ -597,6 +597,11 @@ def sample(
         def log(text: str) -> None:
             print(f"sample {wrapped.name}: {text}", file=sys.stderr, flush=True)
 
+        log(
+            f"{num} rows, {num_steps} steps: at most {num_batches * num_steps} model calls of "
+            f"{bsz} rows"
+        )
+
     try:
         records = run_batches(
             num_batches, work, identity=identity, checkpoint=checkpoint, processes=procs, log=log
