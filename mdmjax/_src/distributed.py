@@ -152,15 +152,18 @@ def run_batches(
         while computing on any rank (its message, and the rank).
     """
     procs = current_processes() if processes is None else processes
-    want = canonical_identity(identity)
-    ckpt, problem = None, None
+    ckpt, problem, status = None, None, []
     if checkpoint is not None:
         try:
             ckpt = open_checkpoint(checkpoint, identity, rank=procs.rank, argument=argument)
         except ValueError as err:
+            if procs.world == 1:
+                raise
             problem = str(err)
-    # Synchronise once before any model call: the same arguments everywhere, every file open.
-    status = procs.all_gather((want, problem))
+    if procs.world > 1:  # one process has nothing to compare: no digest of the rows then
+        want = canonical_identity(identity)
+        # Synchronise once before any model call: the same arguments everywhere, files open.
+        status = procs.all_gather((want, problem))
     try:
         for k, (theirs, _) in enumerate(status):
             diff = differences(theirs, want)

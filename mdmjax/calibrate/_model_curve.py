@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+import weakref
 
 import jax
 import jax.numpy as jnp
@@ -478,6 +479,7 @@ class _Passes:
             per_row = np.repeat(np.arange(levels.size), masks_per_row)
             self.subsets = None
             self.state = rng.bit_generator.state  # PCG64: one 64-bit draw per uniform
+            self._resume, self._gen = -1, None
         else:
             subsets = [_level_subsets(n_gen, int(m)) for m in levels]
             per_row = np.concatenate(
@@ -495,12 +497,18 @@ class _Passes:
         if self.random:
             # Pass p's uniforms are draws p * n_gen .. of one stream, whatever the batches or the
             # processes: the stream is advanced to pass a (O(log a)), not replayed.
-            bits = np.random.PCG64()
-            bits.state = self.state
-            bits.advance(a * self.n_gen)
-            u = np.random.Generator(bits).random((b - a, self.n_gen))
-            ranks = np.argsort(np.argsort(u, axis=1), axis=1)
-            return ranks < lvl[:, None]
+            if self._resume != a:  # not where the last batch ended: seek
+                bits = np.random.PCG64()
+                bits.state = self.state
+                bits.advance(a * self.n_gen)
+                self._gen = np.random.Generator(bits)
+            u = self._gen.random((b - a, self.n_gen))
+            self._resume = b
+            # the lvl smallest uniforms of each row are revealed (rank < lvl): one argsort
+            out = np.empty(u.shape, dtype=bool)
+            first = np.arange(self.n_gen)[None, :] < lvl[:, None]
+            np.put_along_axis(out, np.argsort(u, axis=1), first, axis=1)
+            return out
         return self.subsets[np.arange(a, b) % self.per_row]
 
 
@@ -573,8 +581,9 @@ def model_curve(
         written, or a file of a run with other arguments (naming what differs); ``data``: more
         processes than rows; ``arguments``: processes given different arguments; ``model``: the
         checks of
-        :meth:`mdmjax.models.FunctionModel.check` on the first batch, or ``-inf`` for an
-        observed token (with its row and position).
+        :meth:`mdmjax.models.FunctionModel.check` on the first batch (once per model object and
+        batch size: a later call with the same ones skips it), or ``-inf`` for an observed token
+        (with its row and position).
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
@@ -640,8 +649,10 @@ def model_curve(
     bar = _progress_bar(passes.total, progress and procs.rank == 0, m.name)
     gen_len = n_gen - grid  # masked generated positions at each grid level
 
+    checked = None if _was_checked(model, bs) else functools.partial(_mark_checked, model, bs)
+
     def work(indices):
-        return _run_passes(m, passes, x_all, gen, mask, n, bs, dp, indices, gen_len, bar)
+        return _run_passes(m, passes, x_all, gen, mask, n, bs, dp, indices, gen_len, bar, checked)
 
     log = _stderr_log(m.name) if progress and procs.rank == 0 else None
     if log is not None:
@@ -676,7 +687,27 @@ def model_curve(
     )
 
 
-def _run_passes(m, passes, x_all, gen, mask, n, bs, dp, indices, gen_len, bar):
+# Models whose first batch passed FunctionModel.check, with the batch sizes: a later call with the
+# same model object and batch size skips the check (one more forward pass and its host work; the
+# scores come from the same compiled program either way, so results are unchanged).
+_CHECKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _was_checked(model, bs: int) -> bool:
+    try:
+        return bs in _CHECKED.get(model, ())
+    except TypeError:  # not weakly referenceable or not hashable: always checked
+        return False
+
+
+def _mark_checked(model, bs: int) -> None:
+    try:
+        _CHECKED.setdefault(model, set()).add(bs)
+    except TypeError:
+        pass
+
+
+def _run_passes(m, passes, x_all, gen, mask, n, bs, dp, indices, gen_len, bar, checked):
     """Batches ``indices`` of forward passes, yielding ``(index, {"ce", "ent"})`` per batch: the
     per-pass cross-entropy and predictive entropy. Batch ``k + 1`` is dispatched before batch
     ``k`` is summed, so the host's work overlaps a JAX model's forward pass (asynchronous
@@ -691,8 +722,9 @@ def _run_passes(m, passes, x_all, gen, mask, n, bs, dp, indices, gen_len, bar):
         masked = np.zeros((b - a, n), dtype=bool)
         masked[:, gen] = ~rev_gen
         y = np.where(masked, mask[None, :], x)
-        if a == 0:  # the first batch is also checked
+        if a == 0 and checked is not None:  # the first batch is also checked
             first = m.score_padded(y, x, bs, check=True, mesh=dp)
+            checked()
             fetch = functools.partial(lambda out: out, first)
         else:
             fetch = m.submit_padded(y, x, bs, mesh=dp)
@@ -705,9 +737,11 @@ def _run_passes(m, passes, x_all, gen, mask, n, bs, dp, indices, gen_len, bar):
 
 def _finish(i, fetch, masked, row, li, name, n_gen, gen_len, bar):
     lpx, ent = fetch()
-    _check_scores(lpx, ent, masked, row, name, n_gen)
-    ce_pass = -np.where(masked, lpx, 0.0).sum(axis=1) / gen_len[li]
-    ent_pass = np.where(masked, ent, 0.0).sum(axis=1) / gen_len[li]
+    ce_sum = np.where(masked, lpx, 0.0).sum(axis=1)
+    ent_sum = np.where(masked, ent, 0.0).sum(axis=1)
+    _check_scores(lpx, ent, masked, row, name, n_gen, (ce_sum, ent_sum))
+    ce_pass = -ce_sum / gen_len[li]
+    ent_pass = ent_sum / gen_len[li]
     if bar is not None:
         bar.update(row.size)
     return i, {"ce": ce_pass, "ent": ent_pass}
@@ -787,7 +821,11 @@ def _progress_bar(total: int, progress: bool, name: str):
     )
 
 
-def _check_scores(lpx, ent, masked, row, name, n_gen):
+def _check_scores(lpx, ent, masked, row, name, n_gen, sums=()):
+    """Raise for a non-finite score at a masked position. ``sums``: per-pass sums over the masked
+    positions; when they are finite, so is every term (NaN and infinities propagate)."""
+    if sums and all(np.all(np.isfinite(v)) for v in sums):
+        return
     vals = lpx[masked]
     if np.all(np.isfinite(vals)) and np.all(np.isfinite(ent[masked])):
         return
