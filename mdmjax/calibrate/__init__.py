@@ -8,7 +8,11 @@
 * :func:`cross_fit`, :func:`cross_fit_monte_carlo` — the chosen schedule's KL on rows not used
   to choose it (the optimizer's curse); :func:`cross_fit_frontier` — every ``k`` at once, with a
   simultaneous (max-t) interval.
+* :func:`sampler_kl` — the KL of the sampler a practitioner runs (any plan: random order,
+  random sizes, every policy), by teacher forcing on held-out rows; exact on a law.
 * :func:`word_mdm` — a small trained MDM of English words (lengths 4 and 5), shipped.
+* :func:`shipped_model`, :func:`shipped_data` — the shipped models by name, and held-out rows
+  of their own laws (exact draws, exact entropy).
 * :func:`walk_law`, :func:`walk_mdm` — a testbed with a known truth at any ``n`` (a random walk on
   a regular graph) and the transformer MDM trained on it, shipped.
 
@@ -25,6 +29,8 @@ from mdmjax.calibrate._model_curve import ModelCurve as ModelCurve
 from mdmjax.calibrate._model_curve import model_curve as model_curve
 from mdmjax.calibrate._model_curve import weighted_stats as weighted_stats
 from mdmjax.calibrate._shipped import SHIPPED_MODELS as SHIPPED_MODELS
+from mdmjax.calibrate._shipped import HeldOut as HeldOut
+from mdmjax.calibrate._shipped import shipped_data as shipped_data
 from mdmjax.calibrate._shipped import shipped_model as shipped_model
 from mdmjax.calibrate._walk import ValidityCheck as ValidityCheck
 from mdmjax.calibrate._walk import WalkLaw as WalkLaw
@@ -41,3 +47,7 @@ from mdmjax.calibrate._word_mdm import word_mdm as word_mdm
 # both stay importable here under their old names (re-exports, not renames).
 from mdmjax.families import sample_markov_chain as sample_markov_chain
 from mdmjax.models import markov_chain_model as markov_chain_model
+from mdmjax.sampling import SamplerBracket as SamplerBracket
+from mdmjax.sampling import SamplerKL as SamplerKL
+from mdmjax.sampling import sampler_bracket as sampler_bracket
+from mdmjax.sampling import sampler_kl as sampler_kl

@@ -556,12 +556,13 @@ def model_curve(
         rows (``jax.sharding``): ``None`` (every local device when there are several),
         ``False`` (one device), or a one-dimensional :class:`jax.sharding.Mesh`
         (:func:`mdmjax.sharding.state_mesh`). Host models (NumPy, torch) are called as they are.
-      progress: show a progress bar over the batches (rows per second, time left) on a terminal,
-        and print the run's size, the time extrapolated from its first batch and the checkpoint
-        to stderr.
+      progress: show progress over the batches (rows per second, time left): a bar on a
+        terminal, else a line every few seconds on stderr (logs, notebooks, CI); and, before
+        the first batch and after the first two, the run's size, its checkpoint and the time
+        extrapolated for the rest (stderr).
       checkpoint: a file path: every completed batch is appended to it as it finishes, and a
         rerun with the same arguments resumes from it (same result, bit for bit, as a run that
-        was never interrupted). docs/scaling.md, "Long runs".
+        was never interrupted). docs/scaling.md, "Several processes for one model".
 
     Several processes: under ``torchrun`` (an initialised ``torch.distributed`` process group)
     or ``jax.distributed`` the batches of forward passes are split into one contiguous block per
@@ -808,16 +809,10 @@ def _check_table_memory(m, batch_size: int, n: int) -> None:
 def _progress_bar(total: int, progress: bool, name: str):
     if not progress:
         return None
-    from tqdm.auto import tqdm
+    from mdmjax._src.progress import progress_bar  # a bar on a terminal, lines elsewhere
 
-    return tqdm(
-        total=total,
-        desc=f"model_curve {name}",
-        unit="row",
-        unit_scale=True,
-        smoothing=0.1,
-        leave=False,
-        disable=None,  # off when stderr is not a terminal (logs, CI)
+    return progress_bar(
+        total, f"model_curve {name}", "rows", unit_scale=True, smoothing=0.1, leave=False
     )
 
 

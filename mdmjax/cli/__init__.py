@@ -7,7 +7,9 @@ and the output flags (``--json PATH``, ``--plot PATH``) are the same on every co
 from :mod:`mdmjax.cli._law`.
 
 Errors: bad input is one line on stderr that names the flag (``mdmjax report: error: --n: ...``),
-exit code 2, never a traceback (set ``MDMJAX_DEBUG=1`` to see one).
+exit code 2, never a traceback (set ``MDMJAX_DEBUG=1`` to see one). Output paths (``--json``,
+``--npy``, ``--plot``, ``--checkpoint``) are checked writable before any work. ``python -m
+mdmjax`` is the same command.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ SUBCOMMAND_MODULES = [
     "mdmjax.cli.schedules",
     "mdmjax.cli.calibrate",
     "mdmjax.cli.sample",
+    "mdmjax.cli.data",
 ]
 
 
@@ -50,6 +53,25 @@ def build_parser() -> argparse.ArgumentParser:
         importlib.import_module(name).register(sub)
     for command_parser in sub.choices.values():  # also accepted after the sub-command
         command_parser.add_argument("--no-cache", **no_cache, default=argparse.SUPPRESS)
+        _plain_help(command_parser)
+    return parser
+
+
+def _plain_help(parser: argparse.ArgumentParser) -> None:
+    """``--help`` in plain text: the docstrings' reStructuredText roles and literals removed."""
+    from mdmjax.cli._flags import plain
+
+    if parser.description:
+        parser.description = plain(parser.description)
+    for action in parser._actions:
+        if isinstance(action.help, str) and action.help != argparse.SUPPRESS:
+            action.help = plain(action.help)
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
     return parser
 
 
@@ -81,16 +103,26 @@ def _join_torchrun(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mdmjax.cli._flags import check_outputs
     from mdmjax.cli._law import flag_message, parse_params
 
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # named by the sub-command that got them, with its --help
+            command = getattr(args, "command", None)
+            sub = _subparser(parser, command) if command else parser
+            sub.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exit_:  # --help (0) or a usage error (2, one line already printed)
         return int(exit_.code or 0)
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
+    try:  # every output path, before any work
+        check_outputs(args)
+    except ValueError as err:
+        print(f"mdmjax {args.command}: error: {err}", file=sys.stderr)
+        return 2
     if not args.no_cache:  # warm starts: reuse compiled kernels ($MDMJAX_CACHE_DIR, 'off' disables)
         from mdmjax._src.compilation_cache import enable_compilation_cache
 

@@ -51,6 +51,7 @@ import time
 import numpy as np
 
 from mdmjax._src.tolerances import RELATIVE_ERROR_FLOOR
+from mdmjax.cli._bench_sampler_kl import sampler_kl_specs, worker_sampler_kl
 
 __all__ = ["build_specs", "run_bench", "run_worker", "plot_report", "TARGETS"]
 
@@ -86,6 +87,12 @@ TARGETS = {
     ),
 }
 
+TARGETS["sampler_kl_over_bare_forward"] = (
+    "sampler_kl (deterministic policy) over its bare forward passes, walk transformer",
+    1.2,
+    "x",
+    "<=",
+)
 # model_curve kernel, per shipped model: rows of data (n passes each, one per level) and the batch
 # size, sized so that the whole command (compilation, 5 alternating pairs of runs of both models)
 # takes under 2 minutes on 2 CPU cores: words5 (n = 5) 49 batches of 2048 passes, walk (n = 128,
@@ -476,6 +483,7 @@ _WORKERS = {
     "batch_schedules": _worker_batch_schedules,
     "batch_laws": _worker_batch_laws,
     "model_curve": _worker_model_curve,
+    "sampler_kl": worker_sampler_kl,
 }
 
 
@@ -596,6 +604,8 @@ def build_specs(
                         "repeat": MODEL_CURVE_REPEAT,
                     }
                 )
+    if "sampler_kl" in kernels:
+        specs.extend(sampler_kl_specs())
     return specs
 
 
@@ -641,6 +651,8 @@ def _targets(results: list[dict]) -> list[dict]:
             found["batch_1000_schedules_n1000_s"] = r["first_call_s"]
         elif s["kind"] == "batch_laws" and (s["n"], s["count"]) == (12, 64):
             found["batch_64_laws_n12_s"] = r["first_call_s"]
+        elif s["kind"] == "sampler_kl":
+            found["sampler_kl_over_bare_forward"] = r["ratio"]
         elif s["kind"] == "model_curve" and f"model_curve_overhead_{s['model']}" in TARGETS:
             found[f"model_curve_overhead_{s['model']}"] = r["overhead"]
     if fractions:
@@ -664,13 +676,12 @@ def run_bench(
     specs: list[dict], *, timeout: float = 900.0, isolate: bool = True, progress: bool = True
 ) -> dict:
     """Run ``specs`` (each in its own process unless ``isolate=False``) and collect a report."""
-    from tqdm import tqdm
+    from mdmjax._src.progress import progress_iter  # a bar on a terminal, lines elsewhere
 
     meta = _meta()
     results = []
-    bar = tqdm(specs, desc="mdmjax bench", disable=not progress, file=sys.stderr)
-    for spec in bar:
-        bar.set_postfix_str(f"{spec['kind']} n={spec.get('n', '')}")
+    cases = progress_iter(specs, [1] * len(specs), "mdmjax bench", "cases") if progress else specs
+    for spec in cases:
         if isolate:
             results.append(_run_isolated(spec, timeout))
         else:

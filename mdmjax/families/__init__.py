@@ -21,7 +21,9 @@ Modules, one concept each:
 - ``_registry``: the one table of named families (:class:`FamilySpec`, :data:`FAMILY_SPECS`,
   :func:`family_spec`), :data:`FAMILY_NAMES` and :func:`by_name` (read by the CLI and by
   ``mdm.curves.family_curve``);
-- ``_real_data``: :func:`english_words`, :func:`digits_patches` (optional extra).
+- ``_real_data``: :func:`english_words`, :func:`digits_patches` (optional extra);
+- ``_support``: :func:`from_support`, a law given by its support points (:class:`SupportLaw`,
+  its exact conditionals :class:`SupportModel`), for puzzles, codewords and word lists.
 
 Random families take an explicit ``jax.random`` key, are deterministic given it, and compute in
 ``jax.numpy`` so that a batch of laws is one ``jax.vmap`` over keys::
@@ -58,6 +60,9 @@ from mdmjax.families._registry import FAMILY_SPECS as FAMILY_SPECS
 from mdmjax.families._registry import FamilySpec as FamilySpec
 from mdmjax.families._registry import by_name as by_name
 from mdmjax.families._registry import family_spec as family_spec
+from mdmjax.families._support import SupportLaw as SupportLaw
+from mdmjax.families._support import SupportModel as SupportModel
+from mdmjax.families._support import from_support as from_support
 from mdmjax.families._wainwright import random_centres as random_centres
 from mdmjax.families._wainwright import random_centres_log_prob as random_centres_log_prob
 from mdmjax.families._wainwright import random_centres_marginals as random_centres_marginals
