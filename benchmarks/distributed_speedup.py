@@ -40,7 +40,7 @@ def worker(args) -> None:
     x = np.random.default_rng(0).integers(0, model.num_values, size=(args.rows, model.n))
     mdm.model_curve(model, x[: max(dist.get_world_size(), 2)], key=0, batch_size=args.batch_size)
     times = []
-    for rep in range(args.repeat):
+    for _ in range(args.repeat):
         dist.barrier()
         t0 = time.perf_counter()
         mc = mdm.model_curve(model, x, key=0, batch_size=args.batch_size)
