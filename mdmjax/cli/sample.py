@@ -87,7 +87,15 @@ def register(subparsers) -> None:
         help="int (n,) or (N, n) .npy: fixed tokens, and the mask value V at the positions to "
         "generate",
     )
-    p.add_argument("--num", type=int, required=True, metavar="N", help="rows to draw")
+    p.add_argument(
+        "--num",
+        "--num-samples",  # under torchrun: its own parser takes --num for --numa-binding
+        dest="num",
+        type=int,
+        required=True,
+        metavar="N",
+        help="rows to draw (--num-samples under torchrun)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
         "--batch-size",
