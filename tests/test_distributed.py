@@ -122,3 +122,30 @@ def test_torch_processes_refuse_bad_arguments_without_hanging(tmp_path):
         assert len(errors) == 2, errors
         assert errors[0].startswith("arguments: process ") and "differs: levels" in errors[0]
         assert errors[1].startswith("num_samples: 1 samples cannot be split over 2 processes")
+
+
+@pytest.mark.slow
+def test_cli_under_torchrun_writes_the_one_process_json(tmp_path):
+    _require_torch()
+    import json
+
+    import mdmjax as mdm
+    from mdmjax.cli import main
+
+    rows = np.asarray(
+        mdm.calibrate.sample_markov_chain([0.5, 0.5], [[0.9, 0.1], [0.2, 0.8]], 6, 40)
+    )
+    data = tmp_path / "rows.npy"
+    np.save(data, rows)
+    args = ["calibrate", "--model", "tests.cli.test_cli_checkpoint:chain_factory"]
+    args += ["--data", str(data), "--batch-size", "16", "--steps", "1,2,3", "--quiet"]
+    assert main([*args, "--json", str(tmp_path / "one.json")]) == 0
+    cmd = torchrun(2, *args, "--json", str(tmp_path / "two.json"))
+    cmd[cmd.index(WORKER)] = "mdmjax.cli"
+    cmd.insert(cmd.index("mdmjax.cli"), "-m")
+    cmd += ["--checkpoint", str(tmp_path / "run.ckpt")]
+    rc, out = run_group(cmd, TIMEOUT_S, str(tmp_path / "cli.log"))
+    assert rc == 0, out[-4000:]
+    one, two = (json.loads((tmp_path / f).read_text()) for f in ("one.json", "two.json"))
+    assert one == two
+    assert (tmp_path / "run.ckpt.rank1").exists()  # rank 1 computed its share
