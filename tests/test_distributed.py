@@ -4,9 +4,10 @@ tests/torch_distributed_worker.py runs ``model_curve`` (a ``from_torch`` model, 
 and ``sample`` (a host model running the same torch module, and a JAX law) once as a plain
 process (the reference: no process group) and once under ``python -m torch.distributed.run
 --nproc-per-node 2`` (gloo on CPU, a free localhost port). Every rank must return the reference's
-per-row arrays bit for bit. A second launch gives the ranks different arguments, and more ranks
-than samples: every rank must raise, none may hang. The launches run in their own process groups,
-killed in a ``finally``.
+per-row arrays bit for bit; ``mdmjax calibrate`` under ``torchrun`` must write the one-process
+JSON. A launch that gives the ranks different arguments, and more ranks than samples: every rank
+must raise, none may hang. The launches run in their own process groups, killed in a
+``finally``.
 """
 
 from __future__ import annotations
