@@ -75,6 +75,33 @@ def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.Argume
     return parser
 
 
+# Commands whose batches are split over the processes of a torchrun / jax.distributed launch.
+_SPLIT_COMMANDS = ("calibrate", "sample")
+
+
+def _join_torchrun(args) -> None:
+    """Under ``torchrun`` (``WORLD_SIZE > 1``): join a gloo process group (docs/scaling.md);
+    ranks other than 0 print nothing and write no output files (rank 0 holds the same result)."""
+    world = os.environ.get("WORLD_SIZE", "1")
+    if not world.isdigit() or int(world) <= 1 or "RANK" not in os.environ:
+        return
+    try:
+        import torch.distributed as dist
+    except ImportError:
+        raise ValueError(
+            f"WORLD_SIZE: launched by torchrun with {world} processes, but torch is not "
+            "installed (pip install mdmjax[torch])"
+        ) from None
+    if not dist.is_initialized():
+        dist.init_process_group("gloo")
+    if dist.get_rank() != 0:
+        for name in ("json", "plot", "npy"):
+            if getattr(args, name, None):
+                setattr(args, name, None)
+        args.quiet = True
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+
+
 def main(argv: list[str] | None = None) -> int:
     from mdmjax.cli._flags import check_outputs
     from mdmjax.cli._law import flag_message, parse_params
@@ -104,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as err:
             print(f"mdmjax: warning: compilation cache off: {err}", file=sys.stderr)
     try:
+        if args.command in _SPLIT_COMMANDS:
+            _join_torchrun(args)
         return int(args.func(args) or 0)
     except (ValueError, MemoryError) as err:
         if os.environ.get("MDMJAX_DEBUG"):

@@ -2,7 +2,7 @@
 
     mdmjax calibrate --model NAME|pkg.module:factory [--data rows.npy] [--weights w.npy]
         [--always-revealed 0:15] [--levels 0,1,2,4,8] [--steps 2,4,8] [--eps E] [--entropy H]
-        [--half-width H] [--json out.json|-] [--plot fig.png] [--quiet]
+        [--half-width H] [--checkpoint PATH] [--json out.json|-] [--plot fig.png] [--quiet]
 
 ``--model`` is a shipped model by name (``words4``, ``words5``, ...) or ``factory()`` returning
 an mdmjax model (:func:`mdmjax.models.from_callable`, :func:`mdmjax.models.from_torch`, a
@@ -19,7 +19,11 @@ correlation, docs/theory.md §8.6), the plug-in value next to it (never alone), 
 rerun needs for an interval of ``± --half-width`` nats (this run is the pilot); then
 ``min_steps`` for ``--eps``. ``--json -`` writes the JSON to stdout (the table then goes to
 stderr). Progress over the model's batches is shown on stderr unless ``--quiet`` (a bar on a
-terminal, a line every few seconds elsewhere). Bad input: one line naming the flag, exit code 2.
+terminal, a line every few seconds elsewhere), after the run's size, its checkpoint and the
+time extrapolated from the first batches. ``--checkpoint PATH`` appends every completed batch
+to PATH; rerun the same command to resume. Under ``torchrun --nproc-per-node N`` the batches
+are split over the N processes (docs/scaling.md); rank 0 prints and writes the outputs. Bad
+input: one line naming the flag, exit code 2.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ _FLAGS = {
     "batch_size": "--batch-size",
     "key": "--seed",
     "half_width": "--half-width",
+    "checkpoint": "--checkpoint",
 }
 
 # Default target half-width (nats) of the rows-needed column.
@@ -130,6 +135,11 @@ def register(subparsers) -> None:
         type=float,
         default=_HALF_WIDTH,
         help=f"target 95%% half-width (nats) for the rows-needed column (default {_HALF_WIDTH})",
+    )
+    p.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        help="append each completed batch to PATH; a rerun with the same arguments resumes",
     )
     add_output_arguments(p)
     p.set_defaults(func=run)
@@ -241,6 +251,7 @@ def _run(args) -> int:
         masks_per_row=args.masks_per_row,
         batch_size=args.batch_size,
         progress=not args.quiet,
+        checkpoint=args.checkpoint,
     )
     n = mc.n
     steps = wanted or _default_steps(n)

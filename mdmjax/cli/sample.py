@@ -2,7 +2,7 @@
 
     mdmjax sample --model NAME|pkg.module:factory --steps K [--schedule constant|cosine|optimal]
         [--curve-data ROWS.npy] [--policy NAME] [--prompt PROMPT.npy] --num N [--seed S]
-        [--batch-size B] [--json OUT.json|-] [--npy OUT.npy] [--quiet]
+        [--batch-size B] [--checkpoint PATH] [--json OUT.json|-] [--npy OUT.npy] [--quiet]
 
 The sizes of the ``K`` steps come from ``--schedule``: ``constant`` (LLaDA's uniform split),
 ``cosine`` (MaskGIT's cosine), or ``optimal`` (the DP optimum of the model's own per-level
@@ -45,6 +45,7 @@ _FLAGS = {
     "data": "--curve-data",
     "steps": "--steps",
     "k": "--steps",
+    "checkpoint": "--checkpoint",
 }
 
 
@@ -86,7 +87,15 @@ def register(subparsers) -> None:
         help="int (n,) or (N, n) .npy: fixed tokens, and the mask value V at the positions to "
         "generate",
     )
-    p.add_argument("--num", type=int, required=True, metavar="N", help="rows to draw")
+    p.add_argument(
+        "--num",
+        "--num-samples",  # under torchrun: its own parser takes --num for --numa-binding
+        dest="num",
+        type=int,
+        required=True,
+        metavar="N",
+        help="rows to draw (--num-samples under torchrun)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
         "--batch-size",
@@ -97,6 +106,11 @@ def register(subparsers) -> None:
     p.add_argument("--json", metavar="PATH", help="write rows and log ν̂_B as JSON ('-': stdout)")
     p.add_argument("--npy", metavar="PATH", help="write the rows as an int64 .npy array")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        help="append each completed batch to PATH; a rerun with the same arguments resumes",
+    )
     p.set_defaults(func=run)
 
 
@@ -234,6 +248,7 @@ def _run(args) -> int:
         batch_size=args.batch_size,
         return_log_prob=True,
         progress=not args.quiet,
+        checkpoint=args.checkpoint,
     )
     label = plan.label if isinstance(plan, mdm.policies.Policy) else f"sizes {list(plan)}"
     out = text_stream(args)

@@ -42,6 +42,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mdmjax._src.buckets import pow2_bucket
+from mdmjax._src.distributed import check_world, current_processes, run_batches
 from mdmjax._src.keys import as_key
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
@@ -563,6 +564,7 @@ def sample(
     batch_size: int | None = None,
     return_log_prob: bool = False,
     progress: bool | None = None,
+    checkpoint=None,
 ):
     """Draw rows with the model's own masked-diffusion sampler (docs/theory.md §11).
 
@@ -598,6 +600,13 @@ def sample(
       return_log_prob: also return ``log ν̂_B(x)`` per row.
       progress: show progress over the batches (rows done, rows per second, time left): a bar
         on a terminal, else a line every few seconds on stderr (``None``: only for long runs).
+      checkpoint: a file path: every completed batch is appended to it as it finishes, and a
+        rerun with the same arguments resumes from it (the same rows, bit for bit).
+
+    Several processes (``torchrun`` with an initialised ``torch.distributed`` process group, or
+    ``jax.distributed``): the batches are split into one contiguous block per process and the
+    rows all-gathered, so every process returns what one process returns (row ``r`` is keyed by
+    ``fold_in(key, r)`` whatever process draws it). docs/scaling.md.
 
     Returns:
       an int64 array ``(num_samples, n)``; with ``return_log_prob`` a pair ``(x, log_nu_hat_B)``,
@@ -609,9 +618,11 @@ def sample(
         table, or ``n`` known nowhere (``model``), sizes that do not sum to the positions to
         generate or an unknown plan (``plan``), a schedule or policy for another ``n``
         (``model``), a prompt of the wrong shape or with out-of-range values (``prompt``),
-        ``num_samples < 1``, a bad ``batch_size`` or ``key``. After a model call: a model
-        returning NaN or a conditional that is not a probability law (``model``, naming the
-        step and the row).
+        ``num_samples < 1``, a bad ``batch_size`` or ``key``, more processes than samples
+        (``num_samples``), a checkpoint that cannot be written or is another run's
+        (``checkpoint``), processes given different arguments (``arguments``). After a model
+        call: a model returning NaN or a conditional that is not a probability law (``model``,
+        naming the step and the row).
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
@@ -648,24 +659,54 @@ def sample(
         if progress is not None
         else (num_batches > 1 and num * n * runner.num_steps > _PROGRESS_WORK)
     )
-    batches = range(num_batches)
-    if show:  # a bar on a terminal, else a line every few seconds
-        from mdmjax._src.progress import progress_iter
+    procs = current_processes()
+    check_world(num, procs, "num_samples", "samples")
+    show = show and procs.rank == 0
 
-        counts = [min(bsz, num - b * bsz) for b in batches]
-        batches = progress_iter(batches, counts, "sample", "rows")
-    out = np.empty((num, n), dtype=np.int64)
-    logp = np.empty(num, dtype=np.float64)
-    for b in batches:
-        lo = b * bsz
-        hi = min(num, lo + bsz)
-        ids = np.arange(lo, lo + bsz)
-        y0 = (
-            rows[np.minimum(ids, num - 1)] if rows.shape[0] > 1 else np.broadcast_to(rows, (bsz, n))
+    def work(indices):
+        if show:  # a bar on a terminal, else a line every few seconds
+            from mdmjax._src.progress import progress_iter
+
+            counts = [min(bsz, num - b * bsz) for b in indices]
+            indices = progress_iter(indices, counts, "sample", "rows")
+        for b in indices:
+            lo = b * bsz
+            hi = min(num, lo + bsz)
+            ids = np.arange(lo, lo + bsz)
+            y0 = (
+                rows[np.minimum(ids, num - 1)]
+                if rows.shape[0] > 1
+                else np.broadcast_to(rows, (bsz, n))
+            )
+            x, lp, _ = runner.run(y0, ids, key, real=hi - lo)
+            yield b, {"x": x[: hi - lo], "log_prob": lp[: hi - lo]}
+
+    identity = {
+        "function": "sample",
+        "model": wrapped.name,
+        "plan_kind": runner.kind,
+        "plan": {"rule": repr(runner.rule), "arrays": runner.plan_dev},
+        "key": key,
+        "num_samples": num,
+        "prompt": rows,
+        "batch_size": bsz,
+    }
+    log = None
+    if show:
+        import sys
+
+        def log(text: str) -> None:
+            print(f"sample {wrapped.name}: {text}", file=sys.stderr, flush=True)
+
+        log(
+            f"{num} rows, {runner.num_steps} steps: at most {num_batches * runner.num_steps} "
+            f"model calls of {bsz} rows"
         )
-        x, lp, _ = runner.run(y0, ids, key, real=hi - lo)
-        out[lo:hi] = x[: hi - lo]
-        logp[lo:hi] = lp[: hi - lo]
+    records = run_batches(
+        num_batches, work, identity=identity, checkpoint=checkpoint, processes=procs, log=log
+    )
+    out = np.concatenate([r["x"] for r in records]).astype(np.int64, copy=False)
+    logp = np.concatenate([r["log_prob"] for r in records]).astype(np.float64, copy=False)
     if return_log_prob:
         return out, logp
     return out
