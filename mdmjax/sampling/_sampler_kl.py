@@ -36,6 +36,7 @@ import jax
 import numpy as np
 
 from mdmjax._src.buckets import pow2_bucket
+from mdmjax._src.distributed import check_world, current_processes, run_batches
 from mdmjax._src.keys import as_key
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
@@ -291,31 +292,56 @@ def _start_rows(prompt, rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 # Teacher-forced runs
 # ------------------------------------------------------------------------------------------------
-def _teacher_forced(runner, start, rows, ids_of, key, batch_size, progress, desc):
-    """``(log w, steps)`` for the (row, particle) pairs listed by ``ids_of`` ``(P, 2)``."""
-    num_pairs = ids_of.shape[0]
-    lw = np.empty(num_pairs)
-    steps = np.empty(num_pairs)
-    batches = range(0, num_pairs, batch_size)
-    if progress:
-        from mdmjax._src.progress import progress_iter
+def _teacher_forced(runner, start, rows, ids_of, key, batch_size, progress, desc, checkpoint):
+    """``(log w, steps)`` for the (row, particle) pairs listed by ``ids_of`` ``(P, 2)``.
 
-        counts = [min(batch_size, num_pairs - lo) for lo in batches]
-        batches = progress_iter(batches, counts, desc, "paths")
-    for lo in batches:
-        idx = np.minimum(np.arange(lo, lo + batch_size), num_pairs - 1)
-        real = min(batch_size, num_pairs - lo)
-        rws, stream = ids_of[idx, 0], ids_of[idx, 1]
-        _, lp, st = runner.run(
-            start[rws],
-            stream,
-            key,
-            target=rows[rws],
-            real=real,
-            row_of=lambda r, rws=rws: int(rws[r]),
-        )
-        lw[lo : lo + real] = lp[:real]
-        steps[lo : lo + real] = st[:real]
+    The pairs run in batches through :func:`mdmjax._src.distributed.run_batches`: split over
+    the processes of a ``torch.distributed`` / ``jax.distributed`` run (every rank gets every
+    record) and appended to ``checkpoint`` as they finish (a rerun resumes from it).
+    """
+    num_pairs = ids_of.shape[0]
+    num_batches = -(-num_pairs // batch_size)
+    procs = current_processes()
+    check_world(num_batches, procs, "rows", "batches of (row, path) pairs")
+
+    def work(indices):
+        if progress and procs.rank == 0:
+            from mdmjax._src.progress import progress_iter
+
+            counts = [min(batch_size, num_pairs - b * batch_size) for b in indices]
+            indices = progress_iter(indices, counts, desc, "paths")
+        for b in indices:
+            lo = b * batch_size
+            idx = np.minimum(np.arange(lo, lo + batch_size), num_pairs - 1)
+            real = min(batch_size, num_pairs - lo)
+            rws, stream = ids_of[idx, 0], ids_of[idx, 1]
+            _, lp, st = runner.run(
+                start[rws],
+                stream,
+                key,
+                target=rows[rws],
+                real=real,
+                row_of=lambda r, w=rws: int(w[r]),
+            )
+            yield b, {"log_w": lp[:real], "steps": st[:real]}
+
+    identity = {
+        "function": "sampler_kl",
+        "phase": desc,
+        "model": runner.wrapped.name,
+        "plan_kind": runner.kind,
+        "plan": {"rule": repr(runner.rule), "arrays": runner.plan_dev},
+        "key": key,
+        "rows": rows,
+        "start": start,
+        "pairs": ids_of,
+        "batch_size": batch_size,
+    }
+    records = run_batches(
+        num_batches, work, identity=identity, checkpoint=checkpoint, processes=procs
+    )
+    lw = np.concatenate([r["log_w"] for r in records]).astype(np.float64, copy=False)
+    steps = np.concatenate([r["steps"] for r in records]).astype(np.float64, copy=False)
     return lw, steps
 
 
@@ -393,6 +419,7 @@ def sampler_kl(
     weights=None,
     tolerance: float = PARTICLE_TOLERANCE,
     max_particles: int = MAX_PARTICLES,
+    checkpoint=None,
 ) -> SamplerKL:
     """``E_p[-log ν̂_π(X)]`` and ``KL(p || ν̂_π)`` of the sampler's own output law (module doc).
 
@@ -420,6 +447,10 @@ def sampler_kl(
       weights: ``(R,)`` row weights (default uniform).
       tolerance: the doubling's stopping rule, nats per row on average.
       max_particles: the doubling's budget.
+      checkpoint: a file path: completed batches are appended as they finish and a rerun with
+        the same arguments resumes from them (the doubling's later rounds use ``PATH.paths-…``
+        beside it). Under ``torchrun`` / ``jax.distributed`` the batches are split over the
+        processes and every process returns the same result (docs/scaling.md).
 
     Returns:
       a :class:`SamplerKL`.
@@ -517,8 +548,12 @@ def sampler_kl(
             size = min(pow2_bucket(num * count), 1 << (cap.bit_length() - 1))
         work = num * count * n * runner.num_steps
         show = progress if progress is not None else work > 10**8
+        phase = f"paths {first}..{first + count - 1}"
+        path = checkpoint
+        if checkpoint is not None and first > 0:  # the doubling's later rounds: files beside it
+            path = f"{checkpoint}.paths-{first}-{first + count - 1}"
         lw, st = _teacher_forced(
-            runner, start, rows_arr, pairs(first, count), key, size, show, "sampler_kl"
+            runner, start, rows_arr, pairs(first, count), key, size, show, phase, path
         )
         return lw.reshape(count, num).T, st.reshape(count, num).T
 

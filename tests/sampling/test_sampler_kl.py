@@ -362,3 +362,20 @@ def test_numpy_model_without_n_takes_the_rows_width():
             d, mdm.policies.confidence((1, 2)) if plan != (2, 1) else mdm.policies.random((2, 1))
         )
         assert r.exact and abs(r.kl - ev.kl) < AGREE
+
+
+def test_checkpoint_resumes_and_refuses_another_run(d3, tmp_path):
+    model = _models(d3)["noisy"]
+    x = mdm.sample(model, (1, 2), key=1, num_samples=40)
+    path = tmp_path / "skl.ckpt"
+    kw = dict(key=3, max_particles=8, tolerance=1e-9, batch_size=16)
+    first = mdm.calibrate.sampler_kl(model, (1, 2), x, checkpoint=path, **kw)
+    assert path.exists() and (tmp_path / "skl.ckpt.paths-4-7").exists()
+    again = mdm.calibrate.sampler_kl(model, (1, 2), x, checkpoint=path, **kw)
+    assert np.array_equal(again.log_likelihood, first.log_likelihood)
+    plain = mdm.calibrate.sampler_kl(model, (1, 2), x, **kw)
+    assert np.array_equal(plain.log_likelihood, first.log_likelihood)
+    with pytest.raises(ValueError, match="^checkpoint:"):
+        mdm.calibrate.sampler_kl(model, (1, 2), x, checkpoint=path, **{**kw, "key": 4})
+    with pytest.raises(ValueError, match="^checkpoint:"):
+        mdm.calibrate.sampler_kl(model, (1, 2), x, checkpoint=tmp_path / "no" / "such" / "f")
