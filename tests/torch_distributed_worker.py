@@ -40,8 +40,8 @@ def torch_module():
 
 
 def compute(checkpoint: str | None = None) -> dict[str, np.ndarray]:
-    """``model_curve`` of a ``from_torch`` model and ``sample`` of a host model running the same
-    module (probabilities) and of a JAX law: per-row results."""
+    """``model_curve`` of a ``from_torch`` model, ``sample`` of a host model running the same
+    module (probabilities) and of a JAX law, and ``sampler_kl`` of both: per-row results."""
     import jax
     import torch
 
@@ -83,6 +83,13 @@ def compute(checkpoint: str | None = None) -> dict[str, np.ndarray]:
     out["host_x"], out["host_lp"] = x, lp
     x, lp = mdm.sample(law, (3, 3), key=7, num_samples=ROWS, batch_size=5, return_log_prob=True)
     out["law_x"], out["law_lp"] = x, lp
+    held_out = np.asarray(law.sample(jax.random.key(8), ROWS))
+    r = mdm.calibrate.sampler_kl(
+        host, mdm.policies.confidence((2, 1, 3)), held_out, batch_size=4, checkpoint=ck("skl")
+    )
+    out["skl_policy"] = r.log_likelihood
+    r = mdm.calibrate.sampler_kl(law, (3, 3), held_out, particles=4, key=9, batch_size=5)
+    out["skl_random"] = r.log_likelihood
     return out
 
 
