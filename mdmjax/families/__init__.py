@@ -21,7 +21,9 @@ Modules, one concept each:
 - ``_registry``: the one table of named families (:class:`FamilySpec`, :data:`FAMILY_SPECS`,
   :func:`family_spec`), :data:`FAMILY_NAMES` and :func:`by_name` (read by the CLI and by
   ``mdm.curves.family_curve``);
-- ``_real_data``: :func:`english_words`, :func:`digits_patches` (optional extra).
+- ``_real_data``: :func:`english_words`, :func:`digits_patches` (optional extra);
+- ``_sudoku``: :func:`sudoku_grids` (the 288 valid 4×4 grids), :func:`sudoku_puzzles` (clue sets
+  with a unique completion), :func:`is_sudoku`.
 
 Random families take an explicit ``jax.random`` key, are deterministic given it, and compute in
 ``jax.numpy`` so that a batch of laws is one ``jax.vmap`` over keys::
@@ -58,6 +60,11 @@ from mdmjax.families._registry import FAMILY_SPECS as FAMILY_SPECS
 from mdmjax.families._registry import FamilySpec as FamilySpec
 from mdmjax.families._registry import by_name as by_name
 from mdmjax.families._registry import family_spec as family_spec
+from mdmjax.families._sudoku import SUDOKU_MASK as SUDOKU_MASK
+from mdmjax.families._sudoku import SUDOKU_UNITS as SUDOKU_UNITS
+from mdmjax.families._sudoku import is_sudoku as is_sudoku
+from mdmjax.families._sudoku import sudoku_grids as sudoku_grids
+from mdmjax.families._sudoku import sudoku_puzzles as sudoku_puzzles
 from mdmjax.families._wainwright import random_centres as random_centres
 from mdmjax.families._wainwright import random_centres_log_prob as random_centres_log_prob
 from mdmjax.families._wainwright import random_centres_marginals as random_centres_marginals
