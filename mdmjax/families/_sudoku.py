@@ -1,4 +1,4 @@
-"""4×4 Sudoku: the 288 valid grids and puzzles with a unique completion (a testbed given by support).
+"""4×4 Sudoku: the 288 valid grids and puzzles with a unique completion (a law given by support).
 
 A grid is a row of ``n = 16`` positions in row-major order (position ``4 r + c`` is row ``r``,
 column ``c``), values ``0..3``. It is valid when every row, every column and every 2×2 box holds
