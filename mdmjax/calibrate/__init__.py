@@ -8,6 +8,8 @@
 * :func:`cross_fit`, :func:`cross_fit_monte_carlo` — the chosen schedule's KL on rows not used
   to choose it (the optimizer's curse); :func:`cross_fit_frontier` — every ``k`` at once, with a
   simultaneous (max-t) interval.
+* :func:`sampler_kl` — the KL of the sampler a practitioner runs (any plan: random order,
+  random sizes, every policy), by teacher forcing on held-out rows; exact on a law.
 * :func:`word_mdm` — a small trained MDM of English words (lengths 4 and 5), shipped.
 * :func:`walk_law`, :func:`walk_mdm` — a testbed with a known truth at any ``n`` (a random walk on
   a regular graph) and the transformer MDM trained on it, shipped.
@@ -41,3 +43,5 @@ from mdmjax.calibrate._word_mdm import word_mdm as word_mdm
 # both stay importable here under their old names (re-exports, not renames).
 from mdmjax.families import sample_markov_chain as sample_markov_chain
 from mdmjax.models import markov_chain_model as markov_chain_model
+from mdmjax.sampling import SamplerKL as SamplerKL
+from mdmjax.sampling import sampler_kl as sampler_kl

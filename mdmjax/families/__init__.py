@@ -23,7 +23,9 @@ Modules, one concept each:
   ``mdm.curves.family_curve``);
 - ``_real_data``: :func:`english_words`, :func:`digits_patches` (optional extra);
 - ``_sudoku``: :func:`sudoku_grids` (the 288 valid 4×4 grids), :func:`sudoku_puzzles` (clue sets
-  with a unique completion), :func:`is_sudoku`.
+  with a unique completion), :func:`is_sudoku`;
+- ``_support``: :func:`from_support`, a law given by its support points (:class:`SupportLaw`,
+  its exact conditionals :class:`SupportModel`), for puzzles, codewords and word lists.
 
 Random families take an explicit ``jax.random`` key, are deterministic given it, and compute in
 ``jax.numpy`` so that a batch of laws is one ``jax.vmap`` over keys::
@@ -65,6 +67,9 @@ from mdmjax.families._sudoku import SUDOKU_UNITS as SUDOKU_UNITS
 from mdmjax.families._sudoku import is_sudoku as is_sudoku
 from mdmjax.families._sudoku import sudoku_grids as sudoku_grids
 from mdmjax.families._sudoku import sudoku_puzzles as sudoku_puzzles
+from mdmjax.families._support import SupportLaw as SupportLaw
+from mdmjax.families._support import SupportModel as SupportModel
+from mdmjax.families._support import from_support as from_support
 from mdmjax.families._wainwright import random_centres as random_centres
 from mdmjax.families._wainwright import random_centres_log_prob as random_centres_log_prob
 from mdmjax.families._wainwright import random_centres_marginals as random_centres_marginals

@@ -12,6 +12,8 @@
 * :func:`evaluate_policy` — the exact output law of a policy by a tree walk over partial
   assignments, with an optional imperfect model (:mod:`mdmjax.models`);
 * :func:`policy_frontier` — expected steps against KL for families of policies;
+* :func:`walk_rows` — the exact ``log ν̂(x)`` of a fixed-size policy on given rows (the tree
+  restricted to each row, teacher-forced);
 * :func:`selection_rule` — a policy's choice of positions as one traceable batched step, for
   :func:`mdmjax.sample`.
 
@@ -49,6 +51,7 @@ from mdmjax.policies._select import SelectionRule as SelectionRule
 from mdmjax.policies._select import selection_rule as selection_rule
 from mdmjax.policies._walk import PolicyEvaluation as PolicyEvaluation
 from mdmjax.policies._walk import evaluate_policy as evaluate_policy
+from mdmjax.policies._walk import walk_rows as walk_rows
 
 # Names that left mdmjax.policies (issue 20), reachable for one version with a DeprecationWarning.
 __getattr__ = moved_names(

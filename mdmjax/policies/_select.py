@@ -22,21 +22,21 @@ from __future__ import annotations
 
 import dataclasses
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 import mdmjax.policies._plan as _plans
 from mdmjax._src.precision import scoped_x64
-from mdmjax._src.tolerances import TIE_TOLERANCE
-from mdmjax.policies._rules import Policy
-from mdmjax.policies._walk import (
-    _SCORE_IDS,
-    _SELECT_IDS,
-    _all_scores,
-    _greedy_order,
-    _prefix_mask,
+from mdmjax.policies._choice import (
+    SCORE_IDS,
+    SELECT_IDS,
+    all_scores,
+    choice_candidates,
+    deterministic_choice,
+    gumbel_choice,
+    uniform_choice,
 )
+from mdmjax.policies._rules import Policy
 
 __all__ = ["Selection", "SelectionRule", "selection_rule"]
 
@@ -78,64 +78,30 @@ class SelectionRule:
           t: the step index (a traced int).
           keys: ``(B,)`` keys, used by the random rules only.
         """
-        num, n = masked.shape
         steps = arrays["sizes"].shape[0]
         ti = jnp.minimum(t, steps - 1)
         size = arrays["sizes"][ti]
         param = arrays["param"][ti]
-        pos = jnp.arange(n)
-        first = jnp.argmax(masked, axis=1)
-        length = arrays["block_length"]
-        current = (pos[None, :] // length) == (first // length)[:, None]
-        cand = masked & jnp.where(arrays["adaptive"], current, arrays["cands"][ti][None, :])
-        count = jnp.sum(cand, axis=1)
+        cand = choice_candidates(
+            masked, arrays["adaptive"], arrays["block_length"], arrays["cands"][ti]
+        )
         if self.options == "random":
-            u = jax.vmap(lambda k: jax.random.uniform(k, (n,), dtype=jnp.float64))(keys)
-            order = jnp.argsort(jnp.where(cand, u, 2.0), axis=1)
-            return _prefix_mask(order, jnp.minimum(size, count)) & cand
-        all_scores, conf, ent = _all_scores(probs, arrays["priority"])
+            return uniform_choice(keys, cand, size)
+        scores, conf, ent = all_scores(probs, arrays["priority"])
         if self.options == "gumbel":
-            g = jax.vmap(lambda k: jax.random.gumbel(k, (n,), dtype=jnp.float64))(keys)
-            logc = jnp.log(jnp.where(cand, conf, 1.0))
-            order = jnp.argsort(jnp.where(cand, -(logc * param + g), jnp.inf), axis=1)
-            return _prefix_mask(order, jnp.minimum(size, count)) & cand
-        select_id = arrays["select_id"]
-        order, count = _greedy_order(jnp.take(all_scores, arrays["score_id"], axis=0), cand)
-        k_rank = jnp.minimum(size, count)
-        sorted_h = jnp.take_along_axis(
-            jnp.concatenate([ent, jnp.zeros((num, 1), ent.dtype)], axis=1), order, axis=1
+            return gumbel_choice(keys, cand, conf, param, size)
+        return deterministic_choice(
+            jnp.take(scores, arrays["score_id"], axis=0),
+            conf,
+            ent,
+            cand,
+            size=size,
+            param=param,
+            param2=arrays["param2"],
+            select_id=arrays["select_id"],
+            step=t,
+            revealed=arrays["generate"] - jnp.sum(masked, axis=1),
         )
-        excess = jnp.cumsum(sorted_h, axis=1) - jax.lax.cummax(sorted_h, axis=1)
-        ks = jnp.arange(1, n + 1)
-        ok = (excess <= param + TIE_TOLERANCE) & (ks[None, :] <= count[:, None])
-        k_bound = jnp.max(jnp.where(ok, ks[None, :], 1), axis=1)
-        sorted_c = jnp.take_along_axis(
-            jnp.concatenate([conf, jnp.zeros((num, 1), conf.dtype)], axis=1), order, axis=1
-        )
-        r = jnp.arange(n)
-        bar = jnp.where(r == 0, -1.0, 1.0 - param / (r.astype(jnp.float64) + 2.0))
-        fail = (sorted_c < bar[None, :] - TIE_TOLERANCE) & (r[None, :] < count[:, None])
-        first_fail = jnp.where(jnp.any(fail, axis=1), jnp.argmax(fail, axis=1), count - 1)
-        bump = (first_fail == 0) | (first_fail == count - 1)
-        k_factor = jnp.where(bump, first_fail + 1, first_fail)
-        revealed = arrays["generate"] - jnp.sum(masked, axis=1)
-        k_quota = jnp.clip(
-            (t + 1).astype(jnp.float64) * arrays["param2"] - revealed.astype(jnp.float64),
-            1.0,
-            count.astype(jnp.float64),
-        ).astype(count.dtype)
-        k = jnp.select(
-            [select_id == 0, select_id == 1, select_id == 2, select_id == 5],
-            [k_rank, jnp.ones_like(k_rank), k_bound, k_factor],
-            jnp.where(select_id == 6, 1, 0),
-        )
-        chosen = _prefix_mask(order, k)
-        above = cand & (conf >= param - TIE_TOLERANCE)
-        chosen = chosen | (above & (select_id == 1))
-        chosen = chosen | (_prefix_mask(order, k_quota) & above & (select_id == 6))
-        take_all = size > 0  # skip: the last round reveals every candidate
-        chosen = chosen | (cand & (above | take_all) & (select_id == 7))
-        return chosen & cand
 
 
 @dataclasses.dataclass(frozen=True)
@@ -231,8 +197,8 @@ def selection_rule(policy: Policy, n: int, generate: int | None = None) -> Selec
         priority=priority,
         block_length=np.asarray(resolved.block_length if m == n else n, dtype=np.int64),
         adaptive=np.asarray(adaptive),
-        score_id=np.asarray(_SCORE_IDS[resolved.score], dtype=np.int32),
-        select_id=np.asarray(_SELECT_IDS[resolved.select], dtype=np.int32),
+        score_id=np.asarray(SCORE_IDS[resolved.score], dtype=np.int32),
+        select_id=np.asarray(SELECT_IDS[resolved.select], dtype=np.int32),
         generate=np.asarray(m, dtype=np.int64),
     )
     return Selection(SelectionRule(options, int(num_steps)), arrays)

@@ -42,13 +42,19 @@ import numpy as np
 import mdmjax.policies._plan as _plans
 from mdmjax._src.buckets import pow2_bucket
 from mdmjax._src.memory import check_allocation, table_bytes
-from mdmjax._src.numerics import clip_kl, entropy, kl_terms, safe_log
+from mdmjax._src.numerics import clip_kl, kl_terms, safe_log
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.subsets import combinations_mask, subset_bits
 from mdmjax._src.subsets import strides as table_strides
-from mdmjax._src.tolerances import TIE_TOLERANCE
 from mdmjax.distribution import Distribution
 from mdmjax.models import ConditionalModel, as_model, ext_strides
+from mdmjax.policies._choice import (
+    SCORE_IDS,
+    SELECT_IDS,
+    all_scores,
+    choice_candidates,
+    deterministic_choice,
+)
 from mdmjax.policies._chunks import (
     _CHILD_BUCKETS,
     _CHILD_CHUNK,
@@ -64,10 +70,10 @@ from mdmjax.policies._learning import (
     _partition_factorization,
     _partition_learning,
 )
-from mdmjax.policies._plan import Plan
+from mdmjax.policies._plan import Plan, Step
 from mdmjax.policies._rules import Policy
 
-__all__ = ["PolicyEvaluation", "evaluate_policy"]
+__all__ = ["PolicyEvaluation", "evaluate_policy", "walk_rows"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,31 +131,6 @@ class PolicyEvaluation:
 # ------------------------------------------------------------------------------------------------
 # Scores and choices (inside jit)
 # ------------------------------------------------------------------------------------------------
-def _entropies(cond):
-    return entropy(cond, axis=2)
-
-
-def _greedy_order(scores, cand):
-    """Positions in reveal order: repeatedly the best remaining, ties within 1e-12 to the lowest
-    index. Returns ``order`` ``(N, n)`` (``n`` pads) and the candidate count ``(N,)``."""
-    num, n = scores.shape
-    pos = jnp.arange(n, dtype=jnp.int32)
-
-    def body(j, carry):
-        remaining, order = carry
-        sc = jnp.where(remaining, scores, -jnp.inf)
-        best = jnp.max(sc, axis=1, keepdims=True)
-        tied = remaining & (sc >= best - TIE_TOLERANCE)
-        first = jnp.where(jnp.any(tied, axis=1), jnp.argmax(tied, axis=1), n).astype(jnp.int32)
-        order = order.at[:, j].set(first)
-        remaining = remaining & (pos[None, :] != first[:, None])
-        return remaining, order
-
-    init = (cand, jnp.full((num, n), n, dtype=jnp.int32))
-    _, order = jax.lax.fori_loop(0, n, body, init)
-    return order, jnp.sum(cand, axis=1)
-
-
 def _true_positions(mask):
     """For each row of a bool ``(R, n)`` mask, its True positions in increasing order, padded
     with ``n`` (a sort-free stable compaction: slot ``r`` holds the position whose prefix count
@@ -160,15 +141,6 @@ def _true_positions(mask):
     found = jnp.any(hit, axis=2)
     where_ = jnp.argmax(hit, axis=2)
     return jnp.where(found, where_, n).astype(jnp.int32)
-
-
-def _prefix_mask(order, k):
-    """Mask ``(N, n)`` of the first ``k[r]`` positions of ``order[r]``."""
-    n = order.shape[1]
-    pos = jnp.arange(n, dtype=jnp.int64)
-    take = pos[None, :] < k.astype(jnp.int64)[:, None]
-    hit = (order.astype(jnp.int64)[:, :, None] == pos[None, None, :]) & take[:, :, None]
-    return jnp.any(hit, axis=1)
 
 
 def _plackett_luce(log_wb, log_w_out, s: int):
@@ -196,34 +168,6 @@ def _plackett_luce(log_wb, log_w_out, s: int):
 
     f = jax.lax.fori_loop(1, 2**s, body, f)
     return f[..., 2**s - 1]
-
-
-_SCORE_IDS = {"confidence": 0, "margin": 1, "entropy": 2, "priority": 3, "none": 4}
-_SELECT_IDS = {
-    "rank": 0,
-    "threshold": 1,
-    "entropy_bound": 2,
-    "random": 3,
-    "gumbel": 4,
-    "factor": 5,
-    "quota": 6,
-    "skip": 7,
-}
-
-
-def _all_scores(cond, priority):
-    """``(5, N, n)``: confidence, margin, -entropy, priority, zeros (higher first)."""
-    conf = jnp.max(cond, axis=2)
-    if cond.shape[2] == 1:
-        marg = conf
-    else:  # top1 - top2, without a sort
-        values = jnp.arange(cond.shape[2])
-        top1 = jnp.argmax(cond, axis=2)
-        rest = jnp.where(values[None, None, :] == top1[:, :, None], -jnp.inf, cond)
-        marg = conf - jnp.max(rest, axis=2)
-    ent = _entropies(cond)
-    prio = jnp.broadcast_to(priority[None, :], conf.shape)
-    return jnp.stack([conf, marg, -ent, prio, jnp.zeros_like(conf)]), conf, ent
 
 
 @functools.partial(jax.jit, static_argnames=("options", "s_static"))
@@ -259,10 +203,8 @@ def _expand_nodes(
     cond = model.conditionals(y)  # (N, n, q_max)
     masked = y == q[None, :]
     pos = jnp.arange(n)
-    first = jnp.argmax(masked, axis=1)  # adaptive: the block holding the first masked position
-    current = (pos[None, :] // block_length) == (first // block_length)[:, None]
-    cand = masked & jnp.where(adaptive, current, level_cand[None, :])
-    all_scores, conf, ent = _all_scores(cond, priority)
+    cand = choice_candidates(masked, adaptive, block_length, level_cand)
+    scores, conf, ent = all_scores(cond, priority)
     if options in ("random", "gumbel"):
         # Option k reveals the candidates in slots combo_slots[k] (candidates in increasing
         # position order), so its positions come out sorted.
@@ -291,43 +233,18 @@ def _expand_nodes(
             probs = jnp.where(combo_w[None, :] > 0, probs, 0.0)
         pair_pos = members.astype(jnp.int32)
     else:
-        order, count = _greedy_order(all_scores[score_id], cand)
-        k_rank = jnp.minimum(size, count)
-        sorted_h = jnp.take_along_axis(
-            jnp.concatenate([ent, jnp.zeros((num, 1))], axis=1), order, axis=1
+        chosen = deterministic_choice(
+            scores[score_id],
+            conf,
+            ent,
+            cand,
+            size=size,
+            param=param,
+            param2=param2,
+            select_id=select_id,
+            step=level,
+            revealed=n - jnp.sum(masked, axis=1),
         )
-        excess = jnp.cumsum(sorted_h, axis=1) - jax.lax.cummax(sorted_h, axis=1)
-        ks = jnp.arange(1, n + 1)
-        ok = (excess <= param + TIE_TOLERANCE) & (ks[None, :] <= count[:, None])
-        k_bound = jnp.max(jnp.where(ok, ks[None, :], 1), axis=1)
-        # factor (Fast-dLLM): the first rank r >= 1 with c_r < 1 - f / (r + 2), off-by-one kept
-        sorted_c = jnp.take_along_axis(
-            jnp.concatenate([conf, jnp.zeros((num, 1))], axis=1), order, axis=1
-        )
-        r = jnp.arange(n)
-        bar = jnp.where(r == 0, -1.0, 1.0 - param / (r.astype(jnp.float64) + 2.0))
-        fail = (sorted_c < bar[None, :] - TIE_TOLERANCE) & (r[None, :] < count[:, None])
-        first_fail = jnp.where(jnp.any(fail, axis=1), jnp.argmax(fail, axis=1), count - 1)
-        bump = (first_fail == 0) | (first_fail == count - 1)
-        k_factor = jnp.where(bump, first_fail + 1, first_fail)
-        # quota (Fast-dLLM Dream): the top (i + 1) q - N_i, of which rank 0 and the confident
-        revealed = n - jnp.sum(masked, axis=1)
-        k_quota = jnp.clip(
-            (level + 1).astype(jnp.float64) * param2 - revealed.astype(jnp.float64),
-            1.0,
-            count.astype(jnp.float64),
-        ).astype(count.dtype)
-        k = jnp.select(
-            [select_id == 0, select_id == 1, select_id == 2, select_id == 5],
-            [k_rank, jnp.ones_like(k_rank), k_bound, k_factor],
-            jnp.where(select_id == 6, 1, 0),
-        )
-        chosen = _prefix_mask(order, k)
-        above = cand & (conf >= param - TIE_TOLERANCE)  # threshold: every other confident one
-        chosen = chosen | (above & (select_id == 1))
-        chosen = chosen | (_prefix_mask(order, k_quota) & above & (select_id == 6))
-        take_all = size > 0  # skip: the last round reveals every candidate
-        chosen = chosen | (cand & (above | take_all) & (select_id == 7))
         pair_pos = _true_positions(chosen)[:, None, :]
         probs = jnp.ones((num, 1))
     k_opts = pair_pos.shape[1]
@@ -449,8 +366,8 @@ def _walk(d: Distribution, plan: Plan, model: ConditionalModel):
         priority=jnp.asarray(plan.priority, dtype=jnp.float64),
         param=jnp.asarray(plan.param, dtype=jnp.float64),
         param2=jnp.asarray(plan.param2, dtype=jnp.float64),
-        score_id=jnp.asarray(_SCORE_IDS[plan.score], dtype=jnp.int32),
-        select_id=jnp.asarray(_SELECT_IDS[plan.select], dtype=jnp.int32),
+        score_id=jnp.asarray(SCORE_IDS[plan.score], dtype=jnp.int32),
+        select_id=jnp.asarray(SELECT_IDS[plan.select], dtype=jnp.int32),
     )
     check_allocation(table_bytes(shape) * 2, f"the output law of shape {shape}", argument="d")
     _check_level_memory(plan, shape)
@@ -638,3 +555,165 @@ def evaluate_policy(d: Distribution, policy: Policy, model=None) -> PolicyEvalua
         expected_kl=expected,
         nodes=int(expanded),
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# The tree restricted to given rows (teacher forcing, exact)
+# ------------------------------------------------------------------------------------------------
+@scoped_x64
+def walk_rows(model, policy: Policy, rows, start=None, *, max_nodes: int | None = None):
+    """``log ν̂_π(x | start)`` of a fixed-size policy for each row ``x``, exactly.
+
+    The sampler's tree restricted to one outcome (docs/theory.md §11): a node is
+    ``(row, revealed set A)`` with the probability of having revealed ``A`` with the row's own
+    values ``x_A``. At a node the policy's options ``(B, P(B))`` are the tree walk's
+    (:func:`evaluate_policy`'s code), and the child ``A ∪ B`` gains
+    ``P(B) · Π_{i∈B} p̂(x_i | x_A)``; nodes are merged by ``(row, A)``, so a level holds at
+    most ``R · C(m, N_t)`` nodes. This is how :func:`mdmjax.calibrate.sampler_kl` is exact for
+    random order and the ``random`` / ``gumbel_confidence`` policies on a law's support.
+
+    .. math:: \\hat\\nu_\\pi(x) = \\sum_{B_1, .., B_k} \\prod_t P(B_t \\mid x_{A_t})
+              \\prod_{i \\in B_t} \\hat p(x_i \\mid x_{A_t})
+
+    Args:
+      model: a :class:`~mdmjax.models.ConditionalModel` with a fixed ``shape`` (masked value
+        ``shape[i]``), or a Distribution (its exact conditionals).
+      policy: a policy with fixed sizes (``random``, ``gumbel_confidence``, ``confidence``, ...)
+        summing to the number of masked positions of ``start``.
+      rows: ``(R, n)`` int outcomes.
+      start: ``(R, n)`` or ``(n,)`` starting rows (clues; ``shape[i]`` where masked); default
+        all masked.
+      max_nodes: refuse (``ValueError`` naming ``max_nodes``) before any model call when a level
+        could hold more nodes than this.
+
+    Returns:
+      ``(log_nu, nodes)``: ``(R,)`` float64 (``-inf`` where unreachable) and the number of nodes
+      expanded (model calls per row-node).
+
+    Raises:
+      ValueError: ``policy`` adaptive or not a Policy, sizes not summing to the masked count
+        (``plan``), ``rows``/``start`` of the wrong shape, or too many nodes (``max_nodes``).
+
+    Examples:
+      Random order on two perfectly correlated bits, one per step, reproduces the law:
+      ``ν̂(11) = 1/2``; both in one step gives ``1/4``:
+
+      >>> import numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.5, 0.0], [0.0, 0.5]]))
+      >>> rows = np.array([[1, 1], [0, 1]])
+      >>> log_nu, nodes = mdm.policies.walk_rows(d, mdm.policies.random((1, 1)), rows)
+      >>> np.exp(log_nu).round(12).tolist(), nodes
+      ([0.5, 0.0], 6)
+      >>> np.exp(mdm.policies.walk_rows(d, mdm.policies.random((2,)), rows)[0]).tolist()
+      [0.25, 0.25]
+    """
+    from mdmjax.policies._select import selection_rule
+
+    if isinstance(model, Distribution):
+        model = as_model(None, model)
+    if not isinstance(policy, Policy) or policy.adaptive:
+        raise ValueError("policy: expected a Policy with fixed sizes (not an adaptive rule)")
+    rows = np.asarray(rows)
+    shape = tuple(int(q) for q in model.shape)
+    n = len(shape)
+    if rows.dtype.kind not in "iu" or rows.ndim != 2 or rows.shape[1] != n:
+        raise ValueError(f"rows: expected an int array (R, {n}), got shape {rows.shape}")
+    rows = rows.astype(np.int64)
+    q = np.asarray(shape, dtype=np.int64)
+    if start is None:
+        start = np.broadcast_to(q, rows.shape)
+    start = np.broadcast_to(np.asarray(start, dtype=np.int64), rows.shape).copy()
+    m = int(np.sum(start[0] == q))
+    sel = selection_rule(policy, n, generate=m)
+    arrays, options = sel.arrays, sel.static.options
+    revealed = np.cumsum([0] + [int(s) for s in arrays["sizes"]])[:-1]
+    widest = rows.shape[0] * max(math.comb(m, int(r)) for r in revealed)
+    if max_nodes is not None and widest > max_nodes:
+        raise ValueError(f"max_nodes: a level could hold {widest} nodes > max_nodes = {max_nodes}")
+    num_rows = rows.shape[0]
+    sizes = [int(s) for s in np.asarray(arrays["sizes"])]
+    fixed = dict(
+        adaptive=jnp.asarray(arrays["adaptive"]),
+        block_length=jnp.asarray(arrays["block_length"], dtype=jnp.int64),
+        priority=jnp.asarray(arrays["priority"], dtype=jnp.float64),
+        param2=jnp.asarray(arrays["param2"], dtype=jnp.float64),
+        score_id=jnp.asarray(arrays["score_id"], dtype=jnp.int32),
+        select_id=jnp.asarray(arrays["select_id"], dtype=jnp.int32),
+    )
+    nu = np.zeros(num_rows)
+    ys = np.asarray(start, dtype=np.int64)
+    owner = np.arange(num_rows)
+    ws = np.ones(num_rows)
+    expanded = 0
+    for level, size in enumerate(sizes):
+        if not ys.shape[0]:
+            break
+        expanded += ys.shape[0]
+        cand = np.asarray(arrays["cands"])[level].astype(bool)
+        m_t = int(np.sum((ys[0] == q) & cand))
+        level_options, s_static = options, 0
+        if options == "single":
+            combo_w, slots = np.ones(1), np.zeros((1, n), dtype=np.int64)
+        else:
+            combo_w, slots = _level_options(Step(size=size, candidates=()), m_t, n)
+            if combo_w.shape[0] == 1:
+                level_options = "random"
+            s_static = size if level_options == "gumbel" else 0
+        k_opts = combo_w.shape[0]
+        per_node = n * max(max(shape), k_opts) + k_opts * (2**s_static) * (s_static + 1)
+        cap = max(1, min(_MAX_NODE_CHUNK, _NODE_BUDGET // per_node))
+        cap = 1 << (cap.bit_length() - 1)
+        next_y, next_owner, next_w = [], [], []
+        for lo in range(0, ys.shape[0], cap):
+            y_part, w_part, o_part = ys[lo : lo + cap], ws[lo : lo + cap], owner[lo : lo + cap]
+            bucket = _bucket(y_part.shape[0], _NODE_BUCKETS, cap)
+            pad = bucket - y_part.shape[0]
+            y_dev = jnp.asarray(np.concatenate([y_part, np.broadcast_to(q, (pad, n))]))
+            cond, pair_node, pair_pos, pair_w, _, _ = _expand_nodes(
+                model,
+                y_dev.astype(jnp.int32),
+                jnp.asarray(np.concatenate([w_part, np.zeros(pad)])),
+                jnp.asarray(size, dtype=jnp.int64),
+                jnp.asarray(cand),
+                level=jnp.asarray(level, dtype=jnp.int64),
+                param=jnp.asarray(np.asarray(arrays["param"])[level], dtype=jnp.float64),
+                **fixed,
+                combo_w=jnp.asarray(combo_w),
+                combo_slots=jnp.asarray(slots),
+                options=level_options,
+                s_static=s_static,
+            )
+            real = y_part.shape[0]
+            cond = np.asarray(cond)[:real]
+            x = rows[o_part]  # (N, n) the outcomes of the nodes
+            px = np.take_along_axis(cond, np.minimum(x, cond.shape[2] - 1)[..., None], axis=2)
+            pair_node = np.asarray(pair_node)
+            keep = pair_node < real
+            pair_node = pair_node[keep]
+            pair_pos = np.asarray(pair_pos)[keep]
+            pair_w = np.asarray(pair_w)[keep]
+            member = np.zeros((pair_pos.shape[0], n + 1), dtype=bool)
+            np.put_along_axis(member, pair_pos, True, axis=1)
+            member = member[:, :n]
+            with np.errstate(divide="ignore"):
+                gain = np.exp(np.sum(np.where(member, np.log(px[pair_node, :, 0]), 0.0), axis=1))
+            child_w = pair_w * gain
+            live = child_w > 0
+            child_y = np.where(member, x[pair_node], y_part[pair_node])[live]
+            child_o = o_part[pair_node][live]
+            child_w = child_w[live]
+            leaf = ~np.any(child_y == q[None, :], axis=1)
+            np.add.at(nu, child_o[leaf], child_w[leaf])
+            next_y.append(child_y[~leaf])
+            next_owner.append(child_o[~leaf])
+            next_w.append(child_w[~leaf])
+        ys = np.concatenate(next_y) if next_y else np.zeros((0, n), dtype=np.int64)
+        owner = np.concatenate(next_owner) if next_owner else np.zeros(0, dtype=np.int64)
+        ws = np.concatenate(next_w) if next_w else np.zeros(0)
+        if options != "single" and ys.shape[0]:  # merge equal (row, A): the values are x_A
+            keys = np.column_stack([owner, np.packbits(ys == q[None, :], axis=1)])
+            keys, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+            ws = np.bincount(inverse.reshape(-1), weights=ws, minlength=keys.shape[0])
+            ys, owner = ys[first], owner[first]
+    with np.errstate(divide="ignore"):
+        return np.log(nu), expanded

@@ -160,23 +160,32 @@ def _reveal_steps(key, row_ids, gen, mode, plan_arrays, num_steps):
     return jnp.where(gen, step, -1).astype(jnp.int32)
 
 
-def _step(carry, t, probs, mask, step_keys, choose, tol):
+def _step(carry, t, probs, mask, step_keys, choose, tol, target=None):
     """One sampler step on a batch: check and renormalise ``probs``, choose ``B_t``, draw.
 
-    ``carry = (y, log ν̂_B so far, first bad step, its code)``; ``choose(probs, masked, keys)``
-    returns the bool ``(B, n)`` positions revealed at step ``t``.
+    ``carry = (y, log ν̂_B so far, first bad step, its code, steps taken)``;
+    ``choose(probs, masked, keys)`` returns the bool ``(B, n)`` positions revealed at step ``t``.
+    With a ``target`` ``(B, n)`` the step is teacher-forced (docs/theory.md §11): the chosen
+    positions take the target's values instead of draws, and ``log ν̂`` adds their log
+    conditionals (``-inf`` where the model gives a target value probability 0).
     """
-    y, logp, bad_step, bad_code = carry
+    y, logp, bad_step, bad_code, steps = carry
     masked = y == mask[None, :]
     probs, code = _normalised(probs, masked, tol)
     keys = jax.vmap(lambda k: jax.random.fold_in(k, t))(step_keys)
     reveal = choose(probs, masked, jax.vmap(lambda k: jax.random.fold_in(k, _ORDER))(keys))
     reveal = reveal & masked
-    x, lp = _draw(keys, probs)
+    if target is None:
+        x, lp = _draw(keys, probs)
+    else:
+        x = target
+        px = jnp.take_along_axis(probs, jnp.minimum(x, probs.shape[-1] - 1)[..., None], axis=-1)
+        lp = jnp.log(px[..., 0])
     y = jnp.where(reveal, x, y)
     logp = logp + jnp.sum(jnp.where(reveal, lp, 0.0), axis=1)
     first = (bad_code == 0) & (code != 0)
-    return (y, logp, jnp.where(first, t, bad_step), jnp.where(first, code, bad_code))
+    steps = steps + jnp.any(reveal, axis=1).astype(steps.dtype)
+    return (y, logp, jnp.where(first, t, bad_step), jnp.where(first, code, bad_code), steps)
 
 
 def _chooser(kind, plan_arrays, rule, step_of, t):
@@ -191,6 +200,7 @@ def _init(y0):
         y0,
         jnp.zeros(num, jnp.float64),
         jnp.full(num, -1, jnp.int32),
+        jnp.zeros(num, jnp.int32),
         jnp.zeros(num, jnp.int32),
     )
 
@@ -214,8 +224,11 @@ def _prepare(y0, mask, row_ids, key, plan_arrays, *, kind, rule, num_steps):
 
 
 @functools.partial(jax.jit, static_argnames=("kind", "rule", "num_steps", "tol"))
-def _run_traced(model, y0, mask, row_ids, key, plan_arrays, *, kind, rule, num_steps, tol):
-    """The whole sampler on one batch, one program: ``lax.scan`` over the steps."""
+def _run_traced(
+    model, y0, mask, row_ids, key, plan_arrays, target=None, *, kind, rule, num_steps, tol
+):
+    """The whole sampler on one batch, one program: ``lax.scan`` over the steps (teacher-forced
+    to ``target`` when given, :func:`_step`)."""
     step_keys, step_of = _prepare(
         y0, mask, row_ids, key, plan_arrays, kind=kind, rule=rule, num_steps=num_steps
     )
@@ -224,7 +237,7 @@ def _run_traced(model, y0, mask, row_ids, key, plan_arrays, *, kind, rule, num_s
         def call(carry):
             probs = model.conditionals(carry[0])
             choose = _chooser(kind, plan_arrays, rule, step_of, t)
-            return _step(carry, t, probs, mask, step_keys, choose, tol)
+            return _step(carry, t, probs, mask, step_keys, choose, tol, target)
 
         active = _active(kind, carry, step_of, t, mask)
         return jax.lax.cond(active, call, lambda c: c, carry), None
@@ -234,10 +247,12 @@ def _run_traced(model, y0, mask, row_ids, key, plan_arrays, *, kind, rule, num_s
 
 
 @functools.partial(jax.jit, static_argnames=("kind", "rule", "tol"))
-def _host_step(carry, t, probs, mask, step_keys, step_of, plan_arrays, *, kind, rule, tol):
+def _host_step(
+    carry, t, probs, mask, step_keys, step_of, plan_arrays, target=None, *, kind, rule, tol
+):
     """One step of a host model's batch (the conditionals computed on the host)."""
     choose = _chooser(kind, plan_arrays, rule, step_of, t)
-    return _step(carry, t, probs, mask, step_keys, choose, tol)
+    return _step(carry, t, probs, mask, step_keys, choose, tol, target)
 
 
 @functools.partial(jax.jit, static_argnames=("kind",))
@@ -259,7 +274,9 @@ def _host_conditionals(wrapped, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.where((y == mask[None, :])[..., None], probs, 0.0)
 
 
-def _run_host(wrapped, y0, mask, row_ids, key, plan_arrays, *, kind, rule, num_steps, tol):
+def _run_host(
+    wrapped, y0, mask, row_ids, key, plan_arrays, target=None, *, kind, rule, num_steps, tol
+):
     """A NumPy callable's batch: the model on the host, each step's draws in one jitted call."""
     step_keys, step_of = _prepare(
         y0, mask, row_ids, key, plan_arrays, kind=kind, rule=rule, num_steps=num_steps
@@ -279,6 +296,7 @@ def _run_host(wrapped, y0, mask, row_ids, key, plan_arrays, *, kind, rule, num_s
             step_keys,
             step_of,
             plan_arrays,
+            target,
             kind=kind,
             rule=rule,
             tol=tol,
@@ -411,6 +429,110 @@ def _padded(kind: str, data, m: int):
     return np.concatenate([data, np.broadcast_to(stay, (extra, m + 1, m + 1))])
 
 
+def _as_sampler_model(model):
+    """A law stands for its exact conditionals; anything else must be an mdmjax model."""
+    if isinstance(model, Distribution):
+        return from_distribution(model)
+    if not isinstance(model, ConditionalModel):
+        as_scoring_model(model, "model")  # the one "not a model" message
+    return model
+
+
+@dataclasses.dataclass(frozen=True)
+class Runner:
+    """A model and a plan resolved for running batches of rows (shared with
+    :func:`mdmjax.calibrate.sampler_kl`, which runs the same program teacher-forced).
+
+    Attributes:
+      model: the :class:`~mdmjax.models.ConditionalModel`.
+      wrapped: its scoring view (name, host or traceable).
+      kind: ``"sizes"``, ``"kernels"``, ``"binomial"`` or ``"policy"``.
+      rule: the policy's static :class:`~mdmjax.policies.SelectionRule` (else ``None``).
+      plan_dev: the plan's arrays on the device.
+      mask_dev: the per-position mask values.
+      num_steps: the padded number of steps (model calls per batch at most).
+      num_values: the largest alphabet ``V``.
+      stochastic: whether the choice of positions uses randomness (random order, random sizes,
+        a random or Gumbel policy).
+    """
+
+    model: object
+    wrapped: object
+    kind: str
+    rule: object
+    plan_dev: object
+    mask_dev: object
+    num_steps: int
+    num_values: int
+    stochastic: bool
+
+    @classmethod
+    def build(cls, model, wrapped, plan, mask: np.ndarray, m: int) -> Runner:
+        """Resolve ``plan`` for ``m`` positions to generate among ``len(mask)`` (``ValueError``
+        naming ``plan`` or ``model`` on a bad plan)."""
+        n = mask.shape[0]
+        kind, data = _as_plan(plan, m, n, wrapped.name)
+        if kind == "policy":
+            stochastic = data.static.options != "single"
+        elif kind == "sizes":
+            stochastic = len(data) > 1
+        else:
+            stochastic = True
+        data = _padded(kind, data, m)
+        if kind == "policy":
+            rule, num_steps = data.static, data.num_steps
+            plan_dev = {k: jnp.asarray(a) for k, a in data.arrays.items()}
+        else:
+            rule, plan_dev = None, jnp.asarray(data)
+            num_steps = len(data) if kind == "sizes" else int(data.shape[0])
+        return cls(
+            model=model,
+            wrapped=wrapped,
+            kind=kind,
+            rule=rule,
+            plan_dev=plan_dev,
+            mask_dev=jnp.asarray(mask.astype(np.int64)),
+            num_steps=int(num_steps),
+            num_values=int(mask.max()),
+            stochastic=bool(stochastic),
+        )
+
+    def run(self, y0, ids, key, *, target=None, real: int, row_of=None):
+        """One batch: ``(x, log ν̂ along the path, steps taken)`` as NumPy arrays.
+
+        ``y0`` ``(B, n)`` starting rows, ``ids`` ``(B,)`` the rows' random-stream ids (row ``r``
+        draws from ``fold_in(key, ids[r])``), ``target`` ``(B, n)`` to teacher-force, ``real`` the
+        number of rows that are not padding, ``row_of(r)`` the row number to name in an error.
+        Raises ``ValueError`` (``model``) on a NaN or a conditional that is not a law.
+        """
+        tol = MODEL_NORMALIZATION_TOLERANCE
+        args = (
+            jnp.asarray(np.ascontiguousarray(y0).astype(np.int64)),
+            self.mask_dev,
+            jnp.asarray(np.asarray(ids).astype(np.int64)),
+            key,
+            self.plan_dev,
+            None if target is None else jnp.asarray(np.asarray(target).astype(np.int64)),
+        )
+        static = dict(kind=self.kind, rule=self.rule, num_steps=self.num_steps, tol=tol)
+        host = isinstance(self.wrapped, FunctionModel) and not self.wrapped.traceable
+        if host:
+            res = _run_host(self.wrapped, *args, **static)
+        else:
+            res = _run_traced(self.model, *args, **static)
+        x, lp, bad_step, bad_code, steps = (np.asarray(a) for a in res)
+        bad = np.nonzero(bad_code[:real])[0]
+        if bad.size:
+            r = int(bad[0])
+            what = "NaN" if bad_code[r] == _NAN else "a conditional that is not a probability law"
+            row = int(ids[r]) if row_of is None else row_of(r)
+            raise ValueError(
+                f"model: {self.wrapped.name} returned {what} at a masked position at step "
+                f"{int(bad_step[r]) + 1} for row {row} (within {tol} in total mass)"
+            )
+        return x, lp, steps
+
+
 # ------------------------------------------------------------------------------------------------
 # Public entry point
 # ------------------------------------------------------------------------------------------------
@@ -479,10 +601,7 @@ def sample(
       >>> np.allclose(lp, 2 * np.log(0.5))
       True
     """
-    if isinstance(model, Distribution):  # a law: its exact conditionals
-        model = from_distribution(model)
-    if not isinstance(model, ConditionalModel):
-        as_scoring_model(model, "model")  # the one "not a model" message
+    model = _as_sampler_model(model)
     wrapped, n_model = _model_info(model)
     num = as_positive_int(num_samples, "num_samples")
     if not isinstance(return_log_prob, bool | np.bool_):
@@ -491,31 +610,20 @@ def sample(
         raise ValueError(f"progress: expected None, True or False, got {progress!r}")
     rows, mask = _prompt_rows(prompt, wrapped, n_model, num)
     n = rows.shape[1]
-    gen0 = rows == mask[None, :]
-    m = int(gen0[0].sum())
-    kind, data = _as_plan(plan, m, n, wrapped.name)
-    data = _padded(kind, data, m)
+    runner = Runner.build(model, wrapped, plan, mask, int(np.sum(rows[0] == mask)))
     key = as_key(key)
-    v = int(mask.max())
-    bsz = _batch_size(batch_size, num, n, v)
+    bsz = _batch_size(batch_size, num, n, runner.num_values)
     check_allocation(
-        num * n * 8 + bsz * n * v * 8 * 4,
+        num * n * 8 + bsz * n * runner.num_values * 8 * 4,
         "the samples and one batch's conditionals",
         hint="Pass a smaller batch_size or fewer num_samples.",
         argument="num_samples",
     )
-    tol = MODEL_NORMALIZATION_TOLERANCE
-    if kind == "policy":
-        num_steps = data.num_steps
-    elif kind == "sizes":
-        num_steps = len(data)
-    else:
-        num_steps = int(data.shape[0])
     num_batches = math.ceil(num / bsz)
     show = (
         progress
         if progress is not None
-        else (num_batches > 1 and num * n * num_steps > _PROGRESS_WORK)
+        else (num_batches > 1 and num * n * runner.num_steps > _PROGRESS_WORK)
     )
     batches = range(num_batches)
     if show:
@@ -524,14 +632,6 @@ def sample(
         batches = tqdm(batches, desc="sample", unit="batch")
     out = np.empty((num, n), dtype=np.int64)
     logp = np.empty(num, dtype=np.float64)
-    mask_dev = jnp.asarray(mask.astype(np.int64))
-    if kind == "policy":
-        rule = data.static
-        plan_dev = {k: jnp.asarray(a) for k, a in data.arrays.items()}
-    else:
-        rule = None
-        plan_dev = jnp.asarray(data)
-    host = isinstance(wrapped, FunctionModel) and not wrapped.traceable
     for b in batches:
         lo = b * bsz
         hi = min(num, lo + bsz)
@@ -539,26 +639,9 @@ def sample(
         y0 = (
             rows[np.minimum(ids, num - 1)] if rows.shape[0] > 1 else np.broadcast_to(rows, (bsz, n))
         )
-        y0 = jnp.asarray(np.ascontiguousarray(y0).astype(np.int64))
-        ids_dev = jnp.asarray(ids.astype(np.int64))
-        run_args = (y0, mask_dev, ids_dev, key, plan_dev)
-        static = dict(kind=kind, rule=rule, num_steps=num_steps, tol=tol)
-        if host:
-            res = _run_host(wrapped, *run_args, **static)
-        else:
-            res = _run_traced(model, *run_args, **static)
-        x, lp, bad_step, bad_code = (np.asarray(a) for a in res)
-        real = hi - lo
-        bad = np.nonzero(bad_code[:real])[0]
-        if bad.size:
-            r = int(bad[0])
-            what = "NaN" if bad_code[r] == _NAN else "a conditional that is not a probability law"
-            raise ValueError(
-                f"model: {wrapped.name} returned {what} at a masked position at step "
-                f"{int(bad_step[r]) + 1} for row {lo + r} (within {tol} in total mass)"
-            )
-        out[lo:hi] = x[:real]
-        logp[lo:hi] = lp[:real]
+        x, lp, _ = runner.run(y0, ids, key, real=hi - lo)
+        out[lo:hi] = x[: hi - lo]
+        logp[lo:hi] = lp[: hi - lo]
     if return_log_prob:
         return out, logp
     return out
