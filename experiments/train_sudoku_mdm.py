@@ -109,8 +109,8 @@ def evaluate(params, grids: np.ndarray, subsets: int, seed: int):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a few steps, written to a temp folder")
-    ap.add_argument("--steps", type=int, default=6000)
-    ap.add_argument("--minutes", type=float, default=8.0, help="stop early past this wall time")
+    ap.add_argument("--steps", type=int, default=3200)
+    ap.add_argument("--minutes", type=float, default=15.0, help="stop early past this wall time")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--width", type=int, default=64)
     ap.add_argument("--depth", type=int, default=3)

@@ -21,6 +21,12 @@ SHIPPED_MODELS: dict[str, tuple[str, str, dict, str]] = {
         {},
         "transformer, random walks on a 32-node 4-regular graph, n = 128 (walk_law())",
     ),
+    "sudoku4": (
+        "mdmjax.calibrate._sudoku_mdm",
+        "sudoku_mdm",
+        {},
+        "transformer, the 288 valid 4x4 Sudoku grids, n = 16, V = 4 (families.sudoku_grids())",
+    ),
 }
 
 
