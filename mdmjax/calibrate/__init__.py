@@ -33,12 +33,12 @@ from mdmjax.calibrate._sampler_frontier import default_sampler_plans as default_
 from mdmjax.calibrate._sampler_frontier import sampler_frontier as sampler_frontier
 from mdmjax.calibrate._shipped import SHIPPED_MODELS as SHIPPED_MODELS
 from mdmjax.calibrate._shipped import shipped_model as shipped_model
+from mdmjax.calibrate._sudoku_mdm import sudoku_mdm as sudoku_mdm
 from mdmjax.calibrate._walk import ValidityCheck as ValidityCheck
 from mdmjax.calibrate._walk import WalkLaw as WalkLaw
 from mdmjax.calibrate._walk import clopper_pearson_upper as clopper_pearson_upper
 from mdmjax.calibrate._walk import regular_graph as regular_graph
 from mdmjax.calibrate._walk import walk_law as walk_law
-from mdmjax.calibrate._sudoku_mdm import sudoku_mdm as sudoku_mdm
 from mdmjax.calibrate._walk_mdm import walk_mdm as walk_mdm
 from mdmjax.calibrate._word_mdm import LENGTHS as LENGTHS
 from mdmjax.calibrate._word_mdm import level_cross_entropy as level_cross_entropy
