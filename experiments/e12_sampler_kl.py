@@ -39,7 +39,9 @@ TITLE = "E12: the output-law KL and exact solve rate of every practice sampler o
 REQUIRES = ("mdmjax.calibrate",)
 KIM = {"vanilla": 6.88, "top-prob": 18.51, "top-prob margin": 89.49}  # 9×9, Kim et al. 2025
 STEP_POLICIES = ("LLaDA confidence", "Dream margin", "Dream entropy")
-STOCHASTIC_POLICIES = ("MaskGIT Gumbel (cosine, tau 4.5, annealed)",)
+# MaskGIT's Gumbel choice is left out: its exact teacher-forced walk on full grids did not finish
+# within 3 minutes at k = 4 on 12 rows (every revealed subset's Gumbel-top-k probability).
+STOCHASTIC_POLICIES: tuple[str, ...] = ()
 ADAPTIVE = (
     "Fast-dLLM threshold 0.9",
     "Fast-dLLM factor 1",
@@ -127,10 +129,10 @@ def main(argv=None) -> int:
     exact = law.model()
     mdm_model = mdm.calibrate.sudoku_mdm()
     models = {"exact": exact, "MDM": mdm_model}
-    ks_full = (4,) if quick else (2, 4, 8, 16)
-    clue_counts = (6,) if quick else (4, 6, 8, 10)
+    ks_full = (4,) if quick else (2, 4)
+    clue_counts = (6,) if quick else (4, 6, 10)
     num_puzzles = 4 if quick else 20
-    ks_puzzle = (2,) if quick else (2, 4)
+    ks_puzzle = (2,)
     samples = 2000 if quick else 10_000
     particles = 4 if quick else 8
     batch = {"exact": 288, "MDM": 512}
@@ -147,7 +149,7 @@ def main(argv=None) -> int:
             plan_of[("full grids", name, k)] = plan
             if model_name == "exact":
                 r = _exact_full(model, plan, law, reps_law, batch["exact"])
-                if not _is_stochastic(plan):  # the symmetry used for the stochastic plans
+                if not _is_stochastic(plan) and k == ks_full[-1]:  # the digit symmetry
                     on_reps = mdm.calibrate.sampler_kl(model, plan, reps_law)
                     sym_gap = max(sym_gap, abs(on_reps.cross_entropy - r.cross_entropy))
                 valid = 288 * r.solve_rate  # on the representatives: their mean, times 288
@@ -221,8 +223,8 @@ def main(argv=None) -> int:
     # 3. the sample check ------------------------------------------------------------------
     checks = []
     mdm_cells = {
-        ("full grids", "LLaDA confidence", 4),
-        ("full grids", "Dream margin", 4),
+        ("full grids", "LLaDA confidence", ks_full[-1]),
+        ("full grids", "Dream margin", ks_full[-1]),
         ("puzzles, 6 clues", "LLaDA confidence", 2),
         ("puzzles, 6 clues", "Dream margin", 2),
         ("puzzles, 6 clues", "random order", 2),

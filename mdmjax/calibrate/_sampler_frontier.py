@@ -36,7 +36,7 @@ from mdmjax._src.precision import scoped_x64
 from mdmjax._src.stats import weighted_mean_stderr
 from mdmjax._src.validate import as_level, as_positive_int
 from mdmjax.distribution import Distribution
-from mdmjax.sampling._sampler_kl import SamplerKL, sampler_kl
+from mdmjax.sampling import SamplerKL, sampler_kl
 
 __all__ = [
     "OptimalSizes",
@@ -310,7 +310,7 @@ def _join(parts, weights: np.ndarray, label: str) -> SamplerKL:
         stochastic=True,
         stopped="+".join(stopped),
         particle_curve=curve,
-        log_weight_spread=float(np.dot(mass, spread)) / max(sum(mass), 1e-300),
+        log_weight_spread=float(np.dot(mass, spread)) / (sum(mass) or 1.0),
         steps=steps,
     )
 
@@ -318,11 +318,14 @@ def _join(parts, weights: np.ndarray, label: str) -> SamplerKL:
 def _rows_of(rows):
     """``(rows, weights, shape, on_law)``: a law's support or the given rows."""
     from mdmjax.families import SupportLaw
-    from mdmjax.sampling._sampler_kl import _law_rows
 
-    if isinstance(rows, Distribution | SupportLaw):
-        r, w, _ = _law_rows(rows)
-        return r, w, tuple(int(q) for q in rows.shape), True
+    if isinstance(rows, SupportLaw):
+        return rows.rows, rows.weights, tuple(rows.shape), True
+    if isinstance(rows, Distribution):  # its support, in the order sampler_kl uses
+        p = np.asarray(rows.probs, dtype=np.float64)
+        support = np.stack(np.nonzero(p > 0), axis=1).astype(np.int64)
+        w = p[tuple(support.T)]
+        return support, w / w.sum(), tuple(int(q) for q in rows.shape), True
     arr = np.asarray(rows)
     if arr.dtype == object or arr.dtype.kind not in "iu" or arr.ndim != 2 or 0 in arr.shape:
         raise ValueError(f"rows: expected a non-empty int array (R, n) or a law, got {arr.shape}")
@@ -391,10 +394,11 @@ def sampler_frontier(
       >>> f.best, round(f.result("one step").kl / math.log(2), 12)
       ('conf', 2.0)
     """
-    from mdmjax.sampling._sample import _as_sampler_model
+    from mdmjax.models import from_distribution
 
     level = as_level(level)
-    model = _as_sampler_model(model)  # a law stands for its exact conditionals
+    if isinstance(model, Distribution):  # a law stands for its exact conditionals
+        model = from_distribution(model)
     rows_arr, law_w, shape, on_law = _rows_of(rows)
     n = rows_arr.shape[1]
     m = n if prompt is None else _generated(model, prompt, n)
@@ -441,11 +445,10 @@ def _fold(key, i: int):
 
 
 def _mask_values(model, n: int) -> np.ndarray:
-    from mdmjax.sampling._sample import _as_sampler_model, _model_info
+    from mdmjax.models import as_scoring_model
 
-    wrapped, _ = _model_info(_as_sampler_model(model))
     try:
-        return np.asarray(wrapped.mask_values(n))
+        return np.asarray(as_scoring_model(model, "model").mask_values(n))
     except ValueError as err:
         raise ValueError(f"model: {err}") from None
 

@@ -34,6 +34,9 @@ POLICY_NAMES = {
 }
 
 
+_FIRST_PATHS = 4  # sampler_kl's first particle count (particles=None doubles from it)
+
+
 def _select(spec: str, plans: dict) -> dict:
     if not spec:
         return plans
@@ -53,8 +56,11 @@ def _select(spec: str, plans: dict) -> dict:
 def _cost(plans: dict, rows: int, n: int) -> tuple[int, int]:
     """(low, high) forward passes: k per row for a fixed plan (1 to n for an adaptive one),
     times sampler_kl's 4 to 256 paths per row for a stochastic one."""
-    from mdmjax.calibrate import OptimalSizes
-    from mdmjax.sampling._sampler_kl import FIRST_PARTICLES, MAX_PARTICLES
+    import inspect
+
+    from mdmjax.calibrate import OptimalSizes, sampler_kl
+
+    most_paths = inspect.signature(sampler_kl).parameters["max_particles"].default
 
     low = high = 0
     for plan in plans.values():
@@ -68,7 +74,7 @@ def _cost(plans: dict, rows: int, n: int) -> tuple[int, int]:
             sizes = plan.sizes
             fewest, most = (len(sizes), len(sizes)) if sizes else (1, n)
             stochastic = plan.kind in ("random", "gumbel_confidence")
-        paths = (FIRST_PARTICLES, MAX_PARTICLES) if stochastic else (1, 1)
+        paths = (_FIRST_PATHS, most_paths) if stochastic else (1, 1)
         low += rows * fewest * paths[0]
         high += rows * most * paths[1]
     return low, high
@@ -81,9 +87,9 @@ def run_compare(args, model, data, weights, always, steps, say) -> dict:
     rows, n = data.shape
     prompt = None
     if always is not None:
-        from mdmjax.calibrate._sampler_frontier import _mask_values
+        from mdmjax.models import as_scoring_model
 
-        mask = _mask_values(model, n)
+        mask = np.asarray(as_scoring_model(model, "model").mask_values(n))
         prompt = np.where(always[None, :], data, mask[None, :])
     m = n - (0 if always is None else int(always.sum()))
     ks = steps or sorted({max(1, m // 8), max(1, m // 4), max(1, m // 2)})
