@@ -87,6 +87,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session, exitstatus):
+    """Free the compiled programs and collect garbage now, while the worker still runs.
+
+    Under xdist the controller shuts a worker down once it reports that its session finished;
+    execnet then gives the worker 5 s to return and otherwise SIGINTs it. The first collection of
+    a worker's thousands of compiled programs can take longer on a loaded machine, and the
+    KeyboardInterrupt then surfaced in hypothesis' gc callback: a traceback on stderr after a
+    passing run (exit code 0). Collected here, before xdist's own hook reports the end.
+    """
+    import gc
+
+    jax.clear_caches()
+    gc.collect()
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261122)

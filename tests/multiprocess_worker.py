@@ -38,7 +38,10 @@ def laws():
 
 
 def compute(mesh) -> dict[str, np.ndarray]:
-    """Subset entropies and mixture KLs of :func:`laws` on ``mesh`` (``False``: one device)."""
+    """Subset entropies and mixture KLs of :func:`laws` on ``mesh`` (``False``: one device), and
+    per-row ``model_curve`` and ``sample`` results of one of them."""
+    import jax
+
     import mdmjax as mdm
 
     out: dict[str, np.ndarray] = {}
@@ -51,6 +54,16 @@ def compute(mesh) -> dict[str, np.ndarray]:
     for i, (p, sizes) in enumerate(mixtures):
         d = mdm.Distribution.from_probs(p)
         out[f"kl{i}"] = np.asarray(mdm.mixture_kl(d, sizes, mesh=mesh), dtype=np.float64)
+    # model_curve and sample split their batches over the processes themselves (each on its
+    # local devices) and all-gather the rows: mesh None there, False for the one-device reference
+    local = False if mesh is False else None
+    law = mdm.Distribution.from_probs(mixtures[1][0])
+    model = mdm.models.from_distribution(law)
+    rows = np.asarray(law.sample(jax.random.key(5), 37))
+    mc = mdm.model_curve(model, rows, key=1, masks_per_row=2, batch_size=16, mesh=local)
+    out["mc_ce"], out["mc_ent"] = mc.row_cross_entropy, mc.row_entropy
+    x, lp = mdm.sample(model, (1, 2, 1), key=2, num_samples=29, batch_size=4, return_log_prob=True)
+    out["sample_x"], out["sample_lp"] = x, lp
     return out
 
 
@@ -96,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         results = compute(mesh)
         results["process_count"] = np.asarray(jax.process_count())
         results["device_count"] = np.asarray(jax.device_count())
+        from mdmjax._src.distributed import current_processes
+
+        results["mdmjax_world"] = np.asarray(current_processes().world)
         if args.out:
             np.savez(os.path.join(args.out, f"process{args.process_id}.npz"), **results)
         print(f"MULTIPROCESS-OK process {args.process_id}", flush=True)

@@ -1,4 +1,5 @@
-"""Two processes, one mesh over both: the sharded kernels give the one-process numbers.
+"""Two processes, one mesh over both: the sharded kernels give the one-process numbers, and
+``model_curve`` / ``sample`` (batches split over the processes, rows all-gathered) its rows.
 
 Starts two copies of tests/multiprocess_worker.py that join JAX's distributed runtime (coordinator
 on a free localhost port, gloo collectives on CPU, 2 CPU devices each, so the mesh has 4 devices
@@ -54,7 +55,10 @@ def _launch(out_dir: str) -> list[tuple[int, str]]:
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     env["JAX_PLATFORMS"] = "cpu"
-    env.pop("XLA_FLAGS", None)  # the worker sets its own device count
+    # the worker sets its own device count; XLA's optimization level stays the reference's, so
+    # that the same program is compiled the same way (tests/conftest.py)
+    level = [f for f in os.environ.get("XLA_FLAGS", "").split() if "optimization_level" in f]
+    env["XLA_FLAGS"] = " ".join(level)
     for var in ("JAX_COORDINATOR_ADDRESS", "JAX_LOCAL_DEVICE_IDS", "JAX_COMPILATION_CACHE_DIR"):
         env.pop(var, None)
     port = _free_port()
@@ -112,6 +116,10 @@ def test_two_processes_match_one_process(tmp_path):
         assert int(res["device_count"]) == NUM_PROCESSES * LOCAL_DEVICES
         for key, want in reference.items():
             np.testing.assert_allclose(res[key], want, rtol=0, atol=AGREEMENT, err_msg=key)
+        # model_curve and sample split their batches over both processes: the same rows, bitwise
+        assert int(res["mdmjax_world"]) == NUM_PROCESSES
+        for key in ("mc_ce", "mc_ent", "sample_x", "sample_lp"):
+            assert np.array_equal(res[key], reference[key]), key
         # the entropies were sharded over every device of both processes
         for key in [k for k in res if k.endswith("_devices")]:
             assert int(res[key]) == NUM_PROCESSES * LOCAL_DEVICES, key

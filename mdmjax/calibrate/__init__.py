@@ -11,6 +11,8 @@
 * :func:`sampler_kl` — the KL of the sampler a practitioner runs (any plan: random order,
   random sizes, every policy), by teacher forcing on held-out rows; exact on a law.
 * :func:`word_mdm` — a small trained MDM of English words (lengths 4 and 5), shipped.
+* :func:`shipped_model`, :func:`shipped_data` — the shipped models by name, and held-out rows
+  of their own laws (exact draws, exact entropy).
 * :func:`walk_law`, :func:`walk_mdm` — a testbed with a known truth at any ``n`` (a random walk on
   a regular graph) and the transformer MDM trained on it, shipped.
 * :func:`sudoku_mdm` — a transformer MDM of the 288 valid 4×4 Sudoku grids, shipped.
@@ -32,6 +34,8 @@ from mdmjax.calibrate._sampler_frontier import SamplerFrontier as SamplerFrontie
 from mdmjax.calibrate._sampler_frontier import default_sampler_plans as default_sampler_plans
 from mdmjax.calibrate._sampler_frontier import sampler_frontier as sampler_frontier
 from mdmjax.calibrate._shipped import SHIPPED_MODELS as SHIPPED_MODELS
+from mdmjax.calibrate._shipped import HeldOut as HeldOut
+from mdmjax.calibrate._shipped import shipped_data as shipped_data
 from mdmjax.calibrate._shipped import shipped_model as shipped_model
 from mdmjax.calibrate._sudoku_mdm import sudoku_mdm as sudoku_mdm
 from mdmjax.calibrate._walk import ValidityCheck as ValidityCheck
@@ -49,5 +53,7 @@ from mdmjax.calibrate._word_mdm import word_mdm as word_mdm
 # both stay importable here under their old names (re-exports, not renames).
 from mdmjax.families import sample_markov_chain as sample_markov_chain
 from mdmjax.models import markov_chain_model as markov_chain_model
+from mdmjax.sampling import SamplerBracket as SamplerBracket
 from mdmjax.sampling import SamplerKL as SamplerKL
+from mdmjax.sampling import sampler_bracket as sampler_bracket
 from mdmjax.sampling import sampler_kl as sampler_kl

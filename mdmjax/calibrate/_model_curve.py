@@ -33,12 +33,14 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+import weakref
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from mdmjax._src.buckets import MODEL_BATCH_SIZE
+from mdmjax._src.distributed import check_world, current_processes, run_batches
 from mdmjax._src.keys import as_key
 from mdmjax._src.memory import check_allocation, memory_limit
 from mdmjax._src.numerics import normal_quantile
@@ -56,7 +58,7 @@ from mdmjax._src.validate import (
 from mdmjax.curves import InformationCurve, curve_from_estimates
 from mdmjax.kl import Interval, theorem4
 from mdmjax.models import as_scoring_model
-from mdmjax.sharding import num_shards, resolve_mesh
+from mdmjax.sharding import num_shards, resolve_mesh, state_mesh
 
 __all__ = ["ModelCurve", "model_curve", "MASKS"]
 
@@ -476,6 +478,8 @@ class _Passes:
         if self.random:
             per_row = np.repeat(np.arange(levels.size), masks_per_row)
             self.subsets = None
+            self.state = rng.bit_generator.state  # PCG64: one 64-bit draw per uniform
+            self._resume, self._gen = -1, None
         else:
             subsets = [_level_subsets(n_gen, int(m)) for m in levels]
             per_row = np.concatenate(
@@ -491,9 +495,20 @@ class _Passes:
         """``(b - a, n_gen)`` revealed generated positions of passes ``a..b-1``."""
         lvl = self.levels[self.level_index[a:b]]
         if self.random:
-            u = self.rng.random((b - a, self.n_gen))
-            ranks = np.argsort(np.argsort(u, axis=1), axis=1)
-            return ranks < lvl[:, None]
+            # Pass p's uniforms are draws p * n_gen .. of one stream, whatever the batches or the
+            # processes: the stream is advanced to pass a (O(log a)), not replayed.
+            if self._resume != a:  # not where the last batch ended: seek
+                bits = np.random.PCG64()
+                bits.state = self.state
+                bits.advance(a * self.n_gen)
+                self._gen = np.random.Generator(bits)
+            u = self._gen.random((b - a, self.n_gen))
+            self._resume = b
+            # the lvl smallest uniforms of each row are revealed (rank < lvl): one argsort
+            out = np.empty(u.shape, dtype=bool)
+            first = np.arange(self.n_gen)[None, :] < lvl[:, None]
+            np.put_along_axis(out, np.argsort(u, axis=1), first, axis=1)
+            return out
         return self.subsets[np.arange(a, b) % self.per_row]
 
 
@@ -511,6 +526,7 @@ def model_curve(
     batch_size: int = MODEL_BATCH_SIZE,
     mesh=None,
     progress: bool = False,
+    checkpoint=None,
 ) -> ModelCurve:
     """Estimate a model's per-level cross-entropy curve from data (module docstring).
 
@@ -540,7 +556,19 @@ def model_curve(
         rows (``jax.sharding``): ``None`` (every local device when there are several),
         ``False`` (one device), or a one-dimensional :class:`jax.sharding.Mesh`
         (:func:`mdmjax.sharding.state_mesh`). Host models (NumPy, torch) are called as they are.
-      progress: show a progress bar over the batches (rows per second, time left) on a terminal.
+      progress: show progress over the batches (rows per second, time left): a bar on a
+        terminal, else a line every few seconds on stderr (logs, notebooks, CI); and, before
+        the first batch and after the first two, the run's size, its checkpoint and the time
+        extrapolated for the rest (stderr).
+      checkpoint: a file path: every completed batch is appended to it as it finishes, and a
+        rerun with the same arguments resumes from it (same result, bit for bit, as a run that
+        was never interrupted). docs/scaling.md, "Several processes for one model".
+
+    Several processes: under ``torchrun`` (an initialised ``torch.distributed`` process group)
+    or ``jax.distributed`` the batches of forward passes are split into one contiguous block per
+    process, each process scores its block on its own devices (a JAX model: its local devices),
+    and the per-pass results are all-gathered: **every process returns the same**
+    :class:`ModelCurve` **as a one-process run**, bit for bit (docs/scaling.md).
 
     Returns:
       a :class:`ModelCurve`.
@@ -550,9 +578,13 @@ def model_curve(
         ``R >= 2``, tokens outside the vocabulary or equal to the mask value, ``n`` different
         from the model's; ``weights`` negative or not summing to 1; ``levels`` outside
         ``0..n-1``; ``always_revealed`` revealing everything; ``batch_size``: a
-        ``(B, n, V)`` output that would not fit in memory; ``model``: the checks of
-        :meth:`mdmjax.models.FunctionModel.check` on the first batch, or ``-inf`` for an
-        observed token (with its row and position).
+        ``(B, n, V)`` output that would not fit in memory; ``checkpoint``: a path that cannot be
+        written, or a file of a run with other arguments (naming what differs); ``data``: more
+        processes than rows; ``arguments``: processes given different arguments; ``model``: the
+        checks of
+        :meth:`mdmjax.models.FunctionModel.check` on the first batch (once per model object and
+        batch size: a later call with the same ones skips it), or ``-inf`` for an observed token
+        (with its row and position).
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
@@ -596,30 +628,47 @@ def model_curve(
         hint="Lower masks_per_row or use a levels grid.",
         argument="data",
     )
-    dp = resolve_mesh(mesh, traced=False) if m.traceable else None
+    procs = current_processes()
+    check_world(rows, procs, "data")
+    dp = _process_mesh(mesh, procs) if m.traceable else None
     if dp is not None:
         bs = -(-bs // num_shards(dp)) * num_shards(dp)
     _check_table_memory(m, bs, n)
-    sum_ce = np.zeros((rows, grid.size))
-    sum_ent = np.zeros((rows, grid.size))
+    identity = {
+        "function": "model_curve",
+        "model": m.name,
+        "rows": x_all,
+        "weights": w,
+        "levels": grid,
+        "masks": masks,
+        "masks_per_row": per_row,
+        "always_revealed": prompt,
+        "key": None if rng is None else passes.state["state"],
+        "batch_size": bs,
+    }
+    num_batches = -(-passes.total // bs)
+    bar = _progress_bar(passes.total, progress and procs.rank == 0, m.name)
     gen_len = n_gen - grid  # masked generated positions at each grid level
-    bar = _progress_bar(passes.total, progress, m.name)
 
-    def accumulate(fetch, masked, row, li):
-        lpx, ent = fetch()
-        _check_scores(lpx, ent, masked, row, m.name, n_gen)
-        ce_pass = -np.where(masked, lpx, 0.0).sum(axis=1) / gen_len[li]
-        ent_pass = np.where(masked, ent, 0.0).sum(axis=1) / gen_len[li]
-        np.add.at(sum_ce, (row, li), ce_pass)
-        np.add.at(sum_ent, (row, li), ent_pass)
-        if bar is not None:
-            bar.update(row.size)
+    checked = None if _was_checked(model, bs) else functools.partial(_mark_checked, model, bs)
 
+    def work(indices):
+        return _run_passes(m, passes, x_all, gen, mask, n, bs, dp, indices, gen_len, bar, checked)
+
+    log = _stderr_log(m.name) if progress and procs.rank == 0 else None
+    if log is not None:
+        log(
+            f"{passes.total} forward passes ({rows} rows x {passes.per_row} per row, "
+            f"{grid.size} levels) in batches of {bs}"
+        )
     try:
-        _run_passes(m, passes, x_all, gen, mask, n, bs, dp, accumulate)
+        records = run_batches(
+            num_batches, work, identity=identity, checkpoint=checkpoint, processes=procs, log=log
+        )
     finally:
         if bar is not None:
             bar.close()
+    sum_ce, sum_ent = _sums(passes, records, rows, grid.size)
     counts = np.bincount(passes.level_index[: passes.per_row], minlength=grid.size)
     ce_grid = sum_ce / counts[None, :]
     ent_grid = sum_ent / counts[None, :]
@@ -639,11 +688,34 @@ def model_curve(
     )
 
 
-def _run_passes(m, passes, x_all, gen, mask, n, bs, dp, accumulate):
-    """Every batch of forward passes; batch ``k + 1`` is dispatched before batch ``k`` is summed,
-    so the host's work overlaps a JAX model's forward pass (asynchronous dispatch)."""
+# Models whose first batch passed FunctionModel.check, with the batch sizes: a later call with the
+# same model object and batch size skips the check (one more forward pass and its host work; the
+# scores come from the same compiled program either way, so results are unchanged).
+_CHECKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _was_checked(model, bs: int) -> bool:
+    try:
+        return bs in _CHECKED.get(model, ())
+    except TypeError:  # not weakly referenceable or not hashable: always checked
+        return False
+
+
+def _mark_checked(model, bs: int) -> None:
+    try:
+        _CHECKED.setdefault(model, set()).add(bs)
+    except TypeError:
+        pass
+
+
+def _run_passes(m, passes, x_all, gen, mask, n, bs, dp, indices, gen_len, bar, checked):
+    """Batches ``indices`` of forward passes, yielding ``(index, {"ce", "ent"})`` per batch: the
+    per-pass cross-entropy and predictive entropy. Batch ``k + 1`` is dispatched before batch
+    ``k`` is summed, so the host's work overlaps a JAX model's forward pass (asynchronous
+    dispatch). Batch ``i`` holds passes ``i * bs ..``, whoever computes it."""
     pending = None
-    for a in range(0, passes.total, bs):
+    for i in indices:
+        a = i * bs
         b = min(a + bs, passes.total)
         rev_gen = passes.revealed(a, b)
         row = passes.row[a:b]
@@ -651,15 +723,64 @@ def _run_passes(m, passes, x_all, gen, mask, n, bs, dp, accumulate):
         masked = np.zeros((b - a, n), dtype=bool)
         masked[:, gen] = ~rev_gen
         y = np.where(masked, mask[None, :], x)
-        if a == 0:  # the first batch is also checked
+        if a == 0 and checked is not None:  # the first batch is also checked
             first = m.score_padded(y, x, bs, check=True, mesh=dp)
+            checked()
             fetch = functools.partial(lambda out: out, first)
         else:
             fetch = m.submit_padded(y, x, bs, mesh=dp)
         if pending is not None:
-            accumulate(*pending)
-        pending = (fetch, masked, row, passes.level_index[a:b])
-    accumulate(*pending)
+            yield _finish(*pending, m.name, passes.n_gen, gen_len, bar)
+        pending = (i, fetch, masked, row, passes.level_index[a:b])
+    if pending is not None:
+        yield _finish(*pending, m.name, passes.n_gen, gen_len, bar)
+
+
+def _finish(i, fetch, masked, row, li, name, n_gen, gen_len, bar):
+    lpx, ent = fetch()
+    ce_sum = np.where(masked, lpx, 0.0).sum(axis=1)
+    ent_sum = np.where(masked, ent, 0.0).sum(axis=1)
+    _check_scores(lpx, ent, masked, row, name, n_gen, (ce_sum, ent_sum))
+    ce_pass = -ce_sum / gen_len[li]
+    ent_pass = ent_sum / gen_len[li]
+    if bar is not None:
+        bar.update(row.size)
+    return i, {"ce": ce_pass, "ent": ent_pass}
+
+
+def _sums(passes, records, rows: int, num_levels: int):
+    """Per-row, per-level sums of the per-pass values, added in pass order (as one process)."""
+    ce = np.concatenate([r["ce"] for r in records])
+    ent = np.concatenate([r["ent"] for r in records])
+    sum_ce = np.zeros((rows, num_levels))
+    sum_ent = np.zeros((rows, num_levels))
+    np.add.at(sum_ce, (passes.row, passes.level_index), ce)
+    np.add.at(sum_ent, (passes.row, passes.level_index), ent)
+    return sum_ce, sum_ent
+
+
+def _process_mesh(mesh, procs):
+    """The mesh of this process's batches: with several processes, its local devices only."""
+    if procs.world == 1:
+        return resolve_mesh(mesh, traced=False)
+    if mesh is None:
+        return state_mesh(jax.local_devices()) if jax.local_device_count() > 1 else None
+    dp = resolve_mesh(mesh, traced=False)
+    if dp is not None and any(d.process_index != jax.process_index() for d in dp.devices.flat):
+        raise ValueError(
+            "mesh: spans several processes, but the batches are already split over the "
+            f"{procs.world} processes; pass None or a mesh of jax.local_devices()"
+        )
+    return dp
+
+
+def _stderr_log(name: str):
+    import sys
+
+    def log(text: str) -> None:
+        print(f"model_curve {name}: {text}", file=sys.stderr, flush=True)
+
+    return log
 
 
 # Bytes per entry of a (B, n, V) model output while it is scored: the table, its log (or exp) and
@@ -688,20 +809,18 @@ def _check_table_memory(m, batch_size: int, n: int) -> None:
 def _progress_bar(total: int, progress: bool, name: str):
     if not progress:
         return None
-    from tqdm.auto import tqdm
+    from mdmjax._src.progress import progress_bar  # a bar on a terminal, lines elsewhere
 
-    return tqdm(
-        total=total,
-        desc=f"model_curve {name}",
-        unit="row",
-        unit_scale=True,
-        smoothing=0.1,
-        leave=False,
-        disable=None,  # off when stderr is not a terminal (logs, CI)
+    return progress_bar(
+        total, f"model_curve {name}", "rows", unit_scale=True, smoothing=0.1, leave=False
     )
 
 
-def _check_scores(lpx, ent, masked, row, name, n_gen):
+def _check_scores(lpx, ent, masked, row, name, n_gen, sums=()):
+    """Raise for a non-finite score at a masked position. ``sums``: per-pass sums over the masked
+    positions; when they are finite, so is every term (NaN and infinities propagate)."""
+    if sums and all(np.all(np.isfinite(v)) for v in sums):
+        return
     vals = lpx[masked]
     if np.all(np.isfinite(vals)) and np.all(np.isfinite(ent[masked])):
         return

@@ -7,7 +7,9 @@ and the output flags (``--json PATH``, ``--plot PATH``) are the same on every co
 from :mod:`mdmjax.cli._law`.
 
 Errors: bad input is one line on stderr that names the flag (``mdmjax report: error: --n: ...``),
-exit code 2, never a traceback (set ``MDMJAX_DEBUG=1`` to see one).
+exit code 2, never a traceback (set ``MDMJAX_DEBUG=1`` to see one). Output paths (``--json``,
+``--npy``, ``--plot``, ``--checkpoint``) are checked writable before any work. ``python -m
+mdmjax`` is the same command.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ SUBCOMMAND_MODULES = [
     "mdmjax.cli.schedules",
     "mdmjax.cli.calibrate",
     "mdmjax.cli.sample",
+    "mdmjax.cli.data",
 ]
 
 
@@ -50,20 +53,76 @@ def build_parser() -> argparse.ArgumentParser:
         importlib.import_module(name).register(sub)
     for command_parser in sub.choices.values():  # also accepted after the sub-command
         command_parser.add_argument("--no-cache", **no_cache, default=argparse.SUPPRESS)
+        _plain_help(command_parser)
     return parser
 
 
+def _plain_help(parser: argparse.ArgumentParser) -> None:
+    """``--help`` in plain text: the docstrings' reStructuredText roles and literals removed."""
+    from mdmjax.cli._flags import plain
+
+    if parser.description:
+        parser.description = plain(parser.description)
+    for action in parser._actions:
+        if isinstance(action.help, str) and action.help != argparse.SUPPRESS:
+            action.help = plain(action.help)
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return parser
+
+
+# Commands whose batches are split over the processes of a torchrun / jax.distributed launch.
+_SPLIT_COMMANDS = ("calibrate", "sample")
+
+
+def _join_torchrun(args) -> None:
+    """Under ``torchrun`` (``WORLD_SIZE > 1``): join a gloo process group (docs/scaling.md);
+    ranks other than 0 print nothing and write no output files (rank 0 holds the same result)."""
+    world = os.environ.get("WORLD_SIZE", "1")
+    if not world.isdigit() or int(world) <= 1 or "RANK" not in os.environ:
+        return
+    try:
+        import torch.distributed as dist
+    except ImportError:
+        raise ValueError(
+            f"WORLD_SIZE: launched by torchrun with {world} processes, but torch is not "
+            "installed (pip install mdmjax[torch])"
+        ) from None
+    if not dist.is_initialized():
+        dist.init_process_group("gloo")
+    if dist.get_rank() != 0:
+        for name in ("json", "plot", "npy"):
+            if getattr(args, name, None):
+                setattr(args, name, None)
+        args.quiet = True
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+
+
 def main(argv: list[str] | None = None) -> int:
+    from mdmjax.cli._flags import check_outputs
     from mdmjax.cli._law import flag_message, parse_params
 
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # named by the sub-command that got them, with its --help
+            command = getattr(args, "command", None)
+            sub = _subparser(parser, command) if command else parser
+            sub.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exit_:  # --help (0) or a usage error (2, one line already printed)
         return int(exit_.code or 0)
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
+    try:  # every output path, before any work
+        check_outputs(args)
+    except ValueError as err:
+        print(f"mdmjax {args.command}: error: {err}", file=sys.stderr)
+        return 2
     if not args.no_cache:  # warm starts: reuse compiled kernels ($MDMJAX_CACHE_DIR, 'off' disables)
         from mdmjax._src.compilation_cache import enable_compilation_cache
 
@@ -72,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as err:
             print(f"mdmjax: warning: compilation cache off: {err}", file=sys.stderr)
     try:
+        if args.command in _SPLIT_COMMANDS:
+            _join_torchrun(args)
         return int(args.func(args) or 0)
     except (ValueError, MemoryError) as err:
         if os.environ.get("MDMJAX_DEBUG"):

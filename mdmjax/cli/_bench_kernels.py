@@ -21,8 +21,10 @@ Kernels and their references (issue 4):
 * ``model_curve`` — :func:`mdmjax.model_curve` on a shipped model (``words5``, and the walk
   transformer ``walk`` where it ships) against *bare forward passes* of the same number of
   batches of the same shape: the model's own jitted function on ``(batch_size, n)`` inputs
-  with random masks, each result waited for. The two are timed alternately, ``repeat`` times;
-  the overhead is the ratio of the best times minus 1.
+  with random masks, each result waited for. The two are timed in alternating pairs (the
+  curve first, then the bare passes first, ...), ``repeat`` pairs; the overhead is the median
+  over pairs of ``curve / bare - 1``. Sizes: ``MODEL_CURVE_CASES`` (the whole kernel in under
+  2 minutes on 2 CPU cores).
 
 Every steady-state time is per call: the call repeats until ``MIN_MEASURE_S`` (0.2 s) has passed
 (``calls`` records how many), so that tiny cases are measured rather than timer noise (a roofline
@@ -49,6 +51,7 @@ import time
 import numpy as np
 
 from mdmjax._src.tolerances import RELATIVE_ERROR_FLOOR
+from mdmjax.cli._bench_sampler_kl import sampler_kl_specs, worker_sampler_kl
 
 __all__ = ["build_specs", "run_bench", "run_worker", "plot_report", "TARGETS"]
 
@@ -84,9 +87,17 @@ TARGETS = {
     ),
 }
 
-# model_curve kernel: rows of data (n passes each, one per level), and the batch size.
-MODEL_CURVE_ROWS = 20_000
-MODEL_CURVE_BATCH = 2048
+TARGETS["sampler_kl_over_bare_forward"] = (
+    "sampler_kl (deterministic policy) over its bare forward passes, walk transformer",
+    1.2,
+    "x",
+    "<=",
+)
+# model_curve kernel, per shipped model: rows of data (n passes each, one per level) and the batch
+# size, sized so that the whole command (compilation, 5 alternating pairs of runs of both models)
+# takes under 2 minutes on 2 CPU cores: words5 (n = 5) 49 batches of 2048 passes, walk (n = 128,
+# a transformer) 20 batches of 256.
+MODEL_CURVE_CASES = {"words5": (20_000, 2048), "walk": (40, 256)}
 MODEL_CURVE_REPEAT = 5
 
 
@@ -424,25 +435,41 @@ def _worker_model_curve(spec: dict) -> dict:
     first = time.perf_counter() - t0
     jax.block_until_ready(forward(ys[0]))
     curve_s, bare_s = [], []
-    for rep in range(spec["repeat"]):
+
+    def curve(rep):
         t0 = time.perf_counter()
-        mc = mdm.model_curve(model, x, key=rep, batch_size=bs)
+        out = mdm.model_curve(model, x, key=rep, batch_size=bs)
         curve_s.append(time.perf_counter() - t0)
+        return out
+
+    def bare():
         t0 = time.perf_counter()
         for y in ys:
             jax.block_until_ready(forward(y))
         bare_s.append(time.perf_counter() - t0)
+
+    # Alternating pairs (curve first, then bare first, ...): a shared machine's slow phases hit
+    # both sides; the overhead is the median over pairs of curve / bare - 1.
+    for rep in range(spec["repeat"]):
+        if rep % 2 == 0:
+            mc = curve(rep)
+            bare()
+        else:
+            bare()
+            mc = curve(rep)
+    ratios = [c / b - 1.0 for c, b in zip(curve_s, bare_s, strict=True)]
     return {
         "n": n,
         "rows": rows,
         "batches": batches,
         "batch_size": bs,
         "first_call_s": first,
-        "run_s": min(curve_s),
+        "run_s": float(np.median(curve_s)),
         "calls": spec["repeat"],
         "model_curve_s": curve_s,
         "bare_forward_s": bare_s,
-        "overhead": min(curve_s) / min(bare_s) - 1.0,
+        "overhead": float(np.median(ratios)),
+        "overhead_per_pair": ratios,
         "nll_bound": mc.nll_bound,
         **_peaks(),
     }
@@ -456,6 +483,7 @@ _WORKERS = {
     "batch_schedules": _worker_batch_schedules,
     "batch_laws": _worker_batch_laws,
     "model_curve": _worker_model_curve,
+    "sampler_kl": worker_sampler_kl,
 }
 
 
@@ -565,17 +593,19 @@ def build_specs(
     if "model_curve" in kernels:
         from mdmjax.calibrate import SHIPPED_MODELS
 
-        for name in ("words5", "walk"):
+        for name, (rows, batch) in MODEL_CURVE_CASES.items():
             if name in SHIPPED_MODELS:
                 specs.append(
                     {
                         "kind": "model_curve",
                         "model": name,
-                        "rows": MODEL_CURVE_ROWS,
-                        "batch_size": MODEL_CURVE_BATCH,
+                        "rows": rows,
+                        "batch_size": batch,
                         "repeat": MODEL_CURVE_REPEAT,
                     }
                 )
+    if "sampler_kl" in kernels:
+        specs.extend(sampler_kl_specs())
     return specs
 
 
@@ -621,6 +651,8 @@ def _targets(results: list[dict]) -> list[dict]:
             found["batch_1000_schedules_n1000_s"] = r["first_call_s"]
         elif s["kind"] == "batch_laws" and (s["n"], s["count"]) == (12, 64):
             found["batch_64_laws_n12_s"] = r["first_call_s"]
+        elif s["kind"] == "sampler_kl":
+            found["sampler_kl_over_bare_forward"] = r["ratio"]
         elif s["kind"] == "model_curve" and f"model_curve_overhead_{s['model']}" in TARGETS:
             found[f"model_curve_overhead_{s['model']}"] = r["overhead"]
     if fractions:
@@ -644,13 +676,12 @@ def run_bench(
     specs: list[dict], *, timeout: float = 900.0, isolate: bool = True, progress: bool = True
 ) -> dict:
     """Run ``specs`` (each in its own process unless ``isolate=False``) and collect a report."""
-    from tqdm import tqdm
+    from mdmjax._src.progress import progress_iter  # a bar on a terminal, lines elsewhere
 
     meta = _meta()
     results = []
-    bar = tqdm(specs, desc="mdmjax bench", disable=not progress, file=sys.stderr)
-    for spec in bar:
-        bar.set_postfix_str(f"{spec['kind']} n={spec.get('n', '')}")
+    cases = progress_iter(specs, [1] * len(specs), "mdmjax bench", "cases") if progress else specs
+    for spec in cases:
         if isolate:
             results.append(_run_isolated(spec, timeout))
         else:

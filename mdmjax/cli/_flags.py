@@ -9,6 +9,9 @@
 * **Integer lists** (:func:`parse_ints`): ``--steps``, ``--levels``, ``--always-revealed`` and
   the sizes of ``bench`` read ``"4"``, ``"1,2,4"``, ``"1:9"`` and ``"1:65:8"`` (``LO:HI[:STEP]``,
   both ends included) the same way.
+* **Output paths** (:func:`check_outputs`): every output flag (``--json``, ``--npy``, ``--plot``,
+  ``--checkpoint``) is checked writable before any work, for every command (``mdmjax.cli.main``).
+* :func:`plain` turns a docstring's reStructuredText into the plain text of ``--help``.
 * :func:`flag_message` turns a library message that starts with an argument name (``n:``,
   ``p:``) into one naming the flag. Figures are :class:`matplotlib.figure.Figure` objects saved
   with :func:`save_figure`: no command touches matplotlib's global state.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 
@@ -27,6 +31,7 @@ from mdmjax._src.tolerances import DISPLAY_ZERO
 __all__ = [
     "add_law_arguments",
     "add_output_arguments",
+    "check_outputs",
     "check_eps",
     "check_k",
     "check_positive",
@@ -35,6 +40,7 @@ __all__ = [
     "parse_ints",
     "parse_params",
     "parse_steps",
+    "plain",
     "save_figure",
     "text_stream",
     "write_json",
@@ -165,6 +171,69 @@ def fmt(value, spec: str = ".6g") -> str:
     if math.isfinite(v) and abs(v) < DISPLAY_ZERO:
         return "0"
     return format(v, spec)
+
+
+# Output flags (argparse dest -> flag), checked writable before any work by check_outputs.
+OUTPUT_FLAGS = {
+    "json": "--json",
+    "npy": "--npy",
+    "plot": "--plot",
+    "checkpoint": "--checkpoint",
+}
+
+
+def _unwritable(path: str) -> str | None:
+    """Why ``path`` cannot be written (``None``: it can), without creating it."""
+    full = os.path.abspath(os.path.expanduser(path))
+    if os.path.isdir(full):
+        return "it is a folder"
+    parent = os.path.dirname(full)
+    if not os.path.isdir(parent):
+        return f"the folder {parent} does not exist"
+    if os.path.exists(full):
+        return None if os.access(full, os.W_OK) else "permission denied"
+    return None if os.access(parent, os.W_OK | os.X_OK) else f"cannot create files in {parent}"
+
+
+def check_outputs(args) -> None:
+    """Every output path of a command, checked writable before its first model call.
+
+    Looks at the flags of :data:`OUTPUT_FLAGS` that the command has and that are given
+    (``-`` is stdout; a bare ``--plot`` follows ``--json``).
+
+    Raises:
+      ValueError: ``"--json: cannot write PATH: the folder ... does not exist"``, naming the flag.
+
+    Examples:
+      >>> import argparse
+      >>> check_outputs(argparse.Namespace(json="-", npy=None))
+      >>> check_outputs(argparse.Namespace(npy="/nonexistent/x.npy"))
+      Traceback (most recent call last):
+        ...
+      ValueError: --npy: cannot write /nonexistent/x.npy: the folder /nonexistent does not exist
+    """
+    for dest, flag in OUTPUT_FLAGS.items():
+        path = getattr(args, dest, None)
+        if not isinstance(path, str) or path in ("", "-"):
+            continue
+        why = _unwritable(path)
+        if why is not None:
+            raise ValueError(f"{flag}: cannot write {path}: {why}")
+
+
+_ROLE = re.compile(r":[a-z]+:`(~?)([^`<]*?)(?: <[^>]*>)?`")  # :func:`x`, :class:`~a.B`
+_LITERAL = re.compile(r"``([^`]*)``")
+
+
+def plain(text: str) -> str:
+    """reStructuredText roles and literals as plain text (for ``--help``).
+
+    Examples:
+      >>> plain("``mdmjax sample``: see :func:`mdmjax.sample` and :class:`~mdmjax.ModelCurve`.")
+      'mdmjax sample: see mdmjax.sample and ModelCurve.'
+    """
+    out = _ROLE.sub(lambda m: m.group(2).rsplit(".", 1)[-1] if m.group(1) else m.group(2), text)
+    return _LITERAL.sub(r"\1", out)
 
 
 # ------------------------------------------------------------------------------------------------

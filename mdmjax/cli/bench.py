@@ -13,6 +13,7 @@ Examples::
     mdmjax bench --kernel entropy,mixture --entropy-n 24 --mixture-n 14 --float32 --json gpu.json
     mdmjax bench --kernel warm                 # cold/warm wall time of two `mdmjax report` runs
     mdmjax bench --kernel model_curve          # model_curve against bare forward passes
+    mdmjax bench --kernel sampler_kl           # sampler_kl against its bare forward passes
 
 Every ratio is measured in the same run: the subset kernel against the roofline on this device
 (CPU or accelerator), and the warm start (``warm``: the second whole process of a command with
@@ -26,7 +27,7 @@ import sys
 
 from mdmjax.cli._law import add_output_arguments, check_positive, parse_ints, write_json
 
-KERNELS = ("entropy", "mixture", "dp", "batch", "warm", "model_curve")
+KERNELS = ("entropy", "mixture", "dp", "batch", "warm", "model_curve", "sampler_kl")
 
 
 def _ints(text: str, flag: str) -> list[int]:

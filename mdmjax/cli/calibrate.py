@@ -1,12 +1,17 @@
 """``mdmjax calibrate``: a trained model's curve, its schedules, and honest values for them.
 
-    mdmjax calibrate --model NAME|pkg.module:factory --data rows.npy [--weights w.npy]
+    mdmjax calibrate --model NAME|pkg.module:factory [--data rows.npy] [--weights w.npy]
         [--always-revealed 0:15] [--levels 0,1,2,4,8] [--steps 2,4,8] [--eps E] [--entropy H]
-        [--half-width H] [--compare [POLICY,...]] [--json out.json|-] [--plot fig.png] [--quiet]
+        [--half-width H] [--checkpoint PATH] [--compare [POLICY,...]] [--json out.json|-]
+        [--plot fig.png] [--quiet]
 
 ``--model`` is a shipped model by name (``words4``, ``words5``, ...) or ``factory()`` returning
 an mdmjax model (:func:`mdmjax.models.from_callable`, :func:`mdmjax.models.from_torch`, a
-``ConditionalModel``). Prints the evaluated levels of the per-level curve (CE, predictive
+``ConditionalModel``). Without ``--data`` a shipped model is calibrated on ``--rows`` exact draws
+of its own law (seed ``--seed``), and the law's exact ``H`` fills ``--entropy``
+(:func:`mdmjax.calibrate.shipped_data`; ``mdmjax data`` writes such rows to a file). For
+``n > 64`` generated positions a grid of 33 levels (both ends included) is evaluated unless
+``--levels`` is given. Prints the evaluated levels of the per-level curve (CE, predictive
 entropy, calibration gap, with standard errors) and a one-line summary (every level is in
 ``--json``), then the excess-KL frontier over one token per step: for every ``k`` the
 cross-fitted value of the DP schedule chosen on one half of the rows and valued on the other,
@@ -14,8 +19,12 @@ its 95 % interval, a simultaneous 95 % interval over all ``k`` (max-t with the p
 correlation, docs/theory.md §8.6), the plug-in value next to it (never alone), and the rows a
 rerun needs for an interval of ``± --half-width`` nats (this run is the pilot); then
 ``min_steps`` for ``--eps``. ``--json -`` writes the JSON to stdout (the table then goes to
-stderr). A progress bar over the model's batches is shown unless ``--quiet``. Bad input: one
-line naming the flag, exit code 2.
+stderr). Progress over the model's batches is shown on stderr unless ``--quiet`` (a bar on a
+terminal, a line every few seconds elsewhere), after the run's size, its checkpoint and the
+time extrapolated from the first batches. ``--checkpoint PATH`` appends every completed batch
+to PATH; rerun the same command to resume. Under ``torchrun --nproc-per-node N`` the batches
+are split over the N processes (docs/scaling.md); rank 0 prints and writes the outputs. Bad
+input: one line naming the flag, exit code 2.
 
 ``--compare [POLICY,...]`` prints instead each sampler's own output-law KL (cross-entropy without
 ``--entropy``) on the rows, against its model calls and with its distance from the best
@@ -29,11 +38,12 @@ import numpy as np
 from mdmjax.cli._flags import (
     add_output_arguments,
     parse_ints,
+    plain,
     reword_error,
     save_figure,
     write_json,
 )
-from mdmjax.cli._model import MODEL_HELP, load_model
+from mdmjax.cli._model import load_model, model_help
 from mdmjax.cli._npy import read_npy
 
 __all__ = ["register", "run"]
@@ -51,6 +61,7 @@ _FLAGS = {
     "batch_size": "--batch-size",
     "key": "--seed",
     "half_width": "--half-width",
+    "checkpoint": "--checkpoint",
     "plans": "--compare",
     "rows": "--data",
     "prompt": "--always-revealed",
@@ -58,20 +69,42 @@ _FLAGS = {
 
 # Default target half-width (nats) of the rows-needed column.
 _HALF_WIDTH = 0.05
+# Rows drawn from a shipped model's own law when --data is not given (the walk transformer, n =
+# 128, costs ~100x a word model per row: 256 rows x 33 levels is a few minutes on a laptop CPU).
+_SHIPPED_ROWS = 1000
+_SHIPPED_ROWS_BY_MODEL = {"walk": 256}
+# Above this many generated positions, a grid of _GRID_LEVELS levels is evaluated by default.
+LARGE_N = 64
+_GRID_LEVELS = 33
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "calibrate",
         help="a trained model's per-level cross-entropy curve and its optimal schedules",
-        description=__doc__.split("\n\n")[0],
+        description=plain(__doc__.split("\n\n")[0]),
     )
-    p.add_argument("--model", required=True, metavar="NAME|MODULE:FACTORY", help=MODEL_HELP)
-    p.add_argument("--data", required=True, metavar="ROWS.npy", help="int (rows, n) token ids")
+    p.add_argument("--model", required=True, metavar="NAME|MODULE:FACTORY", help=model_help())
+    p.add_argument(
+        "--data",
+        metavar="ROWS.npy",
+        help="held-out rows: an int (rows, n) .npy array of token ids 0..V-1 (for a shipped "
+        "model, default: --rows exact draws of its own law)",
+    )
+    p.add_argument(
+        "--rows",
+        type=int,
+        metavar="N",
+        help=f"without --data: rows drawn from a shipped model's law (default {_SHIPPED_ROWS}; "
+        f"walk: {_SHIPPED_ROWS_BY_MODEL['walk']})",
+    )
     p.add_argument("--weights", metavar="W.npy", help="(rows,) probabilities of the rows")
     p.add_argument("--always-revealed", metavar="SPEC", help="prompt positions, e.g. 0:15 or 0,1,5")
     p.add_argument(
-        "--levels", metavar="SPEC", help="grid of levels, e.g. 0:255:16 (long sequences)"
+        "--levels",
+        metavar="SPEC",
+        help=f"levels m to evaluate, e.g. 0:255:16 (default: all; for n > {LARGE_N}, "
+        f"{_GRID_LEVELS} levels from 0 to n-1); the others are interpolated",
     )
     p.add_argument(
         "--steps",
@@ -79,15 +112,42 @@ def register(subparsers) -> None:
         help="step counts, e.g. 2,4,8 or 1:16 (default 1..n, or powers of 2)",
     )
     p.add_argument("--eps", type=float, help="KL budget (nats) for min_steps")
-    p.add_argument("--entropy", type=float, help="H(p): report absolute KL instead of excess")
-    p.add_argument("--masks-per-row", type=int, default=1)
-    p.add_argument("--batch-size", type=int, default=2048)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--entropy",
+        type=float,
+        help="H(p) in nats: report absolute KL instead of excess (filled in for a shipped "
+        "model's own law)",
+    )
+    p.add_argument(
+        "--masks-per-row",
+        type=int,
+        default=1,
+        metavar="K",
+        help="random masks per row and level (default 1)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=2048,
+        metavar="B",
+        help="forward passes per model call (default 2048)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the random masks, the cross-fit halves and drawn rows (default 0)",
+    )
     p.add_argument(
         "--half-width",
         type=float,
         default=_HALF_WIDTH,
         help=f"target 95%% half-width (nats) for the rows-needed column (default {_HALF_WIDTH})",
+    )
+    p.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        help="append each completed batch to PATH; a rerun with the same arguments resumes",
     )
     p.add_argument(
         "--compare",
@@ -114,6 +174,19 @@ def _prompt(spec: str | None, n: int):
     return mask
 
 
+def default_rows(model: str) -> int:
+    """Rows drawn from a shipped model's own law when no data are given."""
+    return _SHIPPED_ROWS_BY_MODEL.get(model, _SHIPPED_ROWS)
+
+
+def default_levels(n: int) -> list[int] | None:
+    """The levels evaluated by default: all (``None``) up to ``LARGE_N`` positions, else 33
+    levels from 0 to ``n - 1``, evenly spread, both ends included."""
+    if n <= LARGE_N:
+        return None
+    return sorted({round(i * (n - 1) / (_GRID_LEVELS - 1)) for i in range(_GRID_LEVELS)})
+
+
 def _default_steps(n: int) -> list[int]:
     if n <= 16:
         return list(range(1, n + 1))
@@ -131,13 +204,50 @@ def _run(args) -> int:
     import sys
 
     import mdmjax as mdm
+    from mdmjax.calibrate import SHIPPED_MODELS
 
+    out_stream = sys.stderr if args.json == "-" else sys.stdout
+
+    def say(text: str = "") -> None:
+        print(text, file=out_stream)
+
+    if args.data is None and args.model not in SHIPPED_MODELS:
+        raise ValueError(
+            "--data: required for a MODULE:FACTORY model (held-out rows, an int (rows, n) .npy "
+            f"array); only the shipped models ({', '.join(sorted(SHIPPED_MODELS))}) draw their own"
+        )
+    if args.rows is None:
+        args.rows = default_rows(args.model)
+    elif args.data is not None:
+        raise ValueError("--rows: only without --data (the rows drawn from a shipped model's law)")
+    if args.data is None and args.rows < 2:
+        raise ValueError(f"--rows: must be >= 2, got {args.rows}")
     model = load_model(args.model)
-    data = read_npy(args.data, "--data")
+    source = {"file": args.data}
+    if args.data is None:
+        held = mdm.calibrate.shipped_data(args.model, args.rows, seed=args.seed)
+        data = held.rows
+        source = {"law": held.law, "exact_draws": args.rows, "seed": args.seed}
+        source["entropy"] = held.entropy
+        if args.entropy is None:
+            args.entropy = held.entropy
+        say(
+            f"data: {args.rows} exact draws of {held.law} (seed {args.seed}; mdmjax data writes "
+            f"them to a file); exact H(p) = {held.entropy:.6g} nats"
+        )
+    else:
+        data = read_npy(args.data, "--data")
     weights = None if args.weights is None else read_npy(args.weights, "--weights")
     n_cols = int(data.shape[1]) if data.ndim == 2 else 0
     prompt = _prompt(args.always_revealed, n_cols)
     levels = None if args.levels is None else parse_ints(args.levels, "--levels", default_lo=0)
+    n_free = n_cols - (0 if prompt is None else int(prompt.sum()))
+    if levels is None and n_free > LARGE_N:
+        levels = default_levels(n_free)
+        say(
+            f"levels: n = {n_free} > {LARGE_N}, so {len(levels)} levels from 0 to {n_free - 1} "
+            "are evaluated and the others interpolated (--levels 0:N-1 for every level)"
+        )
     if args.eps is not None and not (np.isfinite(args.eps) and args.eps >= 0):
         raise ValueError(f"--eps: must be finite and >= 0, got {args.eps}")
     if not (np.isfinite(args.half_width) and args.half_width > 0):
@@ -167,14 +277,10 @@ def _run(args) -> int:
         masks_per_row=args.masks_per_row,
         batch_size=args.batch_size,
         progress=not args.quiet,
+        checkpoint=args.checkpoint,
     )
     n = mc.n
     steps = wanted or _default_steps(n)
-    out_stream = sys.stderr if args.json == "-" else sys.stdout
-
-    def say(text: str = "") -> None:
-        print(text, file=out_stream)
-
     h = args.entropy
     kind = "absolute KL" if h is not None else "excess KL over one token per step"
     evaluated = mc.levels.tolist()
@@ -236,6 +342,7 @@ def _run(args) -> int:
             + ("  (cross-fitted value is above eps)" if cf.estimate > args.eps else "")
         )
     out = {
+        "data": source,
         "curve": mc.to_dict(),
         "kind": kind,
         "frontier": frontier,

@@ -59,9 +59,11 @@ def _model_spec(spec: str | None) -> tuple[str, tuple]:
         raise ValueError(f"--model: cannot parse {spec!r} (expected numbers after ':')") from None
     if name in ("product", "markov") and not parts:
         return name, ()
+    if name not in ("tempered", "noisy", "product", "markov") and len(parts) == 1 and parts[0]:
+        return "factory", (spec,)  # MODULE:FACTORY, loaded by mdmjax.cli._model
     raise ValueError(
         f"--model: unknown or malformed {spec!r}; use truth, tempered:T, noisy:SCALE[:SEED], "
-        "product or markov"
+        "product, markov or MODULE:FACTORY (your model, e.g. from_torch)"
     )
 
 
@@ -72,6 +74,11 @@ def _model(parsed: tuple[str, tuple], d):
     try:
         if name == "truth":
             return None
+        if name == "factory":  # the user's model: its full conditionals, n from the law
+            from mdmjax.cli._model import load_model
+
+            model = models.as_conditional_model(load_model(values[0]))
+            return models.as_model(model, d)
         if name == "tempered":
             return models.tempered(d, *values)
         if name == "noisy":
@@ -314,7 +321,9 @@ def register(subparsers) -> None:
         help="step counts: integers, comma lists or LO:HI[:STEP] ranges (default 1:n)",
     )
     p.add_argument(
-        "--model", help="truth (default), tempered:T, noisy:SCALE[:SEED], product or markov"
+        "--model",
+        help="the sampler's conditionals: truth (default), tempered:T, noisy:SCALE[:SEED], "
+        "product, markov, or MODULE:FACTORY (your model for the law's n, e.g. from_torch)",
     )
     add_output_arguments(p)
     p.set_defaults(func=run)

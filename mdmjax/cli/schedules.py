@@ -328,7 +328,13 @@ def register(subparsers) -> None:
     )
     add_law_arguments(p, z_npy=True)
     p.add_argument("--steps", type=int, required=True, help="number of steps k")
-    p.add_argument("--relaxation", default="breakpoints", choices=["breakpoints", "random-sizes"])
+    p.add_argument(
+        "--relaxation",
+        default="breakpoints",
+        choices=["breakpoints", "random-sizes"],
+        help="what is optimized: the breakpoints of a fixed-size schedule, or the reveal "
+        "probabilities of a random-size one (default breakpoints)",
+    )
     p.add_argument("--iters", type=int, default=None, help="iterations per restart")
     p.add_argument("--restarts", type=int, default=16, help="parallel restarts")
     p.add_argument("--no-polish", action="store_true", help="skip the exact local search")

@@ -171,7 +171,7 @@ def product_curve(marginals) -> InformationCurve:
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
-      >>> c = mdm.curves.product(np.array([[0.5, 0.5], [0.9, 0.1]]))
+      >>> c = mdm.curves.product_curve(np.array([[0.5, 0.5], [0.9, 0.1]]))
       >>> c.z.tolist(), c.tc
       ([0.0, 0.0], 0.0)
     """

@@ -10,7 +10,7 @@ are ratios of support sums,
 uniform where no support row agrees with ``x_A`` (the convention of
 :class:`~mdmjax.models.DistributionModel`). :meth:`SupportLaw.model` gives them as a traceable
 model that :func:`mdmjax.sample`, :func:`mdmjax.calibrate.sampler_kl` and
-:func:`mdmjax.evaluate_policy` accept (docs/theory.md §11).
+:func:`mdmjax.evaluate_policy` accept (docs/theory.md §13).
 """
 
 from __future__ import annotations

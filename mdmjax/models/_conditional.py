@@ -51,7 +51,6 @@ __all__ = [
     "noisy",
     "product_approximation",
     "markov_approximation",
-    "as_model",
     "ext_strides",
 ]
 
@@ -443,50 +442,3 @@ def markov_approximation(d: Distribution) -> Distribution:
         trans = np.where(row > 0, pair / np.where(row > 0, row, 1.0), 1.0 / pair.shape[1])
         probs = probs[..., None] * trans.reshape((1,) * i + trans.shape)
     return Distribution.from_probs(probs / probs.sum())
-
-
-@scoped_x64
-def as_model(model, d: Distribution) -> ConditionalModel:
-    """Resolve ``evaluate_policy``'s ``model=``: ``None`` is the truth ``d`` itself.
-
-    Accepts a :class:`ConditionalModel`, a :class:`Distribution` (its exact conditionals) or a
-    jax-traceable callable ``fn(y) -> (N, n, q_max)``.
-
-    Args:
-      model: ``None``, a Distribution, a ConditionalModel or a callable.
-      d: the true law (its shape is checked against the model's).
-
-    Returns:
-      a :class:`ConditionalModel`.
-
-    Raises:
-      ValueError: ``model`` of another type, or answering for another shape.
-
-    Examples:
-      >>> import numpy as np, mdmjax as mdm
-      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
-      >>> type(mdm.models.as_model(None, d)).__name__
-      'DistributionModel'
-      >>> type(mdm.models.as_model(lambda y: y, d)).__name__
-      'CallableModel'
-      >>> mdm.models.as_model(mdm.families.repetition(3, 2), d)
-      Traceback (most recent call last):
-        ...
-      ValueError: model: answers for shape (2, 2, 2), but the law has (2, 2)
-    """
-    if model is None:
-        return from_distribution(d)
-    if isinstance(model, Distribution):
-        out = from_distribution(model)
-    elif isinstance(model, ConditionalModel):
-        out = model
-    elif callable(model):
-        out = CallableModel(model, d.shape)
-    else:
-        raise ValueError(
-            "model: expected None, a Distribution, an mdmjax.models.ConditionalModel or a "
-            f"callable, got {type(model).__name__}"
-        )
-    if tuple(out.shape) != d.shape:
-        raise ValueError(f"model: answers for shape {tuple(out.shape)}, but the law has {d.shape}")
-    return out

@@ -370,7 +370,7 @@ class FunctionModel(ConditionalModel):
             shape = jax.ShapeDtypeStruct(y.shape + (self.num_values,), jnp.float64)
             out = jax.pure_callback(lambda yy: np.asarray(self.raw(yy), dtype=np.float64), shape, y)
         probs = jnp.exp(out) if self.output == "log_probs" else out
-        mask = jnp.asarray(self.mask_values(y.shape[-1]))
+        mask = jnp.asarray(self.mask_values(y.shape[-1])).astype(y.dtype)
         return jnp.where((y == mask[None, :])[..., None], probs, 0.0)
 
     # -- checks ---------------------------------------------------------------------------------

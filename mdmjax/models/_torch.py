@@ -199,7 +199,8 @@ class TorchModel(FunctionModel):
     A :class:`~mdmjax.models.FunctionModel` with ``output="scored"`` and ``traceable=False``
     (only ``(B, n)`` arrays cross to NumPy), plus the whole conditionals on demand:
     :meth:`log_probs` and :meth:`conditionals` (through ``jax.pure_callback``), for code that
-    needs ``p̂(. | y)`` itself (a sampler, :func:`mdmjax.evaluate_policy`).
+    needs ``p̂(. | y)`` itself: :func:`mdmjax.sample` and :func:`mdmjax.evaluate_policy` reach
+    them through :func:`mdmjax.models.as_conditional_model`.
 
     Attributes:
       module: the wrapped module; ``vocab_size``, ``mask_token_id``, ``shift_logits``.
@@ -293,6 +294,7 @@ def from_torch(
     device=None,
     batch_size: int | None = None,
     name: str | None = None,
+    n: int | None = None,
 ) -> TorchModel:
     """Wrap a PyTorch / Hugging Face masked LM as an mdmjax model (module docstring).
 
@@ -313,11 +315,16 @@ def from_torch(
         the CPU).
       batch_size: at most this many rows per module call (default: the caller's batch).
       name: for error messages (default: the module's class name).
+      n: the sequence length the model answers for. ``None``: any; every caller then takes it
+        from what it is given (the data of :func:`mdmjax.model_curve`, the law of
+        :func:`mdmjax.evaluate_policy`, the plan or prompt of :func:`mdmjax.sample`).
 
     Returns:
       a :class:`TorchModel` (``output="scored"``), accepted by :func:`mdmjax.model_curve`,
-      :func:`mdmjax.kl.model_mixture_kl`, ``mdmjax calibrate``; its :meth:`TorchModel.log_probs`
-      and ``conditionals`` give the whole ``(B, n, V)`` table.
+      :func:`mdmjax.kl.model_mixture_kl`, :func:`mdmjax.sample`, :func:`mdmjax.evaluate_policy`,
+      :func:`mdmjax.policies.policy_frontier` and the ``mdmjax`` commands; its
+      :meth:`TorchModel.log_probs` and ``conditionals`` give the whole ``(B, n, V)`` table (the
+      sampler and the tree walk use it through :func:`mdmjax.models.as_conditional_model`).
 
     Raises:
       ImportError: torch is not installed (the message names the ``[torch]`` extra).
@@ -334,6 +341,15 @@ def from_torch(
       >>> mc = mdm.model_curve(m, rows, masks="all")
       >>> mc.cross_entropy.shape, bool(np.all(mc.predictive_entropy <= np.log(3) + 1e-6))
       ((3,), True)
+
+      The same model samples (``n = 3`` from the step sizes) and its sampler is evaluated
+      exactly against a law (here uniform, so the KL is ``ln 27 - H(output)``, at least 0):
+
+      >>> mdm.sample(m, (2, 1), key=0, num_samples=4).shape
+      (4, 3)
+      >>> d = mdm.Distribution.from_probs(np.full((3, 3, 3), 1 / 27))
+      >>> bool(mdm.evaluate_policy(d, mdm.policies.random((2, 1)), model=m).kl >= 0)
+      True
     """
     if not callable(module):
         raise ValueError(f"module: expected a torch.nn.Module or callable, got {type(module)}")
@@ -346,6 +362,7 @@ def from_torch(
     if not isinstance(shift_logits, bool | np.bool_):
         raise ValueError(f"shift_logits: expected True or False, got {shift_logits!r}")
     bs = None if batch_size is None else as_positive_int(batch_size, "batch_size")
+    n = None if n is None else as_positive_int(n, "n")
     torch = _import_torch()
     emb = _embedding_size(module)
     if emb is not None:
@@ -364,4 +381,4 @@ def from_torch(
         raise ValueError(f"device: {device!r} is not a torch device ({err})") from None
     scorer = _TorchScorer(module, v, mask_id, bool(shift_logits), dev, bs)
     label = name or type(module).__name__
-    return TorchModel(scorer, v, "scored", False, True, None, label)
+    return TorchModel(scorer, v, "scored", False, True, n, label)

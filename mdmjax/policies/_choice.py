@@ -1,4 +1,4 @@
-"""A policy's choice of positions: the one implementation (docs/theory.md §7 and §11).
+"""A policy's choice of positions: the one implementation (docs/theory.md §7 and §13).
 
 Three consumers make the same choice from the same conditionals, and all three call this module:
 

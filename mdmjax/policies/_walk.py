@@ -564,7 +564,7 @@ def evaluate_policy(d: Distribution, policy: Policy, model=None) -> PolicyEvalua
 def walk_rows(model, policy: Policy, rows, start=None, *, max_nodes: int | None = None):
     """``log ν̂_π(x | start)`` of a fixed-size policy for each row ``x``, exactly.
 
-    The sampler's tree restricted to one outcome (docs/theory.md §11): a node is
+    The sampler's tree restricted to one outcome (docs/theory.md §13.4): a node is
     ``(row, revealed set A)`` with the probability of having revealed ``A`` with the row's own
     values ``x_A``. At a node the policy's options ``(B, P(B))`` are the tree walk's
     (:func:`evaluate_policy`'s code), and the child ``A ∪ B`` gains

@@ -12,5 +12,7 @@ docs/theory.md §11.
 """
 
 from mdmjax.sampling._sample import sample as sample
+from mdmjax.sampling._sampler_kl import SamplerBracket as SamplerBracket
 from mdmjax.sampling._sampler_kl import SamplerKL as SamplerKL
+from mdmjax.sampling._sampler_kl import sampler_bracket as sampler_bracket
 from mdmjax.sampling._sampler_kl import sampler_kl as sampler_kl

@@ -42,13 +42,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from mdmjax._src.buckets import pow2_bucket
+from mdmjax._src.distributed import check_world, current_processes, run_batches
 from mdmjax._src.keys import as_key
 from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
 from mdmjax._src.tolerances import MODEL_NORMALIZATION_TOLERANCE
 from mdmjax._src.validate import as_positive_int, as_sizes
-from mdmjax.distribution import Distribution
-from mdmjax.models import ConditionalModel, FunctionModel, as_scoring_model, from_distribution
+from mdmjax.models import FunctionModel, as_conditional_model, as_scoring_model
 from mdmjax.policies import Policy
 from mdmjax.schedules import BinomialSchedule, KernelSchedule
 
@@ -308,15 +308,29 @@ def _run_host(
 # Argument checks (all before any model call)
 # ------------------------------------------------------------------------------------------------
 def _model_info(model):
-    """``(name, n or None, mask values or None)`` of any mdmjax model; refuses scored models."""
-    if isinstance(model, FunctionModel) and model.output == "scored":
-        raise ValueError(
-            f"model: {model.name} is a scored model (output='scored'); the sampler needs the "
-            "full conditionals p̂(x_i = . | y): wrap a function returning probabilities or "
-            "log-probabilities (output='probs' or 'log_probs')"
-        )
+    """``(wrapped, n or None)``: the scoring view of a model from :func:`_as_sampler_model`."""
     wrapped = as_scoring_model(model, "model")
     return wrapped, wrapped.n
+
+
+def _n_of(prompt, plan) -> int | None:
+    """The ``n`` a prompt or a plan implies, or ``None`` (the checks come later, unchanged)."""
+    if prompt is not None:
+        arr = np.asarray(prompt)
+        ok = arr.dtype != object and arr.dtype.kind in "iu" and arr.ndim in (1, 2)
+        return int(arr.shape[-1]) if ok and arr.shape[-1] > 0 else None
+    if isinstance(plan, Policy):
+        if plan.order is not None:
+            return len(plan.order)
+        return None if plan.sizes is None or plan.inner is not None else int(sum(plan.sizes))
+    if isinstance(plan, BinomialSchedule | KernelSchedule):
+        return int(plan.n)
+    if isinstance(plan, str | bytes | dict) or not isinstance(plan, Sequence | np.ndarray):
+        return None
+    arr = np.asarray(plan)
+    if arr.dtype.kind not in "iu" or arr.ndim != 1 or arr.size == 0 or np.any(arr < 1):
+        return None
+    return int(arr.sum())
 
 
 def _prompt_rows(prompt, wrapped, n_model, num: int) -> tuple[np.ndarray, np.ndarray]:
@@ -324,8 +338,8 @@ def _prompt_rows(prompt, wrapped, n_model, num: int) -> tuple[np.ndarray, np.nda
     if prompt is None:
         if n_model is None:
             raise ValueError(
-                f"model: {wrapped.name} does not fix n (from_callable(..., n=None)); pass n= to "
-                "from_callable or a prompt of shape (n,)"
+                f"model: {wrapped.name} does not fix n, and an adaptive policy does not say it; "
+                "pass n= to from_callable / from_torch, step sizes, or a prompt of shape (n,)"
             )
         mask = wrapped.mask_values(n_model)
         return mask[None, :].copy(), mask
@@ -429,12 +443,16 @@ def _padded(kind: str, data, m: int):
     return np.concatenate([data, np.broadcast_to(stay, (extra, m + 1, m + 1))])
 
 
-def _as_sampler_model(model):
-    """A law stands for its exact conditionals; anything else must be an mdmjax model."""
-    if isinstance(model, Distribution):
-        return from_distribution(model)
-    if not isinstance(model, ConditionalModel):
-        as_scoring_model(model, "model")  # the one "not a model" message
+def _as_sampler_model(model, *, plan=None, prompt=None):
+    """The model's full conditionals (:func:`~mdmjax.models.as_conditional_model`: a law stands
+    for its exact conditionals, a ``from_torch`` model for its table, a scored model without one
+    is refused); a model that leaves ``n`` open takes it from the prompt's width or, without a
+    prompt, from the plan (step sizes sum to ``n``)."""
+    model = as_conditional_model(model, argument="model")
+    if as_scoring_model(model, "model").n is None:
+        n = _n_of(prompt, plan)
+        if n is not None:
+            model = as_conditional_model(model, n=n)
     return model
 
 
@@ -546,6 +564,7 @@ def sample(
     batch_size: int | None = None,
     return_log_prob: bool = False,
     progress: bool | None = None,
+    checkpoint=None,
 ):
     """Draw rows with the model's own masked-diffusion sampler (docs/theory.md §11).
 
@@ -560,10 +579,14 @@ def sample(
     log of one term, along the row's own ``B``.
 
     Args:
-      model: any mdmjax model: :func:`mdmjax.models.from_callable` (``"probs"`` or
-        ``"log_probs"``, traceable or a NumPy callable), :func:`mdmjax.models.from_distribution`,
-        ``tempered``, ``noisy``, :func:`mdmjax.calibrate.markov_chain_model`, the shipped models;
-        a :class:`~mdmjax.Distribution` stands for its exact conditionals.
+      model: any mdmjax model that gives full conditionals
+        (:func:`mdmjax.models.as_conditional_model`): :func:`mdmjax.models.from_callable`
+        (``"probs"`` or ``"log_probs"``, traceable or a NumPy callable),
+        :func:`mdmjax.models.from_torch`, :func:`mdmjax.models.from_distribution`, ``tempered``,
+        ``noisy``, :func:`mdmjax.calibrate.markov_chain_model`, the shipped models; a
+        :class:`~mdmjax.Distribution` stands for its exact conditionals. A model that leaves
+        ``n`` open takes it from ``prompt`` or, without one, from ``plan`` (its sizes' sum, a
+        schedule's or a policy's ``n``).
       plan: positive step sizes summing to the number of positions to generate; a random-size
         schedule (:func:`mdmjax.schedules.ancestral`, ``binomial``, ``dream_origin``,
         ``KernelSchedule``); or a :class:`~mdmjax.policies.Policy`.
@@ -575,7 +598,15 @@ def sample(
       batch_size: rows per model call (default: as many as keep the ``(B, n, V)`` conditionals
         near ``2^22`` elements); the last batch is padded.
       return_log_prob: also return ``log ν̂_B(x)`` per row.
-      progress: show a tqdm progress bar over batches (``None``: only for long runs).
+      progress: show progress over the batches (rows done, rows per second, time left): a bar
+        on a terminal, else a line every few seconds on stderr (``None``: only for long runs).
+      checkpoint: a file path: every completed batch is appended to it as it finishes, and a
+        rerun with the same arguments resumes from it (the same rows, bit for bit).
+
+    Several processes (``torchrun`` with an initialised ``torch.distributed`` process group, or
+    ``jax.distributed``): the batches are split into one contiguous block per process and the
+    rows all-gathered, so every process returns what one process returns (row ``r`` is keyed by
+    ``fold_in(key, r)`` whatever process draws it). docs/scaling.md.
 
     Returns:
       an int64 array ``(num_samples, n)``; with ``return_log_prob`` a pair ``(x, log_nu_hat_B)``,
@@ -583,12 +614,15 @@ def sample(
       ``log p̂(x_i | revealed so far)`` along the row's own path.
 
     Raises:
-      ValueError: naming the argument, before any model call: a scored model or a model without
-        ``n`` (``model``), sizes that do not sum to the positions to generate or an unknown plan
-        (``plan``), a schedule or policy for another ``n`` (``model``), a prompt of the wrong shape
-        or with out-of-range values (``prompt``), ``num_samples < 1``, a bad ``batch_size`` or
-        ``key``. After a model call: a model returning NaN or a conditional that is not a
-        probability law (``model``, naming the step and the row).
+      ValueError: naming the argument, before any model call: a scored model without its
+        table, or ``n`` known nowhere (``model``), sizes that do not sum to the positions to
+        generate or an unknown plan (``plan``), a schedule or policy for another ``n``
+        (``model``), a prompt of the wrong shape or with out-of-range values (``prompt``),
+        ``num_samples < 1``, a bad ``batch_size`` or ``key``, more processes than samples
+        (``num_samples``), a checkpoint that cannot be written or is another run's
+        (``checkpoint``), processes given different arguments (``arguments``). After a model
+        call: a model returning NaN or a conditional that is not a probability law (``model``,
+        naming the step and the row).
 
     Examples:
       >>> import numpy as np, mdmjax as mdm
@@ -601,7 +635,7 @@ def sample(
       >>> np.allclose(lp, 2 * np.log(0.5))
       True
     """
-    model = _as_sampler_model(model)
+    model = _as_sampler_model(model, plan=plan, prompt=prompt)
     wrapped, n_model = _model_info(model)
     num = as_positive_int(num_samples, "num_samples")
     if not isinstance(return_log_prob, bool | np.bool_):
@@ -625,23 +659,54 @@ def sample(
         if progress is not None
         else (num_batches > 1 and num * n * runner.num_steps > _PROGRESS_WORK)
     )
-    batches = range(num_batches)
-    if show:
-        from tqdm.auto import tqdm
+    procs = current_processes()
+    check_world(num, procs, "num_samples", "samples")
+    show = show and procs.rank == 0
 
-        batches = tqdm(batches, desc="sample", unit="batch")
-    out = np.empty((num, n), dtype=np.int64)
-    logp = np.empty(num, dtype=np.float64)
-    for b in batches:
-        lo = b * bsz
-        hi = min(num, lo + bsz)
-        ids = np.arange(lo, lo + bsz)
-        y0 = (
-            rows[np.minimum(ids, num - 1)] if rows.shape[0] > 1 else np.broadcast_to(rows, (bsz, n))
+    def work(indices):
+        if show:  # a bar on a terminal, else a line every few seconds
+            from mdmjax._src.progress import progress_iter
+
+            counts = [min(bsz, num - b * bsz) for b in indices]
+            indices = progress_iter(indices, counts, "sample", "rows")
+        for b in indices:
+            lo = b * bsz
+            hi = min(num, lo + bsz)
+            ids = np.arange(lo, lo + bsz)
+            y0 = (
+                rows[np.minimum(ids, num - 1)]
+                if rows.shape[0] > 1
+                else np.broadcast_to(rows, (bsz, n))
+            )
+            x, lp, _ = runner.run(y0, ids, key, real=hi - lo)
+            yield b, {"x": x[: hi - lo], "log_prob": lp[: hi - lo]}
+
+    identity = {
+        "function": "sample",
+        "model": wrapped.name,
+        "plan_kind": runner.kind,
+        "plan": {"rule": repr(runner.rule), "arrays": runner.plan_dev},
+        "key": key,
+        "num_samples": num,
+        "prompt": rows,
+        "batch_size": bsz,
+    }
+    log = None
+    if show:
+        import sys
+
+        def log(text: str) -> None:
+            print(f"sample {wrapped.name}: {text}", file=sys.stderr, flush=True)
+
+        log(
+            f"{num} rows, {runner.num_steps} steps: at most {num_batches * runner.num_steps} "
+            f"model calls of {bsz} rows"
         )
-        x, lp, _ = runner.run(y0, ids, key, real=hi - lo)
-        out[lo:hi] = x[: hi - lo]
-        logp[lo:hi] = lp[: hi - lo]
+    records = run_batches(
+        num_batches, work, identity=identity, checkpoint=checkpoint, processes=procs, log=log
+    )
+    out = np.concatenate([r["x"] for r in records]).astype(np.int64, copy=False)
+    logp = np.concatenate([r["log_prob"] for r in records]).astype(np.float64, copy=False)
     if return_log_prob:
         return out, logp
     return out

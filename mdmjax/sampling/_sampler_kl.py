@@ -1,4 +1,4 @@
-"""The KL of the sampler a practitioner runs, on held-out rows (docs/theory.md §11).
+"""The KL of the sampler a practitioner runs, on held-out rows (docs/theory.md §13).
 
 For a plan ``π`` (step sizes, a random-size schedule or a policy) driven by a model ``p̂``, the
 sampler outputs a law ``ν̂_π``. On held-out rows ``x ~ p``,
@@ -32,16 +32,21 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import jax
 import numpy as np
 
+from mdmjax._src.buckets import pow2_bucket
+from mdmjax._src.distributed import check_world, current_processes, run_batches
 from mdmjax._src.keys import as_key
+from mdmjax._src.memory import check_allocation
 from mdmjax._src.precision import scoped_x64
-from mdmjax._src.stats import weighted_mean_stderr
-from mdmjax._src.validate import as_positive_int
+from mdmjax._src.stats import mean_stderr, weighted_mean_stderr
+from mdmjax._src.validate import as_positive_float, as_positive_int
 from mdmjax.distribution import Distribution
+from mdmjax.models import as_conditional_model
 from mdmjax.sampling._sample import Runner, _as_sampler_model, _model_info
 
-__all__ = ["SamplerKL", "sampler_kl"]
+__all__ = ["SamplerBracket", "SamplerKL", "sampler_bracket", "sampler_kl"]
 
 #: Most nodes (row, revealed subset) one level of the exact teacher-forced walk may hold.
 EXACT_NODE_BUDGET = 2_000_000
@@ -118,7 +123,7 @@ class SamplerKL:
     @property
     def solve_rate(self) -> float:
         """``E_rows ν̂_π(x | prompt)``: with clues whose completion is unique, the probability
-        that the sampler produces the solution (docs/theory.md §11)."""
+        that the sampler produces the solution (docs/theory.md §13)."""
         return float(np.dot(self.weights, self.probability))
 
     @property
@@ -181,16 +186,39 @@ class SamplerKL:
 # ------------------------------------------------------------------------------------------------
 # Arguments
 # ------------------------------------------------------------------------------------------------
+def _table_entropy(weights: np.ndarray) -> float:
+    w = weights[weights > 0]
+    return float(-np.sum(w * np.log(w)))
+
+
+def _given_prompt(prompt, rows: np.ndarray, weights: np.ndarray, wrapped, n: int):
+    """The support rows that complete ``prompt`` (one row ``(n,)``) and their weights."""
+    arr = np.asarray(prompt)
+    if arr.dtype == object or arr.dtype.kind not in "iu" or arr.shape != (n,):
+        raise ValueError(
+            f"prompt: with a law, expected one int row of shape ({n},), got {arr.dtype} "
+            f"of shape {arr.shape}"
+        )
+    try:
+        mask = wrapped.mask_values(n)
+    except ValueError as err:
+        raise ValueError(f"model: {err}") from None
+    fixed = arr != mask
+    agree = np.all(~fixed[None, :] | (rows == arr[None, :]), axis=1)
+    if not np.any(agree & (weights > 0)):
+        raise ValueError("prompt: no row of the law's support completes it")
+    return rows[agree], weights[agree]
+
+
 def _law_rows(law):
-    """``(rows, weights, H)`` of a Distribution or a support law."""
+    """``(rows, weights)``: the support of a Distribution or a support law."""
     from mdmjax.families import SupportLaw
 
     if isinstance(law, SupportLaw):
-        return law.rows, law.weights, law.entropy
+        return law.rows, law.weights
     p = np.asarray(law.probs, dtype=np.float64)
     rows = np.stack(np.nonzero(p > 0), axis=1).astype(np.int64)
-    w = p[tuple(rows.T)]
-    return rows, w / w.sum(), float(-np.sum(w * np.log(w)))
+    return rows, p[tuple(rows.T)]
 
 
 def _as_rows(rows, n: int | None) -> np.ndarray:
@@ -264,30 +292,56 @@ def _start_rows(prompt, rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 # Teacher-forced runs
 # ------------------------------------------------------------------------------------------------
-def _teacher_forced(runner, start, rows, ids_of, key, batch_size, progress, desc):
-    """``(log w, steps)`` for the (row, particle) pairs listed by ``ids_of`` ``(P, 2)``."""
-    num_pairs = ids_of.shape[0]
-    lw = np.empty(num_pairs)
-    steps = np.empty(num_pairs)
-    batches = range(0, num_pairs, batch_size)
-    if progress:
-        from tqdm.auto import tqdm
+def _teacher_forced(runner, start, rows, ids_of, key, batch_size, progress, desc, checkpoint):
+    """``(log w, steps)`` for the (row, particle) pairs listed by ``ids_of`` ``(P, 2)``.
 
-        batches = tqdm(batches, desc=desc, unit="batch")
-    for lo in batches:
-        idx = np.minimum(np.arange(lo, lo + batch_size), num_pairs - 1)
-        real = min(batch_size, num_pairs - lo)
-        rws, stream = ids_of[idx, 0], ids_of[idx, 1]
-        _, lp, st = runner.run(
-            start[rws],
-            stream,
-            key,
-            target=rows[rws],
-            real=real,
-            row_of=lambda r, rws=rws: int(rws[r]),
-        )
-        lw[lo : lo + real] = lp[:real]
-        steps[lo : lo + real] = st[:real]
+    The pairs run in batches through :func:`mdmjax._src.distributed.run_batches`: split over
+    the processes of a ``torch.distributed`` / ``jax.distributed`` run (every rank gets every
+    record) and appended to ``checkpoint`` as they finish (a rerun resumes from it).
+    """
+    num_pairs = ids_of.shape[0]
+    num_batches = -(-num_pairs // batch_size)
+    procs = current_processes()
+    check_world(num_batches, procs, "rows", "batches of (row, path) pairs")
+
+    def work(indices):
+        if progress and procs.rank == 0:
+            from mdmjax._src.progress import progress_iter
+
+            counts = [min(batch_size, num_pairs - b * batch_size) for b in indices]
+            indices = progress_iter(indices, counts, desc, "paths")
+        for b in indices:
+            lo = b * batch_size
+            idx = np.minimum(np.arange(lo, lo + batch_size), num_pairs - 1)
+            real = min(batch_size, num_pairs - lo)
+            rws, stream = ids_of[idx, 0], ids_of[idx, 1]
+            _, lp, st = runner.run(
+                start[rws],
+                stream,
+                key,
+                target=rows[rws],
+                real=real,
+                row_of=lambda r, w=rws: int(w[r]),
+            )
+            yield b, {"log_w": lp[:real], "steps": st[:real]}
+
+    identity = {
+        "function": "sampler_kl",
+        "phase": desc,
+        "model": runner.wrapped.name,
+        "plan_kind": runner.kind,
+        "plan": {"rule": repr(runner.rule), "arrays": runner.plan_dev},
+        "key": key,
+        "rows": rows,
+        "start": start,
+        "pairs": ids_of,
+        "batch_size": batch_size,
+    }
+    records = run_batches(
+        num_batches, work, identity=identity, checkpoint=checkpoint, processes=procs
+    )
+    lw = np.concatenate([r["log_w"] for r in records]).astype(np.float64, copy=False)
+    steps = np.concatenate([r["steps"] for r in records]).astype(np.float64, copy=False)
     return lw, steps
 
 
@@ -326,6 +380,20 @@ def _logmeanexp(lw: np.ndarray) -> np.ndarray:
         return safe[:, 0] + np.log(np.mean(np.exp(lw - safe), axis=1))
 
 
+def _log_weight_spread(lw: np.ndarray) -> float:
+    """Mean over rows of the standard deviation of the finite log-weights (rows with two or
+    more finite ones); NaN where no row has two."""
+    finite = np.isfinite(lw)
+    count = finite.sum(axis=1)
+    ok = count >= 2
+    if not np.any(ok):
+        return math.nan
+    safe = np.where(finite, lw, 0.0)[ok]
+    mean = safe.sum(axis=1) / count[ok]
+    var = np.where(finite[ok], (safe - mean[:, None]) ** 2, 0.0).sum(axis=1) / count[ok]
+    return float(np.mean(np.sqrt(var)))
+
+
 def _ce(log_lik: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
     if np.any(np.isneginf(log_lik) & (weights > 0)):
         return math.inf, 0.0
@@ -351,6 +419,7 @@ def sampler_kl(
     weights=None,
     tolerance: float = PARTICLE_TOLERANCE,
     max_particles: int = MAX_PARTICLES,
+    checkpoint=None,
 ) -> SamplerKL:
     """``E_p[-log ν̂_π(X)]`` and ``KL(p || ν̂_π)`` of the sampler's own output law (module doc).
 
@@ -371,11 +440,17 @@ def sampler_kl(
       prompt: ``None``, or ``(n,)`` / ``(R, n)`` clues in the model's input convention (mask
         value at the positions to generate); the rows must agree with it. The result is then
         about ``ν̂_π(x | prompt)``: with a unique completion, :attr:`SamplerKL.solve_rate`.
+        With a law, one row ``(n,)``: the law given the clues (its support rows that complete
+        them, renormalised; ``H`` is then the conditional entropy).
       batch_size: (row, path) pairs per model call.
       progress: a progress bar over batches (``None``: for long runs only).
       weights: ``(R,)`` row weights (default uniform).
       tolerance: the doubling's stopping rule, nats per row on average.
       max_particles: the doubling's budget.
+      checkpoint: a file path: completed batches are appended as they finish and a rerun with
+        the same arguments resumes from them (the doubling's later rounds use ``PATH.paths-…``
+        beside it). Under ``torchrun`` / ``jax.distributed`` the batches are split over the
+        processes and every process returns the same result (docs/scaling.md).
 
     Returns:
       a :class:`SamplerKL`.
@@ -412,23 +487,35 @@ def sampler_kl(
     wrapped, n_model = _model_info(model)
     on_law = isinstance(rows, Distribution | SupportLaw)
     if on_law:
-        law_rows, law_w, law_h = _law_rows(rows)
+        law_rows, law_w = _law_rows(rows)
         if weights is not None:
             raise ValueError("weights: a law's rows are weighted by the law itself")
         rows_arr = _as_rows(law_rows, n_model)
-        weights = law_w
-        if entropy_of_data is None and prompt is None:
-            entropy_of_data = law_h
+        if prompt is not None:  # the law given the clues: its support rows that complete them
+            rows_arr, law_w = _given_prompt(prompt, rows_arr, law_w, wrapped, rows_arr.shape[1])
+            prompt = np.asarray(prompt)
+        weights = law_w / law_w.sum()
+        if entropy_of_data is None:
+            entropy_of_data = _table_entropy(weights)
     else:
         rows_arr = _as_rows(rows, n_model)
     num, n = rows_arr.shape
+    if n_model is None:  # a model that leaves n open answers for the rows' width
+        model = as_conditional_model(model, n=n)
+        wrapped, n_model = _model_info(model)
     w = _as_weights(weights, num)
     h = _as_entropy(entropy_of_data)
     if particles is not None:
         particles = as_positive_int(particles, "particles")
     max_particles = as_positive_int(max_particles, "max_particles")
-    if not (isinstance(tolerance, int | float) and math.isfinite(tolerance) and tolerance > 0):
-        raise ValueError(f"tolerance: expected a positive number, got {tolerance!r}")
+    tolerance = as_positive_float(tolerance, "tolerance")
+    budget = particles if particles is not None else max_particles
+    check_allocation(
+        num * budget * 8 * 6,
+        f"the log-weights and path ids of {num} rows x {budget} paths",
+        hint="Pass fewer rows, particles or max_particles.",
+        argument="particles",
+    )
     try:
         mask = wrapped.mask_values(n)
     except ValueError as err:
@@ -445,9 +532,8 @@ def sampler_kl(
     runner = Runner.build(model, wrapped, plan, mask, m)
     label = _label(plan)
     key = as_key(key)
-    if batch_size is None:
-        batch_size = max(1, _BATCH_ELEMENTS // max(1, n * runner.num_values))
-    batch_size = as_positive_int(batch_size, "batch_size")
+    if batch_size is not None:
+        batch_size = as_positive_int(batch_size, "batch_size")
 
     def pairs(first: int, count: int) -> np.ndarray:
         """(row, stream id) of paths ``first .. first + count - 1`` of every row."""
@@ -456,10 +542,18 @@ def sampler_kl(
         return np.stack([rws, part * num + rws], axis=1)
 
     def run(first, count):
+        size = batch_size
+        if size is None:  # a power of two (few compiled shapes), the conditionals near 2^22
+            cap = max(1, _BATCH_ELEMENTS // max(1, n * runner.num_values))
+            size = min(pow2_bucket(num * count), 1 << (cap.bit_length() - 1))
         work = num * count * n * runner.num_steps
         show = progress if progress is not None else work > 10**8
+        phase = f"paths {first}..{first + count - 1}"
+        path = checkpoint
+        if checkpoint is not None and first > 0:  # the doubling's later rounds: files beside it
+            path = f"{checkpoint}.paths-{first}-{first + count - 1}"
         lw, st = _teacher_forced(
-            runner, start, rows_arr, pairs(first, count), key, batch_size, show, "sampler_kl"
+            runner, start, rows_arr, pairs(first, count), key, size, show, phase, path
         )
         return lw.reshape(count, num).T, st.reshape(count, num).T
 
@@ -526,9 +620,7 @@ def sampler_kl(
     while size <= lw.shape[1]:
         curve[size] = _ce(_logmeanexp(lw[:, :size]), w)[0]
         size *= 2
-    finite = np.where(np.isfinite(lw), lw, np.nan)
-    with np.errstate(invalid="ignore"):
-        spread = np.nanstd(finite, axis=1) if lw.shape[1] > 1 else np.zeros(num)
+    spread = _log_weight_spread(lw)
     return SamplerKL(
         label=label,
         log_likelihood=log_lik,
@@ -542,7 +634,7 @@ def sampler_kl(
         stochastic=True,
         stopped=stopped,
         particle_curve=curve,
-        log_weight_spread=float(np.nanmean(spread)) if np.any(np.isfinite(spread)) else math.nan,
+        log_weight_spread=spread,
         steps=st.mean(axis=1),
     )
 
@@ -558,3 +650,118 @@ def _label(plan) -> str:
         return "random order (" + ",".join(str(int(s)) for s in plan) + ")"
     except TypeError:
         return type(plan).__name__
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplerBracket:
+    """Both sides of ``E_ν̂[-log ν̂(X)]`` on rows the sampler drew itself (:func:`sampler_bracket`).
+
+    Attributes:
+      upper: the mean over rows of ``-log mean_M w`` (``M`` prior paths): an upper bound on
+        average, the side :func:`sampler_kl` reports.
+      lower: the same with the row's own generating path as one of the ``M`` paths: a lower
+        bound on average (the path is an exact posterior sample).
+      upper_stderr, lower_stderr: their standard errors over rows.
+      width: ``upper - lower``, the convergence check of ``M`` paths (0 when converged).
+      width_stderr: its standard error (paired over rows).
+      particles: ``M``.
+      rows: the number of sampled rows.
+
+    Examples:
+      Random order on exact conditionals: every path gives ``w = p(x)``, so both sides agree:
+
+      >>> import numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.4, 0.1], [0.1, 0.4]]))
+      >>> b = mdm.calibrate.sampler_bracket(d, (1, 1), 64, particles=4)
+      >>> round(b.width, 12), b.particles, b.rows
+      (0.0, 4, 64)
+    """
+
+    upper: float
+    upper_stderr: float
+    lower: float
+    lower_stderr: float
+    width: float
+    width_stderr: float
+    particles: int
+    rows: int
+
+
+@scoped_x64
+def sampler_bracket(
+    model, plan, num_rows: int = 256, *, particles: int = 64, key=0, prompt=None, batch_size=None
+) -> SamplerBracket:
+    """Bracket ``log ν̂(x)`` from both sides on rows drawn from the sampler (docs/theory.md §13).
+
+    A row ``x`` drawn by :func:`mdmjax.sample` comes with its generating path ``b*``, an exact
+    sample of the posterior over paths given ``x``. With ``M - 1`` further paths from the plan's
+    own randomness (teacher-forced, as in :func:`sampler_kl`),
+
+    .. math:: E \\log \\frac{1}{M - 1}\\sum_{m < M} w_m \\;\\le\\; \\log \\hat\\nu(x) \\;\\le\\;
+              E \\log \\frac{1}{M}\\Big(w(b^*, x) + \\sum_{m < M} w_m\\Big)
+
+    (bidirectional Monte Carlo, Grosse et al. 2015). The gap between the two sides, averaged over
+    rows, says how far ``M`` paths are from converged for this model and plan.
+
+    Args:
+      model: as for :func:`mdmjax.sample`.
+      plan: a stochastic plan (random order, a random-size schedule, a random or Gumbel policy).
+      num_rows: rows to draw.
+      particles: ``M >= 2``.
+      key: a ``jax.random`` key or int seed.
+      prompt: as for :func:`mdmjax.sample` (one row ``(n,)``).
+      batch_size: rows or (row, path) pairs per model call.
+
+    Returns:
+      a :class:`SamplerBracket`.
+
+    Raises:
+      ValueError: ``particles < 2`` or as :func:`mdmjax.sample` and :func:`sampler_kl` do.
+
+    Examples:
+      A noisy model in random order: its two orders disagree, so 2 paths leave a gap of about
+      0.15 nats that 32 paths close to about 0.005:
+
+      >>> import numpy as np, mdmjax as mdm
+      >>> d = mdm.Distribution.from_probs(np.array([[0.5, 0.1], [0.3, 0.1]]))
+      >>> m = mdm.models.noisy(d, 1.0, seed=0)
+      >>> few = mdm.calibrate.sampler_bracket(m, (1, 1), 400, particles=2, key=1)
+      >>> many = mdm.calibrate.sampler_bracket(m, (1, 1), 400, particles=32, key=1)
+      >>> round(few.width, 2), round(many.width, 3)
+      (0.15, 0.005)
+    """
+    from mdmjax.sampling._sample import sample
+
+    particles = as_positive_int(particles, "particles")
+    if particles < 2:
+        raise ValueError(f"particles: the bracket needs at least 2 paths, got {particles}")
+    num_rows = as_positive_int(num_rows, "num_rows")
+    draw_key, path_key = jax.random.split(as_key(key))
+    x, log_own = sample(
+        model,
+        plan,
+        key=draw_key,
+        num_samples=num_rows,
+        prompt=prompt,
+        return_log_prob=True,
+        batch_size=batch_size,
+    )
+    r = sampler_kl(
+        model, plan, x, key=path_key, particles=particles - 1, prompt=prompt, batch_size=batch_size
+    )
+    lower_side = r.log_likelihood
+    both = np.stack([log_own, lower_side + math.log(particles - 1)], axis=1)
+    upper_side = _logmeanexp(both) + math.log(2) - math.log(particles)
+    up, up_se = mean_stderr(-lower_side)
+    lo, lo_se = mean_stderr(-upper_side)
+    width, width_se = mean_stderr(upper_side - lower_side)
+    return SamplerBracket(
+        upper=float(up),
+        upper_stderr=float(up_se),
+        lower=float(lo),
+        lower_stderr=float(lo_se),
+        width=float(width),
+        width_stderr=float(width_se),
+        particles=particles,
+        rows=num_rows,
+    )

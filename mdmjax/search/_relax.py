@@ -525,7 +525,8 @@ def optimize_schedule(
       restarts: independent starts, run in parallel with ``vmap``.
       key: a ``jax.random`` key for the restarts (default ``jax.random.key(0)``).
       polish: run the exact local searches after rounding (module docstring).
-      progress: show a tqdm progress bar (the scan is then run in jitted chunks).
+      progress: show progress, a bar on a terminal or lines elsewhere (the scan is then run in
+        jitted chunks).
 
     Returns:
       an :class:`OptimizeResult`.
@@ -591,11 +592,11 @@ def optimize_schedule(
     chunk = _make_chunk(relaxation, optimizer)
     levels_j = jnp.asarray(levels)
     if progress:
-        from tqdm.auto import tqdm
+        from mdmjax._src.progress import progress_bar  # a bar on a terminal, lines elsewhere
 
         size = max(1, math.ceil(iters / 50))
         history = []
-        with tqdm(total=iters, desc=f"optimize ({relaxation})", unit="it") as bar:
+        with progress_bar(iters, f"optimize ({relaxation})", "it") as bar:
             for start in range(0, iters, size):
                 part = jnp.asarray(stages[start : start + size])
                 params, state, losses = chunk(params, state, levels_j, part)

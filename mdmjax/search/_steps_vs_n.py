@@ -97,7 +97,7 @@ def steps_vs_n(
       eps: the KL budget in nats, ``> 0``.
       q, key, **params: passed to ``family_curve``.
       dp: also run the exact DP (``O(k n^2)`` time and ``O(n^2)`` memory; 2.4 GB at ``n = 10^4``).
-      progress: show a tqdm bar over ``ns``.
+      progress: show progress over ``ns`` (a bar on a terminal, else lines on stderr).
 
     Returns:
       columns (lists, one entry per ``n``): ``n``, ``tc``, ``dtc``, and for each method in
@@ -120,9 +120,10 @@ def steps_vs_n(
     out: dict[str, list] = {"n": [], "tc": [], "dtc": []}
     for m in methods:
         out[m], out[m + "_kl"] = [], []
-    from tqdm.auto import tqdm  # imported on use: it costs ~60 ms (asyncio) at import time
+    from mdmjax._src.progress import progress_iter  # a bar on a terminal, lines elsewhere
 
-    for n in tqdm(ns_list, desc="steps_vs_n", disable=not progress):  # a loop over n
+    ns_iter = progress_iter(ns_list, [1] * len(ns_list), "steps_vs_n", "n") if progress else ns_list
+    for n in ns_iter:  # a loop over n
         curve = _curve_for(family, n, q, key, dict(params))
         tc, dtc = max(float(curve.tc), 0.0), max(float(curve.dtc), 0.0)
         out["n"].append(n)

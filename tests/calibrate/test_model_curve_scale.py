@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import mdmjax as mdm
-from mdmjax.curves import markov_chain as markov_curve
+from mdmjax.curves import markov_chain_curve as markov_curve
 
 MU = [0.5, 0.3, 0.2]
 P = [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.3, 0.3, 0.4]]

@@ -21,6 +21,14 @@ def test_loads_and_is_shipped():
     assert np.max(np.abs(np.exp(lp) - 0.25)) < 0.05
 
 
+def test_shipped_data_are_grids():
+    held = mdm.calibrate.shipped_data("sudoku4", 50, seed=2)
+    assert held.rows.shape == (50, 16) and mdm.families.is_sudoku(held.rows).all()
+    assert abs(held.entropy - np.log(288)) < 1e-12
+    again = mdm.calibrate.shipped_data("sudoku4", 50, seed=2)
+    np.testing.assert_array_equal(held.rows, again.rows)
+
+
 @pytest.mark.slow
 def test_learning_error_is_small():
     """CE(m) of the model against the exact conditionals' CE(m) on the same masks."""

@@ -71,6 +71,14 @@ def test_optimal_schedule_from_curve_data(capsys, tmp_path):
     assert np.asarray(out["samples"]).shape == (6, 4)
 
 
+def test_optimal_schedule_of_a_shipped_model_needs_no_data(capsys):
+    """Without --curve-data a shipped model's curve is measured on exact draws of its own law."""
+    out = run_json(capsys, [*BASE, "--steps", "2", "--schedule", "optimal"])
+    rows = mdm.calibrate.shipped_data("words4", 1000, seed=3).rows
+    mc = mdm.model_curve(mdm.calibrate.word_mdm(4), rows, key=3)
+    assert out["sizes"] == list(mdm.optimal_schedule(mc, 2).sizes)
+
+
 def test_adaptive_policy_without_steps(capsys):
     out = run_json(capsys, [*BASE, "--policy", "threshold"])
     assert out["sizes"] is None and "threshold" in out["plan"]
@@ -79,7 +87,6 @@ def test_adaptive_policy_without_steps(capsys):
 @pytest.mark.parametrize(
     "extra, flag",
     [
-        (["--steps", "2", "--schedule", "optimal"], "--schedule"),
         (["--steps", "2", "--schedule", "linear"], "--schedule"),
         (["--steps", "2", "--policy", "nope"], "--policy"),
         (["--steps", "0"], "--steps"),

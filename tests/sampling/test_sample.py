@@ -257,8 +257,9 @@ def test_bad_models(d5):
     free = mdm.models.from_callable(
         lambda y: jnp.full(y.shape + (2,), 0.5), num_values=2, output="probs"
     )
-    with pytest.raises(ValueError, match="^model: .*n"):
-        mdm.sample(free, (5,))
+    assert mdm.sample(free, (2, 3)).shape == (1, 5)  # n = 5 from the sizes (issue 27)
+    with pytest.raises(ValueError, match="^model: .*does not fix n"):
+        mdm.sample(free, mdm.policies.threshold(0.5))  # an adaptive policy does not say n
     assert mdm.sample(free, (2,), prompt=np.asarray([2, 0, 2])).shape == (1, 3)
 
 
