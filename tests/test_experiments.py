@@ -300,3 +300,19 @@ def test_laws_are_valid_and_match_definitions():
         + 0.2 * (s[:, None, None] + s[None, :, None] + s[None, None, :])
     )
     np.testing.assert_allclose(chain, w / w.sum(), rtol=1e-12)
+
+
+def test_e12_numbers(quick_root):
+    """E12: the exact solve rates and P(valid) agree with samples; exact conditionals solve all."""
+    summary = _summary("e12_sampler_kl", quick_root)
+    assert summary["held"] is True and summary["sample_checks"] >= 3
+    rows = json.loads((quick_root / "results" / "e12" / "e12_table.json").read_text())
+    checks = json.loads((quick_root / "results" / "e12" / "e12_sample_check.json").read_text())
+    assert all(abs(c["z"]) <= 3.2905 for c in checks)
+    # with exact conditionals, a threshold policy only reveals forced cells at once: KL 0
+    thr = [r for r in rows if r["model"] == "exact" and r["policy"] == "Fast-dLLM threshold 0.9"]
+    assert thr and abs(thr[0]["kl"]) < 1e-9 and abs(thr[0]["rate"] - 1) < 1e-9
+    for r in rows:
+        assert 0.0 <= r["rate"] <= 1.0 + 1e-9
+        if r["exact"] and r["setting"] == "full grids":  # KL >= -ln P(valid) (data processing)
+            assert r["kl"] >= -math.log(r["rate"]) - 1e-9

@@ -15,6 +15,7 @@
   of their own laws (exact draws, exact entropy).
 * :func:`walk_law`, :func:`walk_mdm` — a testbed with a known truth at any ``n`` (a random walk on
   a regular graph) and the transformer MDM trained on it, shipped.
+* :func:`sudoku_mdm` — a transformer MDM of the 288 valid 4×4 Sudoku grids, shipped.
 
 docs/theory.md §8.
 """
@@ -28,10 +29,15 @@ from mdmjax.calibrate._model_curve import MASKS as MASKS
 from mdmjax.calibrate._model_curve import ModelCurve as ModelCurve
 from mdmjax.calibrate._model_curve import model_curve as model_curve
 from mdmjax.calibrate._model_curve import weighted_stats as weighted_stats
+from mdmjax.calibrate._sampler_frontier import OptimalSizes as OptimalSizes
+from mdmjax.calibrate._sampler_frontier import SamplerFrontier as SamplerFrontier
+from mdmjax.calibrate._sampler_frontier import default_sampler_plans as default_sampler_plans
+from mdmjax.calibrate._sampler_frontier import sampler_frontier as sampler_frontier
 from mdmjax.calibrate._shipped import SHIPPED_MODELS as SHIPPED_MODELS
 from mdmjax.calibrate._shipped import HeldOut as HeldOut
 from mdmjax.calibrate._shipped import shipped_data as shipped_data
 from mdmjax.calibrate._shipped import shipped_model as shipped_model
+from mdmjax.calibrate._sudoku_mdm import sudoku_mdm as sudoku_mdm
 from mdmjax.calibrate._walk import ValidityCheck as ValidityCheck
 from mdmjax.calibrate._walk import WalkLaw as WalkLaw
 from mdmjax.calibrate._walk import clopper_pearson_upper as clopper_pearson_upper

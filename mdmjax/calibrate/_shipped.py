@@ -29,6 +29,12 @@ SHIPPED_MODELS: dict[str, tuple[str, str, dict, str]] = {
         {},
         "transformer, random walks on a 32-node 4-regular graph, n = 128 (walk_law())",
     ),
+    "sudoku4": (
+        "mdmjax.calibrate._sudoku_mdm",
+        "sudoku_mdm",
+        {},
+        "transformer, the 288 valid 4x4 Sudoku grids, n = 16, V = 4 (families.sudoku_grids())",
+    ),
 }
 
 
@@ -86,6 +92,7 @@ def shipped_data(name: str, num: int, seed: int = 0) -> HeldOut:
     ``words4`` / ``words5``: the word law of :func:`mdmjax.families.english_words` (``top=50000``,
     ``lang="en"``, no smoothing, as in training), drawn word by word with NumPy's generator
     seeded by ``seed``; ``H = -sum_w p(w) ln p(w)`` over its words (needs the ``data`` extra).
+    ``sudoku4``: uniform on :func:`mdmjax.families.sudoku_grids`, ``H = ln 288``.
 
     Args:
       name: a key of :data:`SHIPPED_MODELS`.
@@ -119,6 +126,13 @@ def shipped_data(name: str, num: int, seed: int = 0) -> HeldOut:
 
         law = walk_law()
         return HeldOut(law.sample(seed, num), law.entropy, f"walk_law() of n = {law.n}", seed)
+    if name == "sudoku4":
+        from mdmjax.families import sudoku_grids
+
+        grids = sudoku_grids()
+        idx = np.random.default_rng(seed).integers(len(grids), size=num)
+        law = f"uniform on the {len(grids)} valid 4x4 Sudoku grids"
+        return HeldOut(grids[idx], math.log(len(grids)), law, seed)
     from mdmjax.families import english_word_weights
 
     length = SHIPPED_MODELS[name][2]["length"]

@@ -100,8 +100,9 @@ def apply_walk_mdm(params: dict, y: jax.Array) -> jax.Array:
 
 
 @functools.cache
-def _load_flat() -> dict[str, np.ndarray]:
-    res = resources.files("mdmjax.calibrate").joinpath("data", WALK_WEIGHTS)
+def _load_flat(name: str = WALK_WEIGHTS) -> dict[str, np.ndarray]:
+    """The flat weights in ``data/name`` (the walk model's, or another shipped transformer's)."""
+    res = resources.files("mdmjax.calibrate").joinpath("data", name)
     with res.open("rb") as fh, np.load(fh, allow_pickle=False) as npz:
         return {k: np.array(npz[k]) for k in npz.files}
 

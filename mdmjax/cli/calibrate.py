@@ -2,7 +2,8 @@
 
     mdmjax calibrate --model NAME|pkg.module:factory [--data rows.npy] [--weights w.npy]
         [--always-revealed 0:15] [--levels 0,1,2,4,8] [--steps 2,4,8] [--eps E] [--entropy H]
-        [--half-width H] [--checkpoint PATH] [--json out.json|-] [--plot fig.png] [--quiet]
+        [--half-width H] [--checkpoint PATH] [--compare [POLICY,...]] [--json out.json|-]
+        [--plot fig.png] [--quiet]
 
 ``--model`` is a shipped model by name (``words4``, ``words5``, ...) or ``factory()`` returning
 an mdmjax model (:func:`mdmjax.models.from_callable`, :func:`mdmjax.models.from_torch`, a
@@ -24,6 +25,10 @@ time extrapolated from the first batches. ``--checkpoint PATH`` appends every co
 to PATH; rerun the same command to resume. Under ``torchrun --nproc-per-node N`` the batches
 are split over the N processes (docs/scaling.md); rank 0 prints and writes the outputs. Bad
 input: one line naming the flag, exit code 2.
+
+``--compare [POLICY,...]`` prints instead each sampler's own output-law KL (cross-entropy without
+``--entropy``) on the rows, against its model calls and with its distance from the best
+(:mod:`mdmjax.cli._compare`, :func:`mdmjax.calibrate.sampler_frontier`).
 """
 
 from __future__ import annotations
@@ -57,6 +62,9 @@ _FLAGS = {
     "key": "--seed",
     "half_width": "--half-width",
     "checkpoint": "--checkpoint",
+    "plans": "--compare",
+    "rows": "--data",
+    "prompt": "--always-revealed",
 }
 
 # Default target half-width (nats) of the rows-needed column.
@@ -140,6 +148,14 @@ def register(subparsers) -> None:
         "--checkpoint",
         metavar="PATH",
         help="append each completed batch to PATH; a rerun with the same arguments resumes",
+    )
+    p.add_argument(
+        "--compare",
+        nargs="?",
+        const="",
+        metavar="POLICY,...",
+        help="compare samplers by their own output-law KL (llada, dream-margin, random, "
+        "optimal, ...; none listed: all practice policies and random order)",
     )
     add_output_arguments(p)
     p.set_defaults(func=run)
@@ -241,6 +257,16 @@ def _run(args) -> int:
     for k in wanted or ():
         if not 1 <= k <= max(n_gen, 1):
             raise ValueError(f"--steps: every k must lie in 1..n = {n_gen}, got {k}")
+    if args.compare is not None:  # the samplers themselves (sampler_frontier), not the curve
+        from mdmjax.cli._compare import run_compare
+
+        stream = sys.stderr if args.json == "-" else sys.stdout
+        out = run_compare(
+            args, model, data, weights, prompt, wanted, lambda t="": print(t, file=stream)
+        )
+        if args.json:
+            write_json(out, args.json)
+        return 0
     mc = mdm.model_curve(
         model,
         data,

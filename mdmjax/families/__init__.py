@@ -22,6 +22,8 @@ Modules, one concept each:
   :func:`family_spec`), :data:`FAMILY_NAMES` and :func:`by_name` (read by the CLI and by
   ``mdm.curves.family_curve``);
 - ``_real_data``: :func:`english_words`, :func:`digits_patches` (optional extra);
+- ``_sudoku``: :func:`sudoku_grids` (the 288 valid 4×4 grids), :func:`sudoku_puzzles` (clue sets
+  with a unique completion), :func:`is_sudoku`;
 - ``_support``: :func:`from_support`, a law given by its support points (:class:`SupportLaw`,
   its exact conditionals :class:`SupportModel`), for puzzles, codewords and word lists.
 
@@ -60,6 +62,11 @@ from mdmjax.families._registry import FAMILY_SPECS as FAMILY_SPECS
 from mdmjax.families._registry import FamilySpec as FamilySpec
 from mdmjax.families._registry import by_name as by_name
 from mdmjax.families._registry import family_spec as family_spec
+from mdmjax.families._sudoku import SUDOKU_MASK as SUDOKU_MASK
+from mdmjax.families._sudoku import SUDOKU_UNITS as SUDOKU_UNITS
+from mdmjax.families._sudoku import is_sudoku as is_sudoku
+from mdmjax.families._sudoku import sudoku_grids as sudoku_grids
+from mdmjax.families._sudoku import sudoku_puzzles as sudoku_puzzles
 from mdmjax.families._support import SupportLaw as SupportLaw
 from mdmjax.families._support import SupportModel as SupportModel
 from mdmjax.families._support import from_support as from_support
