@@ -228,14 +228,14 @@ def _register_model_cases():
             cross
         )
 
-        def frontier(repeats, seed, law=law, rows=rows):
+        def frontier(repeats, seed, law=law, rows=rows, levels=LEVELS):
             import mdmjax as mdm
 
             tz = _truth_z(law)
-            ratio = {lvl: [] for lvl in LEVELS}
-            widths = {lvl: [] for lvl in LEVELS}
+            ratio = {lvl: [] for lvl in levels}
+            widths = {lvl: [] for lvl in levels}
             for rep, mc in enumerate(_model_curves(law, rows, repeats, seed)):
-                for lvl in LEVELS:
+                for lvl in levels:
                     fr = mdm.calibrate.cross_fit_frontier(mc, [2, 3, 4], key=rep, level=lvl)
                     t = np.asarray([0.5 * sum(_kl(tz, s) for s in f.chosen) for f in fr.fits])
                     ratio[lvl].append(_band_ratio(fr.lower, fr.upper, t))
@@ -283,9 +283,9 @@ def _as_ratios(ratio, widths):
     """A joint band as an interval on one number: truth ``max_k |t_k - c_k| / h_k``, interval
     ``[-1, 1]`` (shrinking the band by ``s`` shrinks the interval by ``s``), with the band's
     own mean width."""
-    truth = {lvl: np.asarray(ratio[lvl]) for lvl in LEVELS}
+    truth = {lvl: np.asarray(v) for lvl, v in ratio.items()}
     out = {}
-    for lvl in LEVELS:
+    for lvl in truth:
         m = truth[lvl].size
         out[lvl] = (-np.ones(m), np.ones(m), np.asarray(widths[lvl]))
     return truth, out
