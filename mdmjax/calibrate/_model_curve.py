@@ -63,9 +63,6 @@ from mdmjax.sharding import num_shards, resolve_mesh
 __all__ = ["ModelCurve", "model_curve", "MASKS"]
 
 MASKS = ("random", "all")
-# Below this many rows the normal intervals on per-row values undercover on skewed laws (a 95%
-# interval of a tempered model covered 0.90 with 50 rows, 0.93 with 100: docs/coverage.md).
-RELIABLE_ROWS = 100
 # rows_needed: the one-sided normal quantile of 0.9 (the rerun is within the request in 90 %).
 _PLAN_QUANTILE = 1.2815515655446004
 # masks="all" enumerates sum_m C(n, m) masks per row; refuse beyond this many per row.
@@ -130,6 +127,8 @@ class ModelCurve:
       row_cross_entropy, row_entropy: ``(R, n)`` per-row values; ``row_weights`` ``(R,)``.
       positions: ``(n,)`` the generated positions (0-indexed columns of the data).
       masks: ``"random"`` or ``"all"``; ``masks_per_row``.
+      RELIABLE_ROWS: 800; with fewer rows the normal intervals are unreliable on skewed laws
+        (docs/coverage.md; the CLI says so).
 
     Examples:
       A repeated bit valued by its exact conditionals: the first token costs ``ln 2`` and the
@@ -145,6 +144,11 @@ class ModelCurve:
       >>> bool(np.allclose(mc.calibration_gap, 0.0)), bool(np.allclose(mc.cross_entropy_stderr, 0))
       (True, True)
     """
+
+    # Below this many rows the normal intervals on per-row values undercover on skewed laws (a 95%
+    # interval of a tempered model covered 0.90 with 50 rows, 0.92-0.93 with 100-400 rows and 0.945
+    # with 800: docs/coverage.md, "row sweep").
+    RELIABLE_ROWS = 800
 
     @scoped_x64
     def __init__(
@@ -276,9 +280,10 @@ class ModelCurve:
         Valid for a schedule fixed in advance; a schedule chosen on the same rows needs
         :func:`mdmjax.calibrate.cross_fit` (§8.6). The excess is not floored at 0.
 
-        With fewer than ``RELIABLE_ROWS`` (100) rows the interval is unreliable: the per-row
-        values of a model can be skewed (rare rows with large ``-log p̂``), and a normal 95%
-        interval covered 0.90 with 50 rows (docs/coverage.md).
+        With fewer than :attr:`RELIABLE_ROWS` (800) rows the interval is unreliable: the per-row
+        values of a model can be skewed and heavy-tailed (rare rows with a large ``-log p̂``),
+        and a normal 95% interval of a tempered model covered 0.90 with 50 rows and 0.92-0.93
+        with 100-400 rows (docs/coverage.md).
 
         Raises:
           ValueError: ``level`` outside ``(0, 1)``, fewer than 2 rows (``rows``), bad ``sizes``.

@@ -39,6 +39,7 @@ from mdmjax._src.numerics import normal_quantile
 
 LEVELS = (0.80, 0.90, 0.95)
 SMALL, LARGE = 50, 2000
+SWEEP = (100, 200, 400, 800)
 _Z = {lvl: normal_quantile(lvl) for lvl in LEVELS}
 
 
@@ -291,6 +292,24 @@ def _as_ratios(ratio, widths):
     return truth, out
 
 
+def _register_row_sweep():
+    """The plain interval at intermediate row counts: where it becomes reliable."""
+    for law, rows in itertools.product(MODEL_LAWS, SWEEP):
+
+        def kl_interval(repeats, seed, law=law, rows=rows):
+            s = _fixed(law)
+            curves = list(_model_curves(law, rows, repeats, seed))
+            truth = np.full(repeats, _kl(_truth_z(law), s))
+            return truth, _levels(
+                lambda lvl: [
+                    (iv.lower, iv.upper)
+                    for iv in (mc.expected_kl_interval(s, lvl) for mc in curves)
+                ]
+            )
+
+        case("ModelCurve.expected_kl_interval (row sweep)", law, rows)(kl_interval)
+
+
 def _register_mc_cases():
     for rows in (SMALL, LARGE):
 
@@ -380,7 +399,7 @@ def _register_binomial_cases():
     for rows in (SMALL, LARGE):
 
         def cp(repeats, seed, rows=rows):
-            from mdmjax.calibrate._walk import clopper_pearson_upper
+            from mdmjax.calibrate import clopper_pearson_upper
 
             p = 0.05
             rng = np.random.default_rng(seed)
@@ -403,6 +422,7 @@ def _register_binomial_cases():
 _register_model_cases()
 _register_mc_cases()
 _register_binomial_cases()
+_register_row_sweep()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -554,16 +574,19 @@ def run_all(
     for c in CASES:
         if (only and only not in c.function) or (skip and skip in c.function):
             continue
+
         t0 = time.perf_counter()
-        rows = scoped_x64(run_case)(c, min(repeats, c.max_repeats or repeats), seed)
-        results += rows
+        cells = scoped_x64(run_case)(c, min(repeats, c.max_repeats or repeats), seed)
+        results += cells
         if progress:
-            r = rows[-1]
+            r = cells[-1]
             progress(
                 f"{c.function} | {c.case} | {c.rows} rows: 0.95 -> {r['coverage']:.3f} ± "
                 f"{r['se']:.3f} ({time.perf_counter() - t0:.0f} s)"
             )
-    rn = scoped_x64(rows_needed_check)(repeats) if not only else None
+        if path_md:  # after every case: a long run stopped early keeps what it measured
+            write_report(results, None, path_md, {"repeats": repeats, "seed": seed})
+    rn = scoped_x64(rows_needed_check)(repeats) if not only and not skip else None
     if path_md:
         write_report(results, rn, path_md, {"repeats": repeats, "seed": seed})
     return results
