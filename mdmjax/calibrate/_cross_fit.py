@@ -173,7 +173,7 @@ def _bootstrap_errors(z_rows, extra, weights, halves, ks, key, num, project=None
     """``(num, K)`` bootstrap replicates of ``estimate - target`` for each ``k`` in ``ks``.
 
     The data's world is the weighted empirical law of all rows: each replicate draws two halves
-    of the real halves' sizes from it (weights times multinomial counts), chooses on each, values
+    of the real halves' sizes from the rows (uniform draws, weighted means), chooses on each, values
     on the other and subtracts the replicate's target, the two chosen schedules' mean value
     under the empirical law (docs/theory.md §8.6). ``project`` maps a half's mean ``Z`` to the
     curve the choice is made on (the isotonic projection for Monte-Carlo curves)."""

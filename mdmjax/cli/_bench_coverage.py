@@ -434,7 +434,9 @@ _register_row_sweep()
 # ------------------------------------------------------------------------------------------------
 # rows_needed: the planned count against reruns
 # ------------------------------------------------------------------------------------------------
-def rows_needed_check(repeats: int, seed: int = 0, law: str = "noisy", pilot: int = SMALL):
+def rows_needed_check(
+    repeats: int, seed: int = 0, law: str = "noisy", pilot: int = SMALL, levels=LEVELS
+):
     """For each level: plan rows from a ``pilot``-row curve for a half-width of a quarter of the
     pilot's own, rerun with that many fresh rows, and record achieved / requested half-width."""
     ce, ent, p = model_law(law)
@@ -443,7 +445,7 @@ def rows_needed_check(repeats: int, seed: int = 0, law: str = "noisy", pilot: in
     s = _fixed(law)
     rng = np.random.default_rng(seed)
     out = {}
-    for lvl in LEVELS:
+    for lvl in levels:
         ratios, planned = [], []
         for _ in range(repeats):
             idx = rng.choice(p.size, size=pilot, p=p)
