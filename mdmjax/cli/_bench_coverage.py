@@ -36,6 +36,7 @@ import jax
 import numpy as np
 
 from mdmjax._src.numerics import normal_quantile
+from mdmjax.calibrate import ModelCurve
 
 LEVELS = (0.80, 0.90, 0.95)
 SMALL, LARGE = 50, 2000
@@ -510,10 +511,14 @@ def verdict(r: dict) -> str:
     one-sided bounds: at least nominal up to 2 se)."""
     cov, se, lvl = r["coverage"], r["se"], r["nominal"]
     if r["kind"] == "conservative":  # documented as conservative: at least nominal
-        return "ok (conservative)" if cov >= lvl - 2 * se else "LOW"
+        return "ok" if cov >= lvl - 2 * se else "LOW"
     if r["kind"] == "two-sided":
         lo, hi = (0.93, 0.97) if lvl == 0.95 else (lvl - 2 * se - 0.01, lvl + 2 * se + 0.01)
-        return "ok" if lo <= cov <= hi else ("LOW" if cov < lo else "HIGH")
+        out = "ok" if lo <= cov <= hi else ("LOW" if cov < lo else "HIGH")
+        reliable = ModelCurve.RELIABLE_ROWS  # read from the row sweep
+        if out == "LOW" and r["function"].startswith("ModelCurve") and r["rows"] < reliable:
+            out += f" (fewer than {reliable} rows: interval unreliable)"
+        return out
     return "ok" if cov >= lvl - 2 * se else "LOW"
 
 
