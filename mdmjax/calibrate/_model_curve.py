@@ -63,8 +63,11 @@ from mdmjax.sharding import num_shards, resolve_mesh
 __all__ = ["ModelCurve", "model_curve", "MASKS"]
 
 MASKS = ("random", "all")
-# rows_needed: the one-sided normal quantile of 0.9 (the rerun is within the request in 90 %).
-_PLAN_QUANTILE = 1.2815515655446004
+# rows_needed's margin: the normal 0.975 quantile on the log-variance scale. The 0.9 quantile
+# (1.2816) left reruns within the request in only 80-86% (a pilot's kurtosis is underestimated
+# when its rows miss a heavy tail); with 1.96 and a pilot of >= RELIABLE_ROWS rows, 94-100%
+# (docs/coverage.md).
+_PLAN_QUANTILE = 1.959963984540054
 # masks="all" enumerates sum_m C(n, m) masks per row; refuse beyond this many per row.
 _MAX_ALL_MASKS = 1 << 20
 
@@ -320,11 +323,12 @@ class ModelCurve:
                   z = \\Phi^{-1}\\!\\left(\tfrac{1 + \text{level}}{2}\right),
 
         hits the target only on average: the pilot's spread and the rerun's are both estimates.
-        The count is made **conservative**: ``R^* = \\lceil R_0 \\exp(1.2816 \\sqrt{v_R +
-        v_{R^*}}) \rceil`` with ``v_m = 2/(m-1) + \\kappa/m`` the variance of a log sample
+        The count is made **conservative**: ``R^* = \\lceil R_0 \\exp(1.96 \\sqrt{v_R +
+        v_{R^*}}) \\rceil`` with ``v_m = 2/(m-1) + \\kappa/m`` the variance of a log sample
         variance of ``m`` rows (``\\kappa >= 0`` the pilot's excess kurtosis of the per-row
-        values), so the rerun's half-width is within ``half_width`` in about 90 % of reruns
-        (docs/coverage.md measures it). docs/theory.md §8.7.
+        values). With a pilot of at least :attr:`RELIABLE_ROWS` rows the rerun's half-width was
+        within ``half_width`` in 94-100 % of reruns; a 50-row pilot is unreliable (86-99 %: its
+        rows can miss a heavy tail). docs/theory.md §8.7, docs/coverage.md.
 
         The same number serves the cross-fitted value of a schedule chosen on half the rows
         (two halves of ``R/2`` rows give the standard error of ``R`` rows).

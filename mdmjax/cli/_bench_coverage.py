@@ -561,17 +561,17 @@ def write_report(results: list[dict], rows_needed: dict | None, path_md: str, me
             "",
             "## rows_needed",
             "",
-            "A 50-row pilot plans the rows for a half-width of a quarter of its own; a rerun with",
-            "that many fresh rows gives the achieved half-width (target: within the request in at",
-            "least 90% of reruns).",
+            "A pilot (noisy law) plans the rows for a half-width of a quarter of its own; a rerun",
+            "with that many fresh rows gives the achieved half-width (target: within the request",
+            "in at least 90% of reruns; met with a pilot of `ModelCurve.RELIABLE_ROWS` rows).",
             "",
-            "| level | reruns | achieved <= requested | median achieved/requested |"
+            "| pilot rows | level | reruns | achieved <= requested | median achieved/requested |"
             " 90th percentile | planned rows / pilot |",
-            "|---:|---:|---|---:|---:|---:|",
+            "|---:|---:|---:|---|---:|---:|---:|",
         ]
         for lvl, v in rows_needed.items():
             lines.append(
-                f"| {float(lvl):.2f} | {v['repeats']} | {v['fraction_within']:.3f} ± "
+                f"| {lvl} | {v['repeats']} | {v['fraction_within']:.3f} ± "
                 f"{v['fraction_within_se']:.3f} | {v['median_ratio']:.3f} | {v['p90_ratio']:.3f} |"
                 f" {v['mean_planned_over_pilot']:.1f} |"
             )
@@ -607,7 +607,12 @@ def run_all(
             )
         if path_md:  # after every case: a long run stopped early keeps what it measured
             write_report(results, None, path_md, {"repeats": repeats, "seed": seed})
-    rn = scoped_x64(rows_needed_check)(repeats) if not only and not skip else None
+    rn = None
+    if not only and not skip:
+        rn = {}
+        for pilot in (SMALL, ModelCurve.RELIABLE_ROWS):
+            got = scoped_x64(rows_needed_check)(min(repeats, 300), pilot=pilot)
+            rn.update({f"{pilot} | {lvl:.2f}": v for lvl, v in got.items()})
     if path_md:
         write_report(results, rn, path_md, {"repeats": repeats, "seed": seed})
     return results

@@ -65,13 +65,13 @@ def test_rows_needed_is_the_pilot_standard_error_scaled():
     sd = vals.std(axis=0, ddof=1)
     z = 1.6448536269514722
     plain = (z * sd / 0.02) ** 2
-    # the conservative margin: exp(1.2816 sqrt(v_R + v_R*)), v_m = 2/(m-1) + kurtosis/m
+    # the conservative margin: exp(1.96 sqrt(v_R + v_R*)), v_m = 2/(m-1) + kurtosis/m
     dev = vals - vals.mean(axis=0)
     kurt = np.maximum((dev**4).mean(axis=0) / (dev**2).mean(axis=0) ** 2 - 3.0, 0.0)
     need = plain
     for _ in range(3):
         v = 2 / 119 + kurt / 120 + 2 / (np.maximum(need, 2) - 1) + kurt / np.maximum(need, 2)
-        need = plain * np.exp(1.2815515655446004 * np.sqrt(v))
+        need = plain * np.exp(1.959963984540054 * np.sqrt(v))
     want = np.maximum(np.ceil(need), 2)
     np.testing.assert_array_equal(got, want)
     assert np.all(got > plain)
