@@ -519,7 +519,10 @@ def verdict(r: dict) -> str:
         if out == "LOW" and r["function"].startswith("ModelCurve") and r["rows"] < reliable:
             out += f" (fewer than {reliable} rows: interval unreliable)"
         return out
-    return "ok" if cov >= lvl - 2 * se else "LOW"
+    out = "ok" if cov >= lvl - 2 * se else "LOW"
+    if out == "LOW" and "frontier" in r["function"] and r["rows"] < ModelCurve.RELIABLE_ROWS:
+        out += f" (fewer than {ModelCurve.RELIABLE_ROWS} rows: band unreliable)"
+    return out
 
 
 def _note(r: dict) -> str:
