@@ -17,7 +17,7 @@ def _toy_case(repeats, seed):
 
 def test_bench_coverage_writes_markdown_and_json(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(bc, "CASES", [bc.Case("toy", "normal", 1, _toy_case)])
-    monkeypatch.setattr(bc, "rows_needed_check", lambda repeats: None)
+    monkeypatch.setattr(bc, "rows_needed_check", lambda repeats, **kw: {})
     path = tmp_path / "coverage.json"
     rc = main(
         ["bench", "--kernel", "coverage", "--repeats", "4000", "--json", str(path), "--quiet"]
