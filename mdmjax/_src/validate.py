@@ -98,6 +98,21 @@ def as_level(level, argument: str = "level") -> float:
     return v
 
 
+def check_interval_rows(count: int, argument: str, minimum: int = 2, what: str = "an interval"):
+    """The one check that there are rows enough to form an interval (a standard error needs two
+    rows; cross-fitting two per half, four in all), else ``ValueError`` naming ``argument``."""
+    if count < minimum:
+        raise ValueError(f"{argument}: {what} needs at least {minimum} rows, got {count}")
+
+
+def as_half_width(value, argument: str = "half_width") -> float:
+    """A requested interval half-width: finite and ``> 0``, else ``ValueError``."""
+    v = _real_number(value, argument)
+    if not (np.isfinite(v) and v > 0):
+        raise ValueError(f"{argument}: must be > 0 and finite, got {value!r}")
+    return v
+
+
 def as_finite_float(value, argument: str) -> float:
     """A finite float (``bool`` refused), else ``ValueError``."""
     v = _real_number(value, argument)

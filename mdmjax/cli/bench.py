@@ -14,6 +14,7 @@ Examples::
     mdmjax bench --kernel warm                 # cold/warm wall time of two `mdmjax report` runs
     mdmjax bench --kernel model_curve          # model_curve against bare forward passes
     mdmjax bench --kernel sampler_kl           # sampler_kl against its bare forward passes
+    mdmjax bench --kernel coverage --json docs/coverage.json   # interval coverage table (+ .md)
 
 Every ratio is measured in the same run: the subset kernel against the roofline on this device
 (CPU or accelerator), and the warm start (``warm``: the second whole process of a command with
@@ -49,7 +50,14 @@ def register(subparsers) -> None:
     p.add_argument(
         "--kernel",
         default="all",
-        help=f"comma-separated subset of {','.join(KERNELS)}, or 'all' (default)",
+        help=f"comma-separated subset of {','.join(KERNELS)}, or 'all' (default); 'coverage' "
+        "alone measures the coverage of every interval (docs/coverage.md)",
+    )
+    p.add_argument(
+        "--repeats",
+        type=int,
+        default=1000,
+        help="repeats per coverage cell (--kernel coverage; default 1000)",
     )
     p.add_argument(
         "--n",
@@ -113,7 +121,23 @@ def load_benchmarks(name: str = "kernels"):
     raise ValueError(f"--kernel: no benchmark module {name!r}")
 
 
+def _run_coverage(args) -> int:
+    """``--kernel coverage``: the table of :mod:`mdmjax.cli._bench_coverage`, as Markdown and
+    JSON (``--json PATH``; the Markdown beside it)."""
+    from mdmjax.cli import _bench_coverage
+
+    check_positive(args.repeats, "--repeats")
+    path = args.json if args.json and args.json != "-" else "coverage.json"
+    md = path.rsplit(".", 1)[0] + ".md"
+    progress = None if args.quiet else (lambda line: print(line, file=sys.stderr))
+    _bench_coverage.run_all(args.repeats, path_md=md, progress=progress)
+    print(f"wrote {md} and {path}")
+    return 0
+
+
 def run(args) -> int:
+    if args.kernel == "coverage":
+        return _run_coverage(args)
     bench = load_benchmarks()
     build_specs, plot_report, run_bench = bench.build_specs, bench.plot_report, bench.run_bench
 

@@ -331,6 +331,8 @@ def _run(args) -> int:
         f"rows ±{hw:g}: rows for a 95% interval of half-width {hw:g} nats on each k's schedule, "
         f"planned from these {mc.num_rows} rows (--half-width)"
     )
+    if mc.num_rows < mc.RELIABLE_ROWS:
+        say(f"fewer than {mc.RELIABLE_ROWS} rows: interval unreliable (docs/coverage.md)")
     fewest = None
     if args.eps is not None:
         best = mdm.min_steps(mc, args.eps, entropy_of_data=h)

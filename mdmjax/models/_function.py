@@ -114,6 +114,23 @@ _pytree_scores = {
 }
 
 
+def _float64_callback(fn, y: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """``fn(y)`` of a NumPy callable as a float64 JAX array, traced or not.
+
+    ``jax.pure_callback`` canonicalizes the callback's result in the thread that runs it, where
+    the scoped float64 setting of the caller does not hold when the call was compiled under
+    ``jax.jit``: a float64 result would arrive as float32 ("Expected float64, Actual float32").
+    The float64 bits travel as ``uint32`` pairs instead (canonical with or without x64) and are
+    reassembled by a bitcast."""
+
+    def host(yy):
+        out = np.ascontiguousarray(np.asarray(fn(np.asarray(yy)), dtype=np.float64))
+        return out.view(np.uint32).reshape(out.shape + (2,))
+
+    bits = jax.pure_callback(host, jax.ShapeDtypeStruct(tuple(shape) + (2,), jnp.uint32), y)
+    return jax.lax.bitcast_convert_type(bits, jnp.float64)
+
+
 @jax.tree_util.register_pytree_node_class
 class FunctionModel(ConditionalModel):
     """A user model wrapped by :func:`from_callable` (module docstring).
@@ -367,10 +384,9 @@ class FunctionModel(ConditionalModel):
         if self.traceable:
             out = jnp.asarray(self._traced_fn()(y)).astype(jnp.float64)
         else:
-            shape = jax.ShapeDtypeStruct(y.shape + (self.num_values,), jnp.float64)
-            out = jax.pure_callback(lambda yy: np.asarray(self.raw(yy), dtype=np.float64), shape, y)
+            out = _float64_callback(self.raw, y, y.shape + (self.num_values,))
         probs = jnp.exp(out) if self.output == "log_probs" else out
-        mask = jnp.asarray(self.mask_values(y.shape[-1])).astype(y.dtype)
+        mask = jnp.asarray(self.mask_values(y.shape[-1])).astype(y.dtype)  # y may be int32
         return jnp.where((y == mask[None, :])[..., None], probs, 0.0)
 
     # -- checks ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import numpy as np
 
 from mdmjax._src.numerics import normal_quantile
 from mdmjax._src.precision import scoped_x64
-from mdmjax._src.validate import as_level
+from mdmjax._src.validate import as_level, check_interval_rows
 from mdmjax.kl import Interval, block_cost, block_cost_matrix, expected_kl_interval, z_band
 from mdmjax.search._dp import (
     Schedule,
@@ -92,12 +92,13 @@ def _model_block_costs(start: np.ndarray, inside: np.ndarray, absolute: bool) ->
 
 def _model_interval(curve, raw, steps, level, entropy_of_data) -> ScheduleInterval:
     """:func:`optimal_schedule_interval` for a model curve: a Bonferroni band on ``CE``."""
+    lvl = as_level(level)
+    check_interval_rows(curve.num_rows, "curve")
     k = _model_steps(raw, steps)
     _check_dp_memory(raw.size, _model_method("auto"), k)
     best = optimal_schedule(curve, k, entropy_of_data=entropy_of_data)
     ce = np.asarray(curve.cross_entropy, dtype=np.float64)
     se = np.asarray(curve.cross_entropy_stderr, dtype=np.float64)
-    lvl = as_level(level)
     count = max(1, int(np.count_nonzero(se > 0)))
     r = normal_quantile(lvl, count)
     lo, hi = ce - r * se, ce + r * se

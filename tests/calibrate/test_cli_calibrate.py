@@ -50,6 +50,7 @@ def test_calibrate_prints_curve_frontier_and_json(files, capsys):
     got = json.loads(out_json.read_text())
     assert len(got["frontier"]) == 2 and plot.exists()
     assert "optimum band" not in text and "simultaneous" in text and "rows ±0.05" in text
+    assert "fewer than 800 rows: interval unreliable" in text  # an 80-row run (docs/coverage.md)
     fr = mdm.calibrate.cross_fit_frontier(
         mdm.model_curve(chain_factory(), np.load(data), key=0), [2, 3], key=0
     )
