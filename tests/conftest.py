@@ -20,6 +20,8 @@ def pytest_sessionfinish(session, exitstatus):
     """
     import gc
 
+    import jax
+
     jax.clear_caches()
     gc.collect()
 
