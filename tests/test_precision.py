@@ -93,3 +93,18 @@ def test_users_float32_stays_float32_after_calls():
     mdm.expected_kl(mdm.InformationCurve.from_z([0.0, 1.0, 1.5]), (1, 2))
     x = jnp.ones(3)
     assert x.dtype == jnp.float32 and (x * 2).dtype == jnp.float32
+
+
+def test_scoped_results_keep_their_dict_order():
+    """A scoped function's dict comes back in its own key order (jax.tree_util sorts keys)."""
+    from mdmjax._src.precision import scoped_x64
+
+    @scoped_x64
+    def f():
+        return {"b": jax.numpy.ones(1), "a": [{"z": 1, "y": 2}], "c": (3,)}
+
+    out = f()
+    assert list(out) == ["b", "a", "c"] and list(out["a"][0]) == ["z", "y"]
+    assert out["b"].dtype == np.float64
+    names = list(mdm.policies.practice_policies(8))
+    assert names[:2] == ["LLaDA confidence", "Dream margin"]  # the documented order

@@ -94,10 +94,20 @@ def scoped_x64(fn: F) -> F:
         finally:
             _DEPTH.value = depth
         if depth == 0 and out is not None:
-            out = jax.tree_util.tree_map(_to_host, out)
+            out = _host_tree(out)
         return out
 
     return wrapper  # type: ignore[return-value]
+
+
+def _host_tree(out):
+    """:func:`_to_host` over a result; plain dicts, lists and tuples keep their own order and
+    type (``jax.tree_util`` would rebuild a dict with its keys sorted)."""
+    if type(out) is dict:
+        return {k: _host_tree(v) for k, v in out.items()}
+    if type(out) in (list, tuple):
+        return type(out)(_host_tree(v) for v in out)
+    return jax.tree_util.tree_map(_to_host, out)
 
 
 def is_traced(x) -> bool:
