@@ -426,10 +426,50 @@ def _register_binomial_cases():
         case("calibrate.clopper_pearson_upper", "binomial p=0.05", rows, "upper")(cp)
 
 
+def _register_sampler_kl_cases():
+    """``sampler_kl``'s KL interval for a deterministic policy (exact per row, so the interval
+    is about the row sampling alone): truth from the same estimator on the whole law (exact)."""
+    for rows in (SMALL, LARGE):
+
+        def skl(repeats, seed, rows=rows):
+            import mdmjax as mdm
+
+            d = _random_law(6, 5, 3)
+            model = mdm.models.noisy(d, 0.6, 3)
+            policy = mdm.policies.confidence((2, 2, 1))
+            truth = mdm.calibrate.sampler_kl(model, policy, d)
+            p = np.asarray(d.probs, dtype=np.float64).ravel()
+            states = np.stack(np.unravel_index(np.arange(p.size), d.shape), -1)
+            rng = np.random.default_rng(seed)
+            results = []
+            for _ in range(repeats):
+                x = states[rng.choice(p.size, size=rows, p=p)]
+                results.append(
+                    mdm.calibrate.sampler_kl(
+                        model,
+                        policy,
+                        x,
+                        entropy_of_data=truth.entropy_of_data,
+                        batch_size=rows,
+                        progress=False,
+                    )
+                )
+            out = _levels(lambda lvl: [r.kl_interval(lvl) for r in results])
+            return np.full(repeats, truth.kl), out
+
+        case(
+            "calibrate.sampler_kl (kl_interval)",
+            "confidence (2,2,1), noisy model of a random law (n=5, q=3)",
+            rows,
+            max_repeats=1000,
+        )(skl)
+
+
 _register_model_cases()
 _register_mc_cases()
 _register_binomial_cases()
 _register_row_sweep()
+_register_sampler_kl_cases()
 
 
 # ------------------------------------------------------------------------------------------------
