@@ -160,3 +160,7 @@ GRID_COUNT_SLACK = 1e-12
 #: gives a finite (huge) relative error instead of a division by zero; far below any float64
 #: value a kernel returns.
 RELATIVE_ERROR_FLOOR = 1e-300
+
+#: The smallest probability of a random law in the coverage harness (``mdmjax bench --kernel
+#: coverage``): every outcome keeps some mass, so every row's cross-entropy is finite.
+COVERAGE_LAW_FLOOR = 1e-9

@@ -36,6 +36,7 @@ import jax
 import numpy as np
 
 from mdmjax._src.numerics import normal_quantile
+from mdmjax._src.tolerances import COVERAGE_LAW_FLOOR
 from mdmjax.calibrate import ModelCurve
 
 LEVELS = (0.80, 0.90, 0.95)
@@ -87,7 +88,7 @@ def _random_law(seed: int, n: int, q: int, alpha: float = 0.7):
     import mdmjax as mdm
 
     rng = np.random.default_rng(seed)
-    p = np.maximum(rng.dirichlet(np.full(q**n, alpha)), 1e-9)
+    p = np.maximum(rng.dirichlet(np.full(q**n, alpha)), COVERAGE_LAW_FLOOR)
     return mdm.Distribution.from_probs((p / p.sum()).reshape((q,) * n))
 
 
