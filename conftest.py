@@ -41,6 +41,30 @@ os.environ["MDMJAX_CACHE_DIR"] = "off"
 # in one process; each passes alone). The comparison is finite: a higher limit is enough.
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
 
+
+def _hypothesis_never_lowers_the_recursion_limit() -> None:
+    """Hypothesis sets the limit to its caller's frame depth + 2000 around each example and back
+    afterwards. After many compilations in one worker, CPython's own depth counter (which also
+    counts C-level recursion) can stand above that (seen: 2677 against a new limit of 2041 in the
+    slow job), and lowering the limit below the current depth raises RecursionError. Keep
+    hypothesis' guarantee of free frames, but never lower the limit set above."""
+    try:
+        from hypothesis.internal.conjecture import junkdrawer
+    except ImportError:  # hypothesis is a test extra; nothing to adjust without it
+        return
+    limiter = getattr(junkdrawer, "_stackframe_limiter", None)
+    if limiter is None or not hasattr(limiter, "_setrecursionlimit"):
+        return
+    original = limiter._setrecursionlimit
+
+    def set_limit(new_limit: int, *, check: bool = True) -> None:
+        original(max(new_limit, 5000), check=check)
+
+    limiter._setrecursionlimit = set_limit
+
+
+_hypothesis_never_lowers_the_recursion_limit()
+
 # One persistent compilation cache for the test run (JAX's own, mdmjax.enable_compilation_cache's
 # three settings): the two xdist workers and the slow job load what another process compiled,
 # instead of compiling it again. A hit is the executable a fresh compilation would produce (the

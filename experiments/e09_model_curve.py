@@ -218,7 +218,8 @@ def plot_words(run, parts):
         ax.plot(j, part["exact"].raw_z, "C0--", label="model: exact Z^CE")
         ax.errorbar(j, est.raw_z, 2 * est.raw_z_stderr, fmt="C0o", capsize=3, label="Z^CE ± 2 se")
         hz = est.predictive_entropy[0] - est.predictive_entropy
-        ax.errorbar(j + 0.05, hz, 2 * est.entropy_stderr, fmt="C1s", capsize=3, label="Z^H ± 2 se")
+        hz_se = est.predictive_entropy_stderr
+        ax.errorbar(j + 0.05, hz, 2 * hz_se, fmt="C1s", capsize=3, label="Z^H ± 2 se")
         ax.set_xlabel("j")
         ax.set_ylabel("nats")
         ax.set_title(f"English words, n = {n}: curves")
